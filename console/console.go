@@ -1,0 +1,216 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Ctrl-C: interrupts a command, clears the line; never repeats a command.
+const CtrlC = 0x03
+
+// Options configure a Console.
+type Options struct {
+	// Prompts are recognised at once; any other prompt is learned by
+	// sending Ctrl-C until the same last line comes back twice.
+	Prompts []string
+	// AutobootMarkers are texts a booting board prints while it can still
+	// be stopped; StopKeys are sent each time one is seen.
+	AutobootMarkers []string
+	StopKeys        []byte
+	// ResetMarkers, seen in a command's output, mean the board rebooted.
+	ResetMarkers []string
+	// IdleTimeout is how long a command may go without sending a byte.
+	IdleTimeout time.Duration
+	// Transcript, if set, receives every byte the device sends.
+	Transcript io.Writer
+	Logger     *slog.Logger
+}
+
+// DefaultPrompts are prompts of U-Boot and of vendors' builds of it.
+var DefaultPrompts = []string{"=> ", "U-Boot> ", "ath> ", "hisilicon # ", "MT7621 # ", "IPQ40xx# ", "ar7240> ", "RT3052 # "}
+
+func (o Options) withDefaults() Options {
+	if o.Prompts == nil {
+		o.Prompts = DefaultPrompts
+	}
+	if o.AutobootMarkers == nil {
+		o.AutobootMarkers = []string{"Hit any key to stop autoboot", "to stop autoboot"}
+	}
+	if o.StopKeys == nil {
+		o.StopKeys = []byte{CtrlC}
+	}
+	if o.ResetMarkers == nil {
+		o.ResetMarkers = []string{"Hit any key to stop autoboot", "U-Boot SPL 20", "resetting ..."}
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = 10 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Console runs commands on a bootloader, one at a time.
+type Console struct {
+	port   Port
+	opt    Options
+	chunks chan []byte
+	rerr   error // why chunks closed
+	buf    []byte
+	off    int // buf[:off] is consumed
+	prompt []byte
+}
+
+// New starts reading from port. The Console owns the port from now on.
+func New(port Port, opt Options) *Console {
+	c := &Console{port: port, opt: opt.withDefaults(), chunks: make(chan []byte, 64)}
+	go c.readLoop()
+	return c
+}
+
+func (c *Console) readLoop() {
+	for {
+		b := make([]byte, 4096)
+		n, err := c.port.Read(b)
+		if n > 0 {
+			c.chunks <- b[:n]
+		}
+		if err != nil {
+			c.rerr = err
+			close(c.chunks)
+			return
+		}
+	}
+}
+
+// Close closes the port.
+func (c *Console) Close() error { return c.port.Close() }
+
+// Prompt is the prompt Sync found.
+func (c *Console) Prompt() string { return string(c.prompt) }
+
+// Port is the underlying port, for protocols that take the line over.
+func (c *Console) Port() Port { return c.port }
+
+// recv waits up to timeout for more bytes and appends them to buf.
+func (c *Console) recv(ctx context.Context, timeout time.Duration) error {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return ErrTimeout
+	case b, ok := <-c.chunks:
+		if !ok {
+			return fmt.Errorf("%w: %v", ErrClosed, c.rerr)
+		}
+		if c.opt.Transcript != nil {
+			c.opt.Transcript.Write(b)
+		}
+		if c.off > 0 && c.off >= len(c.buf)/2 {
+			c.buf = c.buf[:copy(c.buf, c.buf[c.off:])]
+			c.off = 0
+		}
+		c.buf = append(c.buf, b...)
+		return nil
+	}
+}
+
+// nextLine returns the next complete output line (without CR and LF), or
+// isPrompt when the prompt has come back at the start of a line. The line
+// is valid until the next call.
+func (c *Console) nextLine(ctx context.Context) (line []byte, isPrompt bool, err error) {
+	for {
+		pending := c.buf[c.off:]
+		if i := bytes.IndexByte(pending, '\n'); i >= 0 {
+			c.off += i + 1
+			return bytes.Trim(pending[:i], "\r"), false, nil
+		}
+		if len(c.prompt) > 0 && bytes.Equal(bytes.TrimLeft(pending, "\r"), c.prompt) {
+			c.buf, c.off = c.buf[:0], 0
+			return nil, true, nil
+		}
+		if err := c.recv(ctx, c.opt.IdleTimeout); err != nil {
+			return nil, false, err
+		}
+	}
+}
+
+func (c *Console) write(ctx context.Context, b []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := c.port.Write(b); err != nil {
+		return fmt.Errorf("%w: %v", ErrClosed, err)
+	}
+	return nil
+}
+
+// Exec runs one command and calls onLine for each line it prints, in order,
+// as the lines arrive. It returns when the prompt is back. If onLine fails,
+// the rest of the output is drained (so the console stays in step) and the
+// first error is returned.
+func (c *Console) Exec(ctx context.Context, cmd string, onLine func(line []byte) error) error {
+	if cmd == "" || strings.ContainsAny(cmd, "\r\n") {
+		return fmt.Errorf("console: refusing to send %q: an empty line repeats the last command", cmd)
+	}
+	if len(c.prompt) == 0 {
+		return fmt.Errorf("console: Exec before Sync")
+	}
+	if err := c.write(ctx, []byte(cmd+"\r")); err != nil {
+		return &CommandError{cmd, err}
+	}
+	echoed := false
+	var first error
+	for {
+		line, isPrompt, err := c.nextLine(ctx)
+		if err != nil {
+			return &CommandError{cmd, err}
+		}
+		if isPrompt {
+			if !echoed && first == nil {
+				first = &CommandError{cmd, ErrEcho}
+			}
+			return first
+		}
+		if c.isReset(line) {
+			return &CommandError{cmd, fmt.Errorf("%w: it printed %q", ErrReset, line)}
+		}
+		if !echoed {
+			echoed = true
+			if !bytes.Equal(line, []byte(cmd)) && first == nil {
+				first = &CommandError{cmd, fmt.Errorf("%w: got %q", ErrEcho, line)}
+			}
+			continue
+		}
+		if first == nil {
+			first = onLine(line)
+		}
+	}
+}
+
+// Output runs cmd and returns its output lines.
+func (c *Console) Output(ctx context.Context, cmd string) ([]string, error) {
+	var lines []string
+	err := c.Exec(ctx, cmd, func(l []byte) error {
+		lines = append(lines, string(l))
+		return nil
+	})
+	return lines, err
+}
+
+func (c *Console) isReset(line []byte) bool {
+	for _, m := range c.opt.ResetMarkers {
+		if bytes.Contains(line, []byte(m)) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,135 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// quiet is how long the line must stay silent before Sync reads the last
+// line as a prompt. Sync is the one place that waits for a pause: until the
+// prompt is known, nothing else can say that the device has finished.
+const quiet = 300 * time.Millisecond
+
+// SyncError explains why no prompt was found.
+type SyncError struct {
+	Received   int    // bytes received
+	Unreadable int    // of them, not printable text
+	LastLine   string // the last thing the device printed
+}
+
+func (e *SyncError) Error() string {
+	switch {
+	case e.Received == 0:
+		return "no answer from the device: check the wiring (TX to RX, RX to TX, GND), that the board is powered, and the port"
+	case e.Unreadable*5 > e.Received:
+		return fmt.Sprintf("the device sends unreadable data (%d of %d bytes are not text): the baud rate is probably wrong; try -b 115200, 57600 or 38400", e.Unreadable, e.Received)
+	default:
+		return fmt.Sprintf("the device prints text but no bootloader prompt (last line %q): it may have booted past its bootloader; power-cycle it while bootdump waits, or set --stop-keys", e.LastLine)
+	}
+}
+
+func (e *SyncError) Unwrap() error { return ErrNoPrompt }
+
+// Sync brings the console to a fresh prompt: it stops autoboot if the board
+// is counting down, and finds the prompt, known or learned. It sends Ctrl-C
+// only when the line is quiet and the stop keys only while a countdown shows.
+// ctx bounds how long it tries.
+func (c *Console) Sync(ctx context.Context) error {
+	st := &SyncError{}
+	lastTail := ""
+	c.buf, c.off = c.buf[c.off:], 0
+	if err := c.write(ctx, []byte{CtrlC}); err != nil {
+		return err
+	}
+	for {
+		before := len(c.buf)
+		err := c.recv(ctx, quiet)
+		switch {
+		case errors.Is(err, ErrTimeout):
+			tail := lastLine(c.buf)
+			if c.knownPrompt(tail) || (tail == lastTail && plausiblePrompt(tail)) {
+				c.prompt = []byte(tail)
+				c.buf, c.off = c.buf[:0], 0
+				c.opt.Logger.Debug("found prompt", "prompt", tail)
+				return nil
+			}
+			lastTail = tail
+			if err := c.write(ctx, []byte{CtrlC}); err != nil {
+				return err
+			}
+			continue
+		case errors.Is(err, context.DeadlineExceeded):
+			st.LastLine = lastLine(c.buf)
+			return st
+		case err != nil:
+			return err
+		}
+		for _, b := range c.buf[before:] {
+			st.Received++
+			if (b < 0x20 || b > 0x7e) && b != '\r' && b != '\n' && b != '\b' && b != '\t' {
+				st.Unreadable++
+			}
+		}
+		if c.countingDown() {
+			// Each tick of the countdown gets the keys again: a board
+			// that wants another key keeps counting.
+			if err := c.write(ctx, c.opt.StopKeys); err != nil {
+				return err
+			}
+			c.opt.Logger.Info("stopping autoboot")
+		}
+		c.trim()
+	}
+}
+
+// countingDown says whether the last line shows an autoboot countdown.
+func (c *Console) countingDown() bool {
+	last := c.buf[bytes.LastIndexByte(c.buf, '\n')+1:]
+	for _, m := range c.opt.AutobootMarkers {
+		if bytes.Contains(last, []byte(m)) {
+			return true
+		}
+	}
+	return false
+}
+
+// trim keeps Sync's buffer small while a board prints its boot log.
+func (c *Console) trim() {
+	if len(c.buf) > 8192 {
+		if i := bytes.LastIndexByte(c.buf, '\n'); i > 0 {
+			c.buf = c.buf[:copy(c.buf, c.buf[i+1:])]
+		}
+	}
+}
+
+func (c *Console) knownPrompt(tail string) bool {
+	for _, p := range c.opt.Prompts {
+		if tail == p {
+			return true
+		}
+	}
+	return false
+}
+
+// lastLine is the text after the last line feed, without CRs.
+func lastLine(b []byte) string {
+	return string(bytes.ReplaceAll(b[bytes.LastIndexByte(b, '\n')+1:], []byte("\r"), nil))
+}
+
+// plausiblePrompt rejects what cannot be a prompt, such as the same noise
+// twice on a line at the wrong baud rate.
+func plausiblePrompt(s string) bool {
+	t := bytes.TrimRight([]byte(s), " ")
+	if len(t) == 0 || len(s) > 40 {
+		return false
+	}
+	for _, b := range []byte(s) {
+		if b < 0x20 || b > 0x7e {
+			return false
+		}
+	}
+	return bytes.IndexByte([]byte(">#$%:]"), t[len(t)-1]) >= 0
+}

@@ -1,0 +1,10 @@
+// Package sim simulates bootloader consoles so that bootdump can be tried,
+// tested and benchmarked without hardware.
+//
+// The simulator prints what the real bootloader prints, byte for byte, from
+// its own formatting code: it never borrows the parsers of package hexdump,
+// or a test would only prove that the code agrees with itself. Output is
+// paced like a UART (ten bits a character at the configured baud rate), and a
+// host whose line rate differs from the simulator's sees garbage, as on a
+// real wire.
+package sim

@@ -1,0 +1,171 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+	"golang.org/x/term"
+)
+
+// Pipe powers on a simulated U-Boot in this process and returns the host's
+// end of its serial line. Closing it switches the board off.
+func Pipe(cfg UBootConfig) (io.ReadWriteCloser, error) {
+	hostR, boardW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	boardR, hostW, err := os.Pipe()
+	if err != nil {
+		hostR.Close()
+		boardW.Close()
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ServeUBoot(ctx, struct {
+			io.Reader
+			io.Writer
+		}{boardR, boardW}, cfg)
+		boardW.Close()
+	}()
+	return &pipeEnd{r: hostR, w: hostW, stop: func() {
+		cancel()
+		hostW.Close() // the board reads EOF
+		hostR.Close() // its writes fail
+		<-done
+		boardR.Close()
+	}}, nil
+}
+
+type pipeEnd struct {
+	r, w *os.File
+	once sync.Once
+	stop func()
+}
+
+func (p *pipeEnd) Read(b []byte) (int, error)  { return p.r.Read(b) }
+func (p *pipeEnd) Write(b []byte) (int, error) { return p.w.Write(b) }
+func (p *pipeEnd) Close() error {
+	p.once.Do(p.stop)
+	return nil
+}
+
+// PTY is a simulated board on a pseudo-terminal: the host opens Path as it
+// would open /dev/ttyUSB0.
+type PTY struct {
+	Path   string
+	master *os.File
+	slave  *os.File
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error
+}
+
+// ServePTY powers on a simulated U-Boot on a new pseudo-terminal. The board
+// boots at once; a host that opens the terminal later finds it at the prompt.
+// A host that sets a baud rate other than cfg.Baud reads garbage.
+func ServePTY(cfg UBootConfig) (*PTY, error) {
+	master, slave, err := pty.Open()
+	if err != nil {
+		return nil, fmt.Errorf("open a pseudo-terminal: %w", err)
+	}
+	// Raw until the host opens it: no echo of the host's input back to
+	// the board, no line editing.
+	if _, err := term.MakeRaw(int(slave.Fd())); err != nil {
+		master.Close()
+		slave.Close()
+		return nil, err
+	}
+	if cfg.Baud > 0 {
+		setSpeed(slave, cfg.Baud)
+	}
+	cfg.HostBaud = func() int { return ptyBaud(master) }
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &PTY{Path: slave.Name(), master: master, slave: slave, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.err = ServeUBoot(ctx, master, cfg)
+	}()
+	return p, nil
+}
+
+// Close switches the board off.
+func (p *PTY) Close() error {
+	p.cancel()
+	p.slave.Close()
+	p.master.Close()
+	<-p.done
+	return nil
+}
+
+// Wait blocks until the board stops, and says why.
+func (p *PTY) Wait() error {
+	<-p.done
+	return p.err
+}
+
+// ptyBaud is the line rate the host set on the terminal's slave side; on
+// Linux the master's TCGETS2 reports the slave's settings.
+func ptyBaud(master *os.File) int {
+	t, err := unix.IoctlGetTermios(int(master.Fd()), unix.TCGETS2)
+	if err != nil {
+		return 0
+	}
+	return int(t.Ospeed)
+}
+
+func setSpeed(f *os.File, baud int) {
+	t, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS2)
+	if err != nil {
+		return
+	}
+	t.Cflag &^= unix.CBAUD
+	t.Cflag |= unix.BOTHER
+	t.Ispeed, t.Ospeed = uint32(baud), uint32(baud)
+	unix.IoctlSetTermios(int(f.Fd()), unix.TCSETS2, t)
+}
+
+// ListenTCP serves a simulated U-Boot on addr, a power-on for each
+// connection, until ctx ends. ready, if not nil, receives the bound address.
+func ListenTCP(ctx context.Context, addr string, cfg UBootConfig, ready func(net.Addr)) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	go func() {
+		<-ctx.Done()
+		ln.Close()
+	}()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return nil
+			}
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer conn.Close()
+			stop := context.AfterFunc(ctx, func() { conn.Close() })
+			defer stop()
+			ServeUBoot(ctx, conn, cfg)
+		}()
+	}
+}

@@ -1,0 +1,650 @@
+package sim
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// UBootConfig describes a simulated U-Boot board.
+type UBootConfig struct {
+	Image     []byte // flash contents, mapped at Base
+	Base      uint64 // default 0x04000000, the second CFI flash of QEMU's virt board
+	Baud      int    // line rate to pace output at; 0 sends as fast as the host reads
+	BigEndian bool   // units printed in big-endian CPU order (PowerPC, MIPS BE)
+	OldLayout bool   // releases before the hexdump rewrite: four spaces before the ASCII column, short lines unpadded
+	Bits64    bool   // a 64-bit build: md.q exists, bdinfo prints 64-bit values
+	BootDelay int    // autoboot countdown in seconds; default 2, negative for none
+	Prompt    string // default "=> "
+
+	// HostBaud, when set, reports the rate the host's side of the line is
+	// set to; when it differs from Baud the host reads garbage and the
+	// board reads garbage, as with a mismatched real UART.
+	HostBaud func() int
+}
+
+const (
+	ramBase = 0x40000000
+	ramSize = 256 << 20
+	ctrlC   = 0x03
+)
+
+func (c UBootConfig) withDefaults() UBootConfig {
+	if c.Base == 0 {
+		c.Base = 0x04000000
+	}
+	if c.BootDelay == 0 {
+		c.BootDelay = 2
+	}
+	if c.Prompt == "" {
+		c.Prompt = "=> "
+	}
+	return c
+}
+
+// uboot is one power-on of a simulated board.
+type uboot struct {
+	cfg  UBootConfig
+	out  *lineOut
+	in   <-chan byte
+	mem  *memory
+	env  map[string]string
+	last string // the command an empty line repeats
+
+	// md's memory between calls, as in U-Boot's cmd/mem.c
+	mdAddr   uint64
+	mdSize   int
+	mdLength uint64
+}
+
+// errReset unwinds a command that made the board reset.
+type errReset struct{}
+
+func (errReset) Error() string { return "board reset" }
+
+// ServeUBoot runs a simulated U-Boot console on rw until ctx ends or the
+// host side closes. Each call is a power-on: banner, autoboot, prompt.
+func ServeUBoot(ctx context.Context, rw io.ReadWriter, cfg UBootConfig) error {
+	cfg = cfg.withDefaults()
+	line := newLine(ctx, rw, cfg.Baud, cfg.HostBaud)
+	defer line.stop()
+	b := &uboot{
+		cfg: cfg,
+		out: line.out,
+		in:  line.in,
+		mem: &memory{flashBase: cfg.Base, flash: cfg.Image, ramBase: ramBase, ramSize: ramSize},
+	}
+	for {
+		err := b.run(ctx)
+		if _, ok := err.(errReset); ok {
+			continue
+		}
+		return err
+	}
+}
+
+func (b *uboot) run(ctx context.Context) error {
+	b.mem.resetRAM()
+	b.env = map[string]string{
+		"arch": "arm", "baudrate": "115200", "board": "qemu-arm", "board_name": "qemu-arm",
+		"bootcmd": "run distro_bootcmd", "bootdelay": strconv.Itoa(b.cfg.BootDelay),
+		"cpu": "armv7", "fdt_addr": "0x40000000", "fdtcontroladdr": "4edb6db0",
+		"kernel_addr_r": "0x40400000", "loadaddr": "0x40200000", "ramdisk_addr_r": "0x44000000",
+		"scriptaddr": "0x40200000", "stderr": "pl011@9000000", "stdin": "pl011@9000000",
+		"stdout": "pl011@9000000", "vendor": "emulation",
+	}
+	if b.cfg.Bits64 {
+		b.env["arch"], b.env["cpu"], b.env["board"] = "arm", "armv8", "qemu-arm"
+	}
+	b.mdSize, b.mdLength, b.mdAddr, b.last = 4, 0x40, 0, ""
+	if err := b.boot(ctx); err != nil {
+		return err
+	}
+	for {
+		b.out.puts(b.cfg.Prompt)
+		cmd, interrupted, err := b.readLine(ctx)
+		if err != nil {
+			return err
+		}
+		if interrupted {
+			b.out.puts("<INTERRUPT>\n")
+			continue
+		}
+		repeat := false
+		if cmd == "" {
+			if b.last == "" {
+				continue
+			}
+			cmd, repeat = b.last, true
+		}
+		ok, err := b.exec(ctx, cmd, repeat)
+		if err != nil {
+			return err
+		}
+		// U-Boot forgets a command that failed or may not repeat.
+		if ok {
+			b.last = cmd
+		} else {
+			b.last = ""
+		}
+	}
+}
+
+func (b *uboot) version() string {
+	return "U-Boot 2023.01-bootdump-sim (Nov 25 2026 - 12:00:00 +0000)"
+}
+
+func (b *uboot) boot(ctx context.Context) error {
+	b.out.puts("\n\n" + b.version() + "\n\n")
+	b.out.puts("DRAM:  256 MiB\nCore:  47 devices, 13 uclasses, devicetree: board\nFlash: 64 MiB\n")
+	b.out.puts("Loading Environment from Flash... *** Warning - bad CRC, using default environment\n\n")
+	b.out.puts("In:    pl011@9000000\nOut:   pl011@9000000\nErr:   pl011@9000000\nNet:   No ethernet found.\n")
+	if b.cfg.BootDelay < 0 {
+		return nil
+	}
+	delay := b.cfg.BootDelay
+	b.out.puts(fmt.Sprintf("Hit any key to stop autoboot: %2d ", delay))
+	abort := false
+	if _, ok := b.poll(); ok { // a key was already waiting
+		b.out.puts("\b\b\b 0")
+		abort = true
+	}
+	for delay > 0 && !abort {
+		delay--
+		b.out.flush()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case _, ok := <-b.in:
+			if !ok {
+				return io.EOF
+			}
+			abort, delay = true, 0 // the key is consumed
+		case <-time.After(time.Second):
+		}
+		b.out.puts(fmt.Sprintf("\b\b\b%2d ", delay))
+	}
+	b.out.puts("\n")
+	if !abort {
+		// bootcmd finds nothing to boot on this board and falls back to
+		// the prompt, as QEMU's virt board without disks does.
+		b.out.puts("Scanning for bootable devices...\nNo bootable device found\n")
+	}
+	return nil
+}
+
+// poll takes one waiting input byte, if any, without blocking.
+func (b *uboot) poll() (byte, bool) {
+	select {
+	case c, ok := <-b.in:
+		return c, ok
+	default:
+		return 0, false
+	}
+}
+
+// ctrlc reports whether Ctrl-C was typed, discarding any other input, as
+// U-Boot's ctrlc() does between the lines of a long command.
+func (b *uboot) ctrlc() bool {
+	if b.out.err != nil {
+		return true // nobody is listening any more
+	}
+	for {
+		c, ok := b.poll()
+		if !ok {
+			return false
+		}
+		if c == ctrlC {
+			return true
+		}
+	}
+}
+
+// readLine is U-Boot's line editor: echo, backspace, Ctrl-C, CR or LF.
+func (b *uboot) readLine(ctx context.Context) (string, bool, error) {
+	b.out.flush()
+	var buf []byte
+	for {
+		var c byte
+		select {
+		case <-ctx.Done():
+			return "", false, ctx.Err()
+		case x, ok := <-b.in:
+			if !ok {
+				return "", false, io.EOF
+			}
+			c = x
+		}
+		switch {
+		case c == '\r' || c == '\n':
+			b.out.puts("\n")
+			return string(buf), false, nil
+		case c == ctrlC:
+			return "", true, nil
+		case c == '\b' || c == 0x7f:
+			if len(buf) > 0 {
+				buf = buf[:len(buf)-1]
+				b.out.puts("\b \b")
+			}
+		case c >= 0x20 && c < 0x7f:
+			if len(buf) < 1024 {
+				buf = append(buf, c)
+				b.out.putc(c)
+			}
+		}
+		b.out.flush()
+	}
+}
+
+// exec runs one command line; ok says whether it may be repeated.
+func (b *uboot) exec(ctx context.Context, line string, repeat bool) (ok bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if e, isReset := r.(errReset); isReset {
+				err = e
+				return
+			}
+			panic(r)
+		}
+	}()
+	args := strings.Fields(line)
+	if len(args) == 0 {
+		return false, nil
+	}
+	name, size := args[0], 0
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		name, size = name[:i], b.dataSize(name[i:])
+	} else {
+		size = 4
+	}
+	switch name {
+	case "md":
+		return b.md(args, size, repeat), nil
+	case "mw":
+		return b.mw(args, size), nil
+	case "cp":
+		return b.cp(args, size), nil
+	case "cmp":
+		return b.cmp(args, size), nil
+	case "crc32":
+		return b.crc32(args), nil
+	case "printenv":
+		return b.printenv(args), nil
+	case "setenv":
+		b.setenv(args)
+		return false, nil // setenv is not repeatable
+	case "bdinfo":
+		b.bdinfo()
+		return true, nil
+	case "version":
+		b.out.puts(b.version() + "\n\n")
+		if b.cfg.Bits64 {
+			b.out.puts("aarch64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0\n")
+		} else {
+			b.out.puts("arm-linux-gnueabihf-gcc (Debian 12.2.0-14) 12.2.0\n")
+		}
+		b.out.puts("GNU ld (GNU Binutils for Debian) 2.40\n")
+		return true, nil
+	case "help", "?":
+		b.help()
+		return true, nil
+	case "reset":
+		b.out.puts("resetting ...\n")
+		b.out.flush()
+		panic(errReset{})
+	}
+	b.out.puts(fmt.Sprintf("Unknown command '%s' - try 'help'\n", args[0]))
+	return false, nil
+}
+
+// dataSize is cmd_get_data_size: the width a ".x" suffix names, or -1.
+func (b *uboot) dataSize(suffix string) int {
+	if len(suffix) < 2 {
+		return 4
+	}
+	switch suffix[1] {
+	case 'b':
+		return 1
+	case 'w':
+		return 2
+	case 'l':
+		return 4
+	case 'q':
+		if b.cfg.Bits64 {
+			return 8
+		}
+	}
+	return -1
+}
+
+var usage = map[string]string{
+	"md":    "md - memory display\n\nUsage:\nmd [.b, .w, .l, .q] address [# of objects]\n",
+	"mw":    "mw - memory write (fill)\n\nUsage:\nmw [.b, .w, .l, .q] address value [count]\n",
+	"cp":    "cp - memory copy\n\nUsage:\ncp [.b, .w, .l, .q] source target count\n",
+	"cmp":   "cmp - memory compare\n\nUsage:\ncmp [.b, .w, .l, .q] addr1 addr2 count\n",
+	"crc32": "crc32 - checksum calculation\n\nUsage:\ncrc32 address count [addr]\n    - compute CRC32 checksum [save at addr]\n",
+}
+
+func (b *uboot) hex(s string) uint64 {
+	v, _ := strconv.ParseUint(strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X"), 16, 64)
+	return v // hextoul: what does not parse is 0
+}
+
+// abortIfUnmapped resets the board, as a data abort on a bad address does.
+func (b *uboot) abortIfUnmapped(addr, n uint64) {
+	if b.mem.mapped(addr, n) {
+		return
+	}
+	if b.cfg.Bits64 {
+		b.out.puts("\"Synchronous Abort\" handler, esr 0x96000010\n")
+	} else {
+		b.out.puts("data abort\n")
+	}
+	b.out.puts(fmt.Sprintf("pc : [<4ff8a2d4>]\t   lr : [<4ff8a2b0>]\nfar: %08x\nResetting CPU ...\n\nresetting ...\n", addr))
+	b.out.flush()
+	panic(errReset{})
+}
+
+func (b *uboot) md(args []string, size int, repeat bool) bool {
+	addr, length := b.mdAddr, b.mdLength
+	if len(args) < 2 {
+		b.out.puts(usage["md"])
+		return false
+	}
+	if !repeat {
+		if size < 0 {
+			return false
+		}
+		addr = b.hex(args[1])
+		if len(args) > 2 {
+			length = b.hex(args[2])
+		}
+	} else {
+		size = b.mdSize
+	}
+	bytes := length * uint64(size)
+	b.abortIfUnmapped(addr, bytes)
+	b.printBuffer(addr, size, length)
+	b.mdAddr, b.mdSize, b.mdLength = addr+bytes, size, length
+	return true
+}
+
+// printBuffer formats memory as U-Boot's print_buffer() does: 16 bytes a
+// line, units in CPU order, then the ASCII column.
+func (b *uboot) printBuffer(addr uint64, width int, count uint64) {
+	perLine := uint64(16 / width)
+	var raw [16]byte
+	var text []byte
+	for count > 0 {
+		units := min(count, perLine)
+		n := int(units) * width
+		b.mem.read(addr, raw[:n])
+		text = text[:0]
+		text = appendHexPadded(text, addr, addrDigits(addr))
+		text = append(text, ':')
+		for i := 0; i < n; i += width {
+			text = append(text, ' ')
+			text = appendHexPadded(text, b.unit(raw[i:i+width]), 2*width)
+		}
+		if !b.cfg.OldLayout {
+			for i := (perLine - units) * uint64(2*width+1); i > 0; i-- {
+				text = append(text, ' ')
+			}
+			text = append(text, "  "...)
+		} else {
+			text = append(text, "    "...)
+		}
+		for _, c := range raw[:n] {
+			if c < 0x20 || c > 0x7e {
+				c = '.'
+			}
+			text = append(text, c)
+		}
+		text = append(text, '\n')
+		b.out.write(text)
+		addr += uint64(n)
+		count -= units
+		if b.ctrlc() {
+			return
+		}
+	}
+}
+
+func addrDigits(addr uint64) int {
+	if addr > 0xffffffff {
+		return 16
+	}
+	return 8
+}
+
+// unit reads one unit as the CPU would.
+func (b *uboot) unit(p []byte) uint64 {
+	var order binary.ByteOrder = binary.LittleEndian
+	if b.cfg.BigEndian {
+		order = binary.BigEndian
+	}
+	switch len(p) {
+	case 1:
+		return uint64(p[0])
+	case 2:
+		return uint64(order.Uint16(p))
+	case 4:
+		return uint64(order.Uint32(p))
+	default:
+		return order.Uint64(p)
+	}
+}
+
+func (b *uboot) putUnit(p []byte, v uint64) {
+	var order binary.ByteOrder = binary.LittleEndian
+	if b.cfg.BigEndian {
+		order = binary.BigEndian
+	}
+	switch len(p) {
+	case 1:
+		p[0] = byte(v)
+	case 2:
+		order.PutUint16(p, uint16(v))
+	case 4:
+		order.PutUint32(p, uint32(v))
+	default:
+		order.PutUint64(p, v)
+	}
+}
+
+const hexDigits = "0123456789abcdef"
+
+func appendHexPadded(dst []byte, v uint64, digits int) []byte {
+	var buf [16]byte
+	i := len(buf)
+	for v != 0 || i == len(buf) {
+		i--
+		buf[i] = hexDigits[v&0xf]
+		v >>= 4
+	}
+	for len(buf)-i < digits {
+		dst = append(dst, '0')
+		digits--
+	}
+	return append(dst, buf[i:]...)
+}
+
+func (b *uboot) mw(args []string, size int) bool {
+	if size < 0 {
+		return false
+	}
+	if len(args) < 3 {
+		b.out.puts(usage["mw"])
+		return false
+	}
+	addr, value, count := b.hex(args[1]), b.hex(args[2]), uint64(1)
+	if len(args) > 3 {
+		count = b.hex(args[3])
+	}
+	b.abortIfUnmapped(addr, count*uint64(size))
+	unit := make([]byte, size)
+	b.putUnit(unit, value)
+	fill := make([]byte, 0, min(count, 1<<16)*uint64(size))
+	for len(fill) < cap(fill) {
+		fill = append(fill, unit...)
+	}
+	for count > 0 {
+		n := min(count, uint64(len(fill)/size))
+		b.mem.write(addr, fill[:n*uint64(size)])
+		addr += n * uint64(size)
+		count -= n
+	}
+	return true
+}
+
+func (b *uboot) cp(args []string, size int) bool {
+	if size < 0 {
+		return false
+	}
+	if len(args) < 4 {
+		b.out.puts(usage["cp"])
+		return false
+	}
+	src, dst, n := b.hex(args[1]), b.hex(args[2]), b.hex(args[3])*uint64(size)
+	b.abortIfUnmapped(src, n)
+	b.abortIfUnmapped(dst, n)
+	buf := make([]byte, n)
+	b.mem.read(src, buf)
+	b.mem.write(dst, buf)
+	return true
+}
+
+func (b *uboot) cmp(args []string, size int) bool {
+	if size < 0 {
+		return false
+	}
+	if len(args) < 4 {
+		b.out.puts(usage["cmp"])
+		return false
+	}
+	a1, a2, count := b.hex(args[1]), b.hex(args[2]), b.hex(args[3])
+	b.abortIfUnmapped(a1, count*uint64(size))
+	b.abortIfUnmapped(a2, count*uint64(size))
+	kind := map[int]string{1: "byte", 2: "halfword", 4: "word", 8: "double word"}[size]
+	u1, u2 := make([]byte, size), make([]byte, size)
+	var same uint64
+	for ; same < count; same++ {
+		b.mem.read(a1, u1)
+		b.mem.read(a2, u2)
+		if v1, v2 := b.unit(u1), b.unit(u2); v1 != v2 {
+			b.out.puts(fmt.Sprintf("%s at 0x%08x (%#0*x) != %s at 0x%08x (%#0*x)\n", kind, a1, 2*size+2, v1, kind, a2, 2*size+2, v2))
+			break
+		}
+		a1 += uint64(size)
+		a2 += uint64(size)
+	}
+	b.out.puts(fmt.Sprintf("Total of %d %s(s) were the same\n", same, kind))
+	return same == count
+}
+
+func (b *uboot) crc32(args []string) bool {
+	if len(args) < 3 {
+		b.out.puts(usage["crc32"])
+		return false
+	}
+	addr, n := b.hex(args[1]), b.hex(args[2])
+	b.abortIfUnmapped(addr, n)
+	h := crc32.NewIEEE()
+	buf := make([]byte, 64<<10)
+	for done := uint64(0); done < n; {
+		k := min(n-done, uint64(len(buf)))
+		b.mem.read(addr+done, buf[:k])
+		h.Write(buf[:k])
+		done += k
+	}
+	b.out.puts(fmt.Sprintf("crc32 for %08x ... %08x ==> %08x\n", addr, addr+n-1, h.Sum32()))
+	return true
+}
+
+func (b *uboot) printenv(args []string) bool {
+	if len(args) == 1 {
+		keys := make([]string, 0, len(b.env))
+		size := 0
+		for k, v := range b.env {
+			keys = append(keys, k)
+			size += len(k) + len(v) + 2
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			b.out.puts(k + "=" + b.env[k] + "\n")
+		}
+		b.out.puts(fmt.Sprintf("\nEnvironment size: %d/262140 bytes\n", size))
+		return true
+	}
+	ok := true
+	for _, k := range args[1:] {
+		if v, found := b.env[k]; found {
+			b.out.puts(k + "=" + v + "\n")
+		} else {
+			b.out.puts(fmt.Sprintf("## Error: \"%s\" not defined\n", k))
+			ok = false
+		}
+	}
+	return ok
+}
+
+func (b *uboot) setenv(args []string) bool {
+	if len(args) < 2 {
+		b.out.puts("setenv - set environment variables\n\nUsage:\nsetenv [-f] name value ...\n    - [forcibly] set environment variable 'name' to 'value ...'\nsetenv [-f] name\n    - [forcibly] delete environment variable 'name'\n")
+		return false
+	}
+	if len(args) == 2 {
+		delete(b.env, args[1])
+	} else {
+		b.env[args[1]] = strings.Join(args[2:], " ")
+	}
+	return true
+}
+
+func (b *uboot) bdinfo() {
+	w := 8
+	if b.cfg.Bits64 {
+		w = 16
+	}
+	row := func(name string, v uint64) {
+		b.out.puts(fmt.Sprintf("%-12s= 0x%0*x\n", name, w, v))
+	}
+	row("boot_params", 0)
+	row("DRAM bank", 0)
+	row("-> start", ramBase)
+	row("-> size", ramSize)
+	row("flashstart", 0)
+	row("flashsize", 0x04000000)
+	row("flashoffset", 0x000ed228)
+	b.out.puts(fmt.Sprintf("%-12s= %s bps\n", "baudrate", b.env["baudrate"]))
+	row("relocaddr", 0x4fef7000)
+	row("reloc off", 0x4fef7000)
+	if b.cfg.Bits64 {
+		b.out.puts("Build       = 64-bit\n")
+	} else {
+		b.out.puts("Build       = 32-bit\n")
+	}
+	b.out.puts("current eth = unknown\nethaddr     = (not set)\nIP addr     = <NULL>\n")
+	row("fdt_blob", 0x4edb6db0)
+	b.out.puts("devicetree  = board\n")
+}
+
+func (b *uboot) help() {
+	cmds := [][2]string{
+		{"?", "alias for 'help'"}, {"bdinfo", "print Board Info structure"},
+		{"cmp", "memory compare"}, {"cp", "memory copy"}, {"crc32", "checksum calculation"},
+		{"help", "print command description/usage"}, {"md", "memory display"},
+		{"mw", "memory write (fill)"}, {"printenv", "print environment variables"},
+		{"reset", "Perform RESET of the CPU"}, {"setenv", "set environment variables"},
+		{"version", "print monitor, compiler and linker version"},
+	}
+	for _, c := range cmds {
+		b.out.puts(fmt.Sprintf("%-10s- %s\n", c[0], c[1]))
+	}
+}
