@@ -214,3 +214,10 @@ func (c *Console) isReset(line []byte) bool {
 	}
 	return false
 }
+
+// Interrupt sends Ctrl-C without waiting for an answer: it stops a command
+// that is still printing. Call Sync before the next Exec.
+func (c *Console) Interrupt() error {
+	_, err := c.port.Write([]byte{CtrlC})
+	return err
+}

@@ -15,7 +15,7 @@ type line struct {
 
 func newLine(ctx context.Context, rw io.ReadWriter, baud int, hostBaud func() int) *line {
 	l := &line{
-		out:  &lineOut{w: &pacer{w: rw, baud: baud}, baud: baud, hostBaud: hostBaud, paced: baud > 0},
+		out:  newLineOut(rw, baud, hostBaud),
 		in:   make(chan byte, 1<<16),
 		done: make(chan struct{}),
 	}
@@ -53,15 +53,25 @@ func (l *line) stop() {
 // garbled is what a byte turns into at the wrong baud rate: never text.
 func garbled(c byte) byte { return ^c | 0x80 }
 
-// lineOut buffers what the board prints and sends it through the pacer a
-// line at a time when paced (so timing is right), in large blocks otherwise.
+// lineOut buffers what the board prints and sends it through the pacer in
+// blocks of a few milliseconds of line time when paced, in large blocks
+// otherwise; the prompt and the echo go out at once.
 type lineOut struct {
 	w        io.Writer
 	buf      []byte
 	baud     int
-	paced    bool
+	block    int // flush a command's output when this much is buffered
 	hostBaud func() int
 	err      error
+}
+
+func newLineOut(w io.Writer, baud int, hostBaud func() int) *lineOut {
+	p := &pacer{w: w, baud: baud}
+	block := 32 << 10
+	if baud > 0 {
+		block = p.chunk()
+	}
+	return &lineOut{w: p, baud: baud, block: block, hostBaud: hostBaud}
 }
 
 func (o *lineOut) mismatched() bool {
@@ -91,7 +101,7 @@ func (o *lineOut) write(text []byte) {
 	for _, c := range text {
 		o.putc(c)
 	}
-	if o.paced || len(o.buf) >= 32<<10 {
+	if len(o.buf) >= o.block {
 		o.flush()
 	}
 }

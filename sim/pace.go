@@ -6,7 +6,8 @@ import (
 )
 
 // pacer delivers bytes no faster than a UART at baud, 8N1: ten bit times
-// a character. A line that went idle does not bank credit for later.
+// a character. A line that went idle does not bank credit for later; the
+// few milliseconds a sleep oversleeps are made up by the next write.
 type pacer struct {
 	w     io.Writer
 	baud  int
@@ -14,12 +15,22 @@ type pacer struct {
 	sent  int64     // characters in the burst so far
 }
 
+// idle is how far behind the schedule a write may start and still count
+// as part of the same burst.
+const idle = 20 * time.Millisecond
+
+// Chunk is how many characters to hand over at once: about 2 ms of line
+// time, since sleeping for less is not precise.
+func (p *pacer) chunk() int {
+	return max(1, p.baud/10/500)
+}
+
 func (p *pacer) Write(b []byte) (int, error) {
 	if p.baud <= 0 {
 		return p.w.Write(b)
 	}
 	now := time.Now()
-	if p.epoch.IsZero() || now.After(p.done()) {
+	if p.epoch.IsZero() || now.Sub(p.done()) > idle {
 		p.epoch, p.sent = now, 0
 	}
 	p.sent += int64(len(b))

@@ -1,0 +1,275 @@
+package uboot
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/dialect"
+	"github.com/bootdump/bootdump/hexdump"
+)
+
+// ErrNotUBoot: the console answers, but not as U-Boot does.
+var ErrNotUBoot = errors.New("the bootloader does not answer like U-Boot")
+
+// Session reads a U-Boot board's memory.
+type Session struct {
+	con     *console.Console
+	log     *slog.Logger
+	version string
+	bits64  bool             // md.q exists
+	order   binary.ByteOrder // nil until a probe could tell
+}
+
+var suffix = map[int]string{1: "md.b", 2: "md.w", 4: "md.l", 8: "md.q"}
+
+// Open learns the board behind a synced console: its version, and whether
+// md.q works. probe is an address known to be readable (the start of the
+// range to be dumped); the byte order is learned from the memory there, or
+// from the first range read whose contents tell.
+func Open(ctx context.Context, con *console.Console, probe uint64, log *slog.Logger) (*Session, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Session{con: con, log: log}
+	lines, err := con.Output(ctx, "version")
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range lines {
+		if strings.HasPrefix(l, "U-Boot") {
+			s.version = l
+			break
+		}
+	}
+	if s.version == "" {
+		return nil, fmt.Errorf("%w: 'version' printed %q", ErrNotUBoot, lines)
+	}
+	if err := s.probeWidth(ctx, probe); err != nil {
+		return nil, err
+	}
+	if err := s.probeOrder(ctx, probe); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// probeWidth asks for md.q: a 32-bit build prints nothing at all.
+func (s *Session) probeWidth(ctx context.Context, addr uint64) error {
+	addr &^= 7
+	lines, err := s.con.Output(ctx, fmt.Sprintf("md.q %#x 2", addr))
+	if err != nil {
+		return err
+	}
+	s.bits64 = len(lines) > 0
+	if s.bits64 {
+		// What md.q printed must be a dump line, not an error message.
+		if _, _, err := (hexdump.Format{Width: 8, Order: binary.LittleEndian}).ParseLine([]byte(lines[0]), nil); err != nil {
+			return fmt.Errorf("%w: md.q printed %q", ErrNotUBoot, lines[0])
+		}
+	}
+	return nil
+}
+
+// probeOrder compares md.b and md.l of the same 16 bytes. Memory whose
+// words read the same either way (erased flash) cannot tell; the order
+// stays unknown and the next read tries again.
+func (s *Session) probeOrder(ctx context.Context, addr uint64) error {
+	addr &^= 3
+	raw, err := s.con.Output(ctx, fmt.Sprintf("md.b %#x 0x10", addr))
+	if err != nil {
+		return err
+	}
+	words, err := s.con.Output(ctx, fmt.Sprintf("md.l %#x 4", addr))
+	if err != nil {
+		return err
+	}
+	if len(raw) != 1 || len(words) != 1 {
+		return fmt.Errorf("%w: md at %#x printed %d and %d lines, want 1", ErrNotUBoot, addr, len(raw), len(words))
+	}
+	bs, err := decode(hexdump.Format{Width: 1, Order: binary.LittleEndian}, addr, 16, raw)
+	if err != nil {
+		return err
+	}
+	// The wrong order fails the ASCII check or disagrees with md.b.
+	le, errLE := decode(hexdump.Format{Width: 4, Order: binary.LittleEndian}, addr, 16, words)
+	be, errBE := decode(hexdump.Format{Width: 4, Order: binary.BigEndian}, addr, 16, words)
+	isLE, isBE := errLE == nil && bytes.Equal(le, bs), errBE == nil && bytes.Equal(be, bs)
+	switch {
+	case isLE && isBE:
+		s.log.Debug("byte order not yet known: memory reads the same either way", "addr", fmt.Sprintf("%#x", addr))
+	case isLE:
+		s.order = binary.LittleEndian
+	case isBE:
+		s.order = binary.BigEndian
+	default:
+		return fmt.Errorf("md.b and md.l disagree at %#x: the line is noisy or the memory changes", addr)
+	}
+	return nil
+}
+
+func decode(f hexdump.Format, addr uint64, n int, lines []string) ([]byte, error) {
+	d := hexdump.NewDecoder(f, addr, n)
+	var out []byte
+	for _, l := range lines {
+		var err error
+		if out, err = d.Line([]byte(l), out); err != nil {
+			return nil, err
+		}
+	}
+	if d.Remaining() != 0 {
+		return nil, fmt.Errorf("md at %#x stopped after %d of %d bytes", addr, n-d.Remaining(), n)
+	}
+	return out, nil
+}
+
+// Width is the widest unit md supports on this board.
+func (s *Session) Width() int {
+	if s.bits64 {
+		return 8
+	}
+	return 4
+}
+
+// AddrBits is the board's address width.
+func (s *Session) AddrBits() int {
+	if s.bits64 {
+		return 64
+	}
+	return 32
+}
+
+// Identity describes the session for the dump record.
+func (s *Session) Identity() dialect.Identity {
+	order := "unknown"
+	switch s.order {
+	case binary.LittleEndian:
+		order = "little"
+	case binary.BigEndian:
+		order = "big"
+	}
+	return dialect.Identity{
+		Dialect: "uboot", Version: s.version, Prompt: s.con.Prompt(), ByteOrder: order,
+		Command: suffix[s.Width()], AddrBits: s.AddrBits(), Checksum: "crc32",
+	}
+}
+
+// LineChars is what one full 16-byte md line costs on the wire, CR LF
+// included, in the widest format: the measure of the line-rate ceiling.
+func (s *Session) LineChars(addr uint64) int {
+	return LineChars(s.Width(), addr)
+}
+
+// LineChars is the length of a full md line of unit width w at addr.
+func LineChars(w int, addr uint64) int {
+	digits := 8
+	if addr > 0xffffffff {
+		digits = 16
+	}
+	return digits + 1 + (16/w)*(2*w+1) + 2 + 16 + 2
+}
+
+// ReadMemory reads len(dst) bytes at addr with md, in the widest width
+// that divides both, checking every line as it arrives. progress, if set,
+// is told how many bytes are done.
+func (s *Session) ReadMemory(ctx context.Context, addr uint64, dst []byte, progress func(int)) error {
+	w := s.Width()
+	for w > 1 && (addr%uint64(w) != 0 || len(dst)%w != 0) {
+		w /= 2
+	}
+	if s.order == nil && w > 1 {
+		if err := s.probeOrder(ctx, addr); err != nil {
+			return err
+		}
+	}
+	order := s.order
+	if order == nil {
+		order = binary.LittleEndian // the words at addr read the same either way
+	}
+	dec := hexdump.NewDecoder(hexdump.Format{Width: w, Order: order}, addr, len(dst))
+	out := dst[:0]
+	cmd := fmt.Sprintf("%s %#x %#x", suffix[w], addr, len(dst)/w)
+	err := s.con.Exec(ctx, cmd, func(line []byte) error {
+		var err error
+		out, err = dec.Line(line, out)
+		if progress != nil && err == nil {
+			progress(len(out))
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if dec.Remaining() != 0 {
+		return fmt.Errorf("%s stopped at %#x, %d bytes short", cmd, dec.Next(), dec.Remaining())
+	}
+	if s.order == nil && w > 1 {
+		return s.learnOrder(ctx, addr, dst)
+	}
+	return nil
+}
+
+// ErrReread: the byte order became known only from this read's data and
+// differs from the one assumed, so the range must be read again.
+var ErrReread = errors.New("byte order learned from this range; read it again")
+
+// learnOrder probes the first line of data whose words read differently in
+// the two byte orders. Until such a line exists the order does not matter.
+func (s *Session) learnOrder(ctx context.Context, addr uint64, data []byte) error {
+	for off := 0; off+16 <= len(data); off += 16 {
+		for i := off; i < off+16; i += 4 {
+			if data[i] != data[i+3] || data[i+1] != data[i+2] {
+				if err := s.probeOrder(ctx, addr+uint64(off)); err != nil {
+					return err
+				}
+				if s.order == binary.BigEndian {
+					return fmt.Errorf("%w at %#x", ErrReread, addr)
+				}
+				return nil
+			}
+		}
+	}
+	return nil
+}
+
+// CRC32 asks the board for the IEEE CRC-32 of n bytes at addr.
+func (s *Session) CRC32(ctx context.Context, addr, n uint64) (uint32, error) {
+	cmd := fmt.Sprintf("crc32 %#x %#x", addr, n)
+	lines, err := s.con.Output(ctx, cmd)
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range lines {
+		from, to, sum, ok := parseCRC32(l)
+		if !ok {
+			continue
+		}
+		if from != addr || to != addr+n-1 {
+			return 0, fmt.Errorf("%s answered for %#x..%#x", cmd, from, to)
+		}
+		return sum, nil
+	}
+	return 0, fmt.Errorf("%s printed no checksum: %q", cmd, lines)
+}
+
+// parseCRC32 reads "crc32 for 04000000 ... 04000fff ==> 2e0cea5c" (old
+// releases say "CRC32 for").
+func parseCRC32(l string) (from, to uint64, sum uint32, ok bool) {
+	var s32 uint32
+	n, err := fmt.Sscanf(strings.ToLower(l), "crc32 for %x ... %x ==> %x", &from, &to, &s32)
+	if err != nil || n != 3 {
+		return 0, 0, 0, false
+	}
+	return from, to, s32, true
+}
+
+// Resync brings the console back to a fresh prompt after a failed command
+// (a stall, a reset, an echo that came back wrong).
+func (s *Session) Resync(ctx context.Context) error {
+	return s.con.Sync(ctx)
+}

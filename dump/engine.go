@@ -1,0 +1,345 @@
+package dump
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/dialect"
+	"github.com/bootdump/bootdump/hexdump"
+)
+
+// Reader reads device memory; every dialect session is one.
+type Reader interface {
+	ReadMemory(ctx context.Context, addr uint64, dst []byte, progress func(n int)) error
+	Identity() dialect.Identity
+}
+
+// CRC32er is a device with a checksum command.
+type CRC32er interface {
+	CRC32(ctx context.Context, addr, n uint64) (uint32, error)
+}
+
+// Resyncer is a device that can get back to a fresh prompt after a failed command.
+type Resyncer interface {
+	Resync(ctx context.Context) error
+}
+
+// Options describe one dump.
+type Options struct {
+	Addr      uint64
+	Size      uint64
+	ChunkSize int // default 64 KiB
+	Retries   int // re-reads of a chunk that fails; default 5, negative for none
+	Output    string
+	Force     bool // replace an existing output file
+	Restart   bool // ignore an unfinished journal
+	Port      string
+	Baud      int
+	Source    string // "mem"
+	Logger    *slog.Logger
+	Progress  func(Progress)
+}
+
+// Progress is reported as lines arrive and chunks complete.
+type Progress struct {
+	Done, Total uint64 // bytes
+	Retries     int
+	Waiting     string // set while the engine waits for the device
+}
+
+// Result summarises a finished dump.
+type Result struct {
+	Record     *Record
+	Read       uint64 // bytes read from the device in this run
+	Resumed    uint64 // bytes taken from an earlier run's journal
+	ChunksRead int
+	Retries    int
+	Elapsed    time.Duration
+}
+
+var (
+	// ErrExists: the output file is there already.
+	ErrExists = errors.New("output file exists")
+	// ErrInvalid: the options cannot describe a dump.
+	ErrInvalid = errors.New("invalid dump request")
+	// ErrJournal: an unfinished journal is for another dump.
+	ErrJournal = errors.New("unfinished journal for a different dump")
+)
+
+// ChunkError: a range could not be read and verified.
+type ChunkError struct {
+	Addr     uint64
+	Size     int
+	Attempts int
+	Err      error
+}
+
+func (e *ChunkError) Error() string {
+	return fmt.Sprintf("could not read a verified copy of %#x..%#x after %d attempts: %v",
+		e.Addr, e.Addr+uint64(e.Size)-1, e.Attempts, e.Err)
+}
+func (e *ChunkError) Unwrap() error { return e.Err }
+
+// MismatchError: the bytes read do not have the checksum the device reports.
+type MismatchError struct {
+	Addr          uint64
+	Size          int
+	Device, Local uint32
+}
+
+func (e *MismatchError) Error() string {
+	return fmt.Sprintf("crc32 of %#x..%#x is %08x on the device but %08x as read", e.Addr, e.Addr+uint64(e.Size)-1, e.Device, e.Local)
+}
+
+// Job is a prepared dump: arguments checked, output and journal looked at,
+// before anything is sent to the device.
+type Job struct {
+	opt     Options
+	rec     *Record
+	part    *os.File
+	done    map[uint64]bool // chunk offsets verified and on disk
+	resumed uint64
+	save    func() error // writes the journal with the time spent so far
+}
+
+// Prepare checks a dump request and opens (or resumes) its journal.
+func Prepare(opt Options) (*Job, error) {
+	if opt.ChunkSize <= 0 {
+		opt.ChunkSize = 64 << 10
+	}
+	if opt.Retries == 0 {
+		opt.Retries = 5
+	} else if opt.Retries < 0 {
+		opt.Retries = 0
+	}
+	if opt.Source == "" {
+		opt.Source = "mem"
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	switch {
+	case opt.Size == 0:
+		return nil, fmt.Errorf("%w: the size is 0; give --size, e.g. --size 1M", ErrInvalid)
+	case opt.Addr+opt.Size < opt.Addr && opt.Addr+opt.Size != 0:
+		return nil, fmt.Errorf("%w: %#x + %#x runs past the top of the address space", ErrInvalid, opt.Addr, opt.Size)
+	case opt.Output == "":
+		return nil, fmt.Errorf("%w: no output file; give -o FILE", ErrInvalid)
+	}
+	if _, err := os.Stat(opt.Output); err == nil && !opt.Force {
+		return nil, fmt.Errorf("%w: %s; choose another -o, or --force to replace it", ErrExists, opt.Output)
+	}
+	j := &Job{opt: opt, done: map[uint64]bool{}}
+	rec, err := ReadRecord(RecordPath(opt.Output))
+	if err != nil && !opt.Restart {
+		return nil, err
+	}
+	if rec != nil && rec.State == StateInProgress && !opt.Restart {
+		if uint64(rec.Addr) != opt.Addr || rec.Size != opt.Size || rec.Source != opt.Source {
+			return nil, fmt.Errorf("%w: %s is for %d bytes at %#x (%s); repeat that command to resume it, or add --restart to discard it",
+				ErrJournal, RecordPath(opt.Output), rec.Size, uint64(rec.Addr), rec.Source)
+		}
+		if err := j.resume(rec); err != nil {
+			return nil, err
+		}
+		return j, nil
+	}
+	return j, j.start()
+}
+
+func (j *Job) partPath() string { return j.opt.Output + ".bootdump.part" }
+
+func (j *Job) start() error {
+	f, err := os.OpenFile(j.partPath(), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", j.partPath(), err)
+	}
+	if err := f.Truncate(int64(j.opt.Size)); err != nil {
+		f.Close()
+		return fmt.Errorf("make room for %d bytes in %s: %w", j.opt.Size, j.partPath(), err)
+	}
+	j.part = f
+	now := time.Now().UTC()
+	j.rec = &Record{
+		Tool: "bootdump", Format: 1, State: StateInProgress, Output: j.opt.Output,
+		Partial: j.partPath(), Port: j.opt.Port, Baud: j.opt.Baud, Source: j.opt.Source,
+		Addr: Hex(j.opt.Addr), Size: j.opt.Size, ChunkSize: j.opt.ChunkSize,
+		Started: now, Updated: now, Chunks: []Chunk{},
+	}
+	return j.rec.save(RecordPath(j.opt.Output))
+}
+
+// resume keeps the journal's chunks whose bytes on disk still match.
+func (j *Job) resume(rec *Record) error {
+	f, err := os.OpenFile(j.partPath(), os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("the journal %s has no data file (%w); add --restart to start over", RecordPath(j.opt.Output), err)
+	}
+	j.part, j.rec = f, rec
+	j.opt.ChunkSize = rec.ChunkSize
+	kept := rec.Chunks[:0]
+	for _, c := range rec.Chunks {
+		buf := make([]byte, c.Size)
+		if _, err := f.ReadAt(buf, int64(c.Offset)); err == nil && fmt.Sprintf("%08x", crc32.ChecksumIEEE(buf)) == c.CRC32 {
+			kept = append(kept, c)
+			j.done[c.Offset] = true
+			j.resumed += uint64(c.Size)
+		} else {
+			j.opt.Logger.Warn("journal chunk not on disk; it will be read again", "offset", c.Offset)
+		}
+	}
+	rec.Chunks = kept
+	j.opt.Logger.Info("resuming from the journal", "verified", j.resumed, "of", rec.Size)
+	return nil
+}
+
+// Close releases the data file; an unfinished dump stays resumable.
+func (j *Job) Close() error {
+	if j.part == nil {
+		return nil
+	}
+	err := j.part.Close()
+	j.part = nil
+	return err
+}
+
+// Run reads every chunk not yet verified, then writes the output file.
+func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
+	start := time.Now()
+	res := &Result{Record: j.rec, Resumed: j.resumed}
+	j.rec.Device = dev.Identity()
+	size := j.opt.Size
+	buf := make([]byte, j.opt.ChunkSize)
+	doneBytes := j.resumed
+	report := func(extra int, waiting string) {
+		if j.opt.Progress != nil {
+			j.opt.Progress(Progress{Done: doneBytes + uint64(extra), Total: size, Retries: res.Retries, Waiting: waiting})
+		}
+	}
+	report(0, "")
+	earlier := j.rec.Seconds
+	j.save = func() error {
+		now := time.Now()
+		j.rec.Seconds = earlier + now.Sub(start).Seconds()
+		j.rec.Updated = now.UTC()
+		res.Elapsed = now.Sub(start)
+		return j.rec.save(RecordPath(j.opt.Output))
+	}
+	for off := uint64(0); off < size; off += uint64(j.opt.ChunkSize) {
+		if j.done[off] {
+			continue
+		}
+		n := int(min(uint64(j.opt.ChunkSize), size-off))
+		c, err := j.readChunk(ctx, dev, off, buf[:n], res, func(k int) { report(k, "") })
+		if err != nil {
+			return res, err
+		}
+		// Data first, then the journal that vouches for it.
+		if _, err := j.part.WriteAt(buf[:n], int64(off)); err != nil {
+			return res, fmt.Errorf("write %s: %w", j.partPath(), err)
+		}
+		if err := j.part.Sync(); err != nil {
+			return res, fmt.Errorf("sync %s: %w", j.partPath(), err)
+		}
+		j.rec.Chunks = append(j.rec.Chunks, c)
+		j.rec.Retries = res.Retries
+		if err := j.save(); err != nil {
+			return res, fmt.Errorf("write journal: %w", err)
+		}
+		j.done[off] = true
+		doneBytes += uint64(n)
+		res.Read += uint64(n)
+		res.ChunksRead++
+		report(0, "")
+		j.opt.Logger.Debug("chunk verified", "addr", fmt.Sprintf("%#x", j.opt.Addr+off), "size", n, "verified", c.Verified)
+	}
+	return res, j.finish()
+}
+
+func (j *Job) readChunk(ctx context.Context, dev Reader, off uint64, buf []byte, res *Result, progress func(int)) (Chunk, error) {
+	addr := j.opt.Addr + off
+	attempts := j.opt.Retries + 1
+	var last error
+	for attempt := 1; attempt <= attempts; attempt++ {
+		if attempt > 1 {
+			res.Retries++
+		}
+		verified, err := j.readOnce(ctx, dev, addr, buf, progress)
+		if err == nil {
+			return Chunk{Offset: off, Size: len(buf), CRC32: fmt.Sprintf("%08x", crc32.ChecksumIEEE(buf)), Verified: verified, Attempts: attempt}, nil
+		}
+		if ctx.Err() != nil {
+			return Chunk{}, ctx.Err()
+		}
+		if errors.Is(err, console.ErrClosed) {
+			return Chunk{}, err
+		}
+		last = err
+		j.opt.Logger.Warn("chunk failed; reading it again", "addr", fmt.Sprintf("%#x", addr), "attempt", attempt, "err", err)
+		if r, ok := dev.(Resyncer); ok && needsResync(err) {
+			if err := r.Resync(ctx); err != nil {
+				return Chunk{}, fmt.Errorf("after a failed read at %#x: %w", addr, err)
+			}
+		}
+	}
+	return Chunk{}, &ChunkError{Addr: addr, Size: len(buf), Attempts: attempts, Err: last}
+}
+
+func (j *Job) readOnce(ctx context.Context, dev Reader, addr uint64, buf []byte, progress func(int)) (string, error) {
+	if err := dev.ReadMemory(ctx, addr, buf, progress); err != nil {
+		return "", err
+	}
+	c, ok := dev.(CRC32er)
+	if !ok {
+		return VerifiedLines, nil
+	}
+	want, err := c.CRC32(ctx, addr, uint64(len(buf)))
+	if err != nil {
+		return "", err
+	}
+	if got := crc32.ChecksumIEEE(buf); got != want {
+		return "", &MismatchError{Addr: addr, Size: len(buf), Device: want, Local: got}
+	}
+	return VerifiedCRC32, nil
+}
+
+// needsResync: after a bad line or a checksum mismatch the console is
+// still at its prompt; after anything else it may not be.
+func needsResync(err error) bool {
+	var mm *MismatchError
+	return !errors.Is(err, hexdump.ErrBadLine) && !errors.As(err, &mm)
+}
+
+// finish hashes the data file and renames it into place.
+func (j *Job) finish() error {
+	if _, err := j.part.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	sh, cr := sha256.New(), crc32.NewIEEE()
+	if _, err := io.Copy(io.MultiWriter(sh, cr), j.part); err != nil {
+		return fmt.Errorf("read back %s: %w", j.partPath(), err)
+	}
+	if err := j.part.Sync(); err != nil {
+		return err
+	}
+	if err := j.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(j.partPath(), j.opt.Output); err != nil {
+		return fmt.Errorf("move the finished image into place: %w", err)
+	}
+	j.rec.State = StateComplete
+	j.rec.Partial = ""
+	j.rec.SHA256 = hex.EncodeToString(sh.Sum(nil))
+	j.rec.CRC32 = fmt.Sprintf("%08x", cr.Sum32())
+	return j.save()
+}

@@ -1,0 +1,133 @@
+package dump
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/bootdump/bootdump/dialect"
+)
+
+// Record states.
+const (
+	StateInProgress = "in-progress"
+	StateComplete   = "complete"
+)
+
+// Verification methods a chunk can carry.
+const (
+	VerifiedCRC32 = "crc32"     // the device's crc32 of the range matched the bytes read
+	VerifiedLines = "line-checks" // no device checksum: every line's address, digits and ASCII agreed
+)
+
+// Record is FILE.bootdump.json: the journal a resumed dump continues from,
+// and afterwards the record of what was read, from where, and how each
+// chunk was verified.
+type Record struct {
+	Tool      string           `json:"tool"`
+	Format    int              `json:"format"`
+	State     string           `json:"state"`
+	Output    string           `json:"output"`
+	Partial   string           `json:"partial"`
+	Port      string           `json:"port"`
+	Baud      int              `json:"baud,omitempty"`
+	Device    dialect.Identity `json:"device"`
+	Source    string           `json:"source"`
+	Addr      Hex              `json:"addr"`
+	Size      uint64           `json:"size"`
+	ChunkSize int              `json:"chunk_size"`
+	Started   time.Time        `json:"started"`
+	Updated   time.Time        `json:"updated"`
+	Seconds   float64          `json:"seconds"` // time spent reading, over all runs
+	Retries   int              `json:"retries"`
+	Chunks    []Chunk          `json:"chunks"`
+	SHA256    string           `json:"sha256,omitempty"`
+	CRC32     string           `json:"crc32,omitempty"`
+}
+
+// Chunk is one verified piece of the image.
+type Chunk struct {
+	Offset   uint64 `json:"offset"` // from Addr
+	Size     int    `json:"size"`
+	CRC32    string `json:"crc32"`
+	Verified string `json:"verified"`
+	Attempts int    `json:"attempts"`
+}
+
+// Hex is an address, written as "0x..." in the record.
+type Hex uint64
+
+func (h Hex) MarshalJSON() ([]byte, error) { return json.Marshal(fmt.Sprintf("%#x", uint64(h))) }
+
+func (h *Hex) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	_, err := fmt.Sscanf(s, "0x%x", (*uint64)(h))
+	return err
+}
+
+// RecordPath is where the record of a dump to out lives.
+func RecordPath(out string) string { return out + ".bootdump.json" }
+
+// ReadRecord loads a record; a missing one is (nil, nil).
+func ReadRecord(path string) (*Record, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var r Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("journal %s is damaged: %w (delete it, or use --restart)", path, err)
+	}
+	return &r, nil
+}
+
+// save replaces the record atomically: a crash leaves the old or the new
+// one, never a torn file.
+func (r *Record) save(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, append(b, '\n'))
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

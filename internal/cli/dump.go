@@ -1,0 +1,262 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/dialect/uboot"
+	"github.com/bootdump/bootdump/dump"
+)
+
+// connection is how to reach the device: shared by every command that talks to one.
+type connection struct {
+	port        string
+	baud        int
+	flow        string
+	dialect     string
+	stopKeys    string
+	syncTimeout time.Duration
+	idleTimeout time.Duration
+	transcript  string
+}
+
+func (c *connection) flags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVarP(&c.port, "port", "p", "", "serial device (/dev/ttyUSB0), tcp://HOST:PORT, or sim:uboot?image=FILE")
+	f.IntVarP(&c.baud, "baud", "b", 115200, "baud rate of the serial line")
+	f.StringVar(&c.flow, "flow", "none", "flow control: none, rtscts or xonxoff")
+	f.StringVar(&c.dialect, "dialect", "auto", "bootloader: auto or uboot")
+	f.StringVar(&c.stopKeys, "stop-keys", "\\x03", "keys that stop autoboot, with \\xNN escapes (e.g. 'tpl' or '\\x1b')")
+	f.DurationVar(&c.syncTimeout, "sync-timeout", 30*time.Second, "how long to wait for the bootloader prompt (power-cycle the board meanwhile)")
+	f.DurationVar(&c.idleTimeout, "idle-timeout", 10*time.Second, "how long a command may go silent before it is retried")
+	f.StringVar(&c.transcript, "transcript", "", "save everything the device sends to this file")
+}
+
+func (c *connection) check() error {
+	if c.port == "" {
+		return usagef("no port: give -p /dev/ttyUSB0 (or tcp://HOST:PORT, or sim:uboot?image=FILE)")
+	}
+	if c.baud <= 0 {
+		return usagef("baud rate %d: it must be positive, e.g. -b 115200", c.baud)
+	}
+	switch c.dialect {
+	case "auto", "uboot":
+	default:
+		return usagef("dialect %q: this version speaks uboot (or auto)", c.dialect)
+	}
+	if _, err := unescape(c.stopKeys); err != nil {
+		return usagef("--stop-keys: %v", err)
+	}
+	return nil
+}
+
+// session opens the port, syncs with the bootloader and learns the board.
+func (c *connection) session(ctx context.Context, a *app, probe uint64) (*uboot.Session, *console.Console, error) {
+	port, err := console.Open(ctx, c.port, console.PortOptions{Baud: c.baud, Flow: c.flow})
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, _ := unescape(c.stopKeys)
+	opt := console.Options{StopKeys: keys, IdleTimeout: c.idleTimeout, Logger: a.log}
+	if c.transcript != "" {
+		f, err := os.Create(c.transcript)
+		if err != nil {
+			port.Close()
+			return nil, nil, err
+		}
+		opt.Transcript = f
+	}
+	con := console.New(port, opt)
+	a.log.Info("waiting for the bootloader prompt", "port", c.port, "baud", c.baud)
+	sctx, cancel := context.WithTimeout(ctx, c.syncTimeout)
+	defer cancel()
+	if err := con.Sync(sctx); err != nil {
+		con.Close()
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		return nil, nil, fmt.Errorf("%s at %d baud: %w", c.port, c.baud, err)
+	}
+	sess, err := uboot.Open(ctx, con, probe, a.log)
+	if err != nil {
+		con.Close()
+		return nil, nil, err
+	}
+	id := sess.Identity()
+	a.log.Info("found the bootloader", "version", id.Version, "prompt", id.Prompt, "byte_order", id.ByteOrder, "read_with", id.Command)
+	return sess, con, nil
+}
+
+// unescape turns "\x03" style escapes into bytes.
+func unescape(s string) ([]byte, error) {
+	var out []byte
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			out = append(out, s[i])
+			continue
+		}
+		if i+3 >= len(s) || s[i+1] != 'x' {
+			return nil, fmt.Errorf("bad escape in %q: use \\xNN", s)
+		}
+		v, err := parseNumber("0x" + s[i+2:i+4])
+		if err != nil {
+			return nil, fmt.Errorf("bad escape in %q: use \\xNN", s)
+		}
+		out = append(out, byte(v))
+		i += 3
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no keys")
+	}
+	return out, nil
+}
+
+type dumpFlags struct {
+	conn    connection
+	addr    uint64
+	size    uint64
+	chunk   uint64
+	retries int
+	output  string
+	force   bool
+	restart bool
+	json    bool
+	source  string
+}
+
+func (a *app) dumpCommand() *cobra.Command {
+	var f dumpFlags
+	addr, size, chunk := &numberFlag{v: &f.addr}, &numberFlag{v: &f.size}, &numberFlag{v: &f.chunk}
+	f.chunk = 64 << 10
+	cmd := &cobra.Command{
+		Use:   "dump -p PORT --addr A --size N -o FILE",
+		Short: "Read memory or memory-mapped flash into a verified image file",
+		Long: `dump reads SIZE bytes at ADDR through the bootloader's memory-display command
+and writes them to FILE once every chunk is read and verified by the device's
+own checksum. FILE.bootdump.json records how; if the dump is interrupted it is
+the journal the same command resumes from.`,
+		Example: `  bootdump dump -p /dev/ttyUSB0 --addr 0x9f000000 --size 16M -o flash.bin
+  bootdump dump -p tcp://127.0.0.1:5555 --addr 0x04000000 --size 2M -o nor1.bin
+  bootdump dump -p 'sim:uboot?image=fw.bin' --addr 0x04000000 --size 1M -o copy.bin`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !addr.set {
+				return usagef("no address: give --addr, e.g. --addr 0x04000000")
+			}
+			if !size.set {
+				return usagef("no size: give --size, e.g. --size 1M")
+			}
+			return a.dump(cmd.Context(), &f)
+		},
+	}
+	f.conn.flags(cmd)
+	fl := cmd.Flags()
+	fl.Var(addr, "addr", "start address (0x hex, decimal, K/M/G)")
+	fl.Var(size, "size", "bytes to read (e.g. 0x200000, 2M)")
+	fl.Var(chunk, "chunk", "bytes per verified chunk (multiple of 16)")
+	fl.IntVar(&f.retries, "retries", 5, "re-reads of a chunk that fails its checks")
+	fl.StringVarP(&f.output, "output", "o", "", "image file to write")
+	fl.BoolVar(&f.force, "force", false, "replace an existing output file")
+	fl.BoolVar(&f.restart, "restart", false, "discard an unfinished journal instead of resuming it")
+	fl.BoolVar(&f.json, "json", false, "print the result as JSON on stdout")
+	fl.StringVar(&f.source, "source", "mem", "where to read: mem (memory-mapped)")
+	return cmd
+}
+
+func (a *app) dump(ctx context.Context, f *dumpFlags) error {
+	if err := f.conn.check(); err != nil {
+		return err
+	}
+	switch {
+	case f.output == "":
+		return usagef("no output file: give -o FILE")
+	case f.size == 0:
+		return usagef("the size is 0: give the number of bytes to read, e.g. --size 1M")
+	case f.chunk < 16 || f.chunk%16 != 0 || f.chunk > 1<<30:
+		return usagef("chunk %d: it must be a multiple of 16 bytes, e.g. --chunk 64K", f.chunk)
+	case f.retries < 0:
+		return usagef("retries %d: it must be 0 or more", f.retries)
+	case f.source != "mem":
+		return usagef("source %q: this version reads memory-mapped regions (mem)", f.source)
+	case f.addr+f.size < f.addr && f.addr+f.size != 0:
+		return usagef("%#x + %#x runs past the top of the address space", f.addr, f.size)
+	}
+	retries := f.retries
+	if retries == 0 {
+		retries = -1
+	}
+	view := newProgressView(a.stderr, "dump")
+	job, err := dump.Prepare(dump.Options{
+		Addr: f.addr, Size: f.size, ChunkSize: int(f.chunk), Retries: retries, Output: f.output,
+		Force: f.force, Restart: f.restart, Port: f.conn.port, Baud: f.conn.baud, Source: f.source,
+		Logger: a.log, Progress: view.update,
+	})
+	if err != nil {
+		return err
+	}
+	defer job.Close()
+	sess, con, err := f.conn.session(ctx, a, f.addr)
+	if err != nil {
+		return err
+	}
+	defer con.Close()
+	if end := f.addr + f.size; sess.AddrBits() == 32 && (end > 1<<32 || end < f.addr) {
+		return fmt.Errorf("%#x + %#x runs past the top of this 32-bit board's address space (0xffffffff)", f.addr, f.size)
+	}
+	res, err := job.Run(ctx, sess)
+	view.finish()
+	if err != nil {
+		if ctx.Err() != nil {
+			con.Interrupt() // stop md's output so the next run finds a quiet prompt
+			done := res.Read + res.Resumed
+			return fmt.Errorf("interrupted: %d of %d bytes are verified and kept in %s; run the same command again to resume", done, f.size, dump.RecordPath(f.output))
+		}
+		if errors.Is(err, console.ErrClosed) {
+			return fmt.Errorf("%w; what was verified is kept in %s: reconnect and run the same command again to resume", err, dump.RecordPath(f.output))
+		}
+		return fmt.Errorf("%w; what was verified is kept in %s", err, dump.RecordPath(f.output))
+	}
+	a.summary(f, res, sess)
+	return nil
+}
+
+// summary prints the one line a person reads, and --json for scripts.
+func (a *app) summary(f *dumpFlags, res *dump.Result, sess *uboot.Session) {
+	rec := res.Record
+	secs := res.Elapsed.Seconds()
+	rate := float64(res.Read) / max(secs, 1e-9)
+	ceiling := float64(f.conn.baud) / 10 * 16 / float64(sess.LineChars(f.addr))
+	id := rec.Device
+	var parts []string
+	parts = append(parts, fmt.Sprintf("%d bytes at %#x -> %s", f.size, f.addr, f.output))
+	parts = append(parts, fmt.Sprintf("%s, %.0f bytes/s", res.Elapsed.Round(time.Millisecond), rate))
+	if !strings.HasPrefix(f.conn.port, "tcp://") {
+		parts = append(parts, fmt.Sprintf("%.1f%% of the %s line-rate ceiling at %d baud", 100*rate/ceiling, id.Command, f.conn.baud))
+	}
+	if res.Resumed > 0 {
+		parts = append(parts, fmt.Sprintf("%d bytes resumed from the journal", res.Resumed))
+	}
+	parts = append(parts, fmt.Sprintf("%d chunks verified by %s, %d retried", len(rec.Chunks), id.Checksum, res.Retries))
+	parts = append(parts, "sha256 "+rec.SHA256)
+	if f.json {
+		out := map[string]any{
+			"output": f.output, "record": dump.RecordPath(f.output), "addr": fmt.Sprintf("%#x", f.addr),
+			"size": f.size, "seconds": secs, "bytes_per_second": rate, "line_rate_ceiling": ceiling,
+			"efficiency": rate / ceiling, "bytes_read": res.Read, "bytes_resumed": res.Resumed,
+			"chunks": len(rec.Chunks), "chunks_read": res.ChunksRead, "retries": res.Retries,
+			"sha256": rec.SHA256, "crc32": rec.CRC32, "device": id,
+		}
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(out)
+	}
+	fmt.Fprintf(a.stderr, "done: %s\n", strings.Join(parts, "; "))
+}

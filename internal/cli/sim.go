@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bootdump/bootdump/sim"
+)
+
+type simFlags struct {
+	dialect   string
+	image     string
+	base      uint64
+	baud      int
+	order     string
+	layout    string
+	bits      int
+	bootDelay int
+	prompt    string
+	pty       bool
+	listen    string
+}
+
+func (a *app) simCommand() *cobra.Command {
+	var f simFlags
+	base := &numberFlag{v: &f.base}
+	cmd := &cobra.Command{
+		Use:   "sim --dialect uboot --image FILE (--pty | --listen tcp://127.0.0.1:PORT)",
+		Short: "Serve a simulated bootloader console, for trying bootdump without hardware",
+		Long: `sim powers on a simulated board whose flash holds FILE and serves its
+bootloader console on a pseudo-terminal or a TCP port, printing exactly what
+the real bootloader prints, paced like a UART at --baud. It runs until
+interrupted. Each TCP connection is a fresh power-on.`,
+		Example: `  bootdump sim --dialect uboot --image fw.bin --pty
+  bootdump sim --dialect uboot --image fw.bin --listen tcp://127.0.0.1:5555 --baud 0`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.sim(cmd.Context(), &f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.dialect, "dialect", "uboot", "bootloader to simulate: uboot")
+	fl.StringVar(&f.image, "image", "", "flash image the board holds")
+	fl.Var(base, "base", "address the image is mapped at (default 0x04000000)")
+	fl.IntVar(&f.baud, "baud", 115200, "line rate to pace output at (0: as fast as the host reads)")
+	fl.StringVar(&f.order, "order", "le", "CPU byte order: le or be")
+	fl.StringVar(&f.layout, "layout", "new", "md layout: new (2023.01) or old (4 spaces, unpadded last line)")
+	fl.IntVar(&f.bits, "bits", 32, "32- or 64-bit build (64 has md.q)")
+	fl.IntVar(&f.bootDelay, "bootdelay", 2, "autoboot countdown in seconds (-1: none)")
+	fl.StringVar(&f.prompt, "prompt", "=> ", "the prompt")
+	fl.BoolVar(&f.pty, "pty", false, "serve on a new pseudo-terminal and print its path")
+	fl.StringVar(&f.listen, "listen", "", "serve on tcp://HOST:PORT")
+	return cmd
+}
+
+func (a *app) sim(ctx context.Context, f *simFlags) error {
+	switch {
+	case f.dialect != "uboot":
+		return usagef("dialect %q: the simulator speaks uboot", f.dialect)
+	case f.image == "":
+		return usagef("no image: give --image FILE")
+	case f.pty == (f.listen != ""):
+		return usagef("give exactly one of --pty and --listen tcp://HOST:PORT")
+	case f.order != "le" && f.order != "be":
+		return usagef("order %q: le or be", f.order)
+	case f.layout != "new" && f.layout != "old":
+		return usagef("layout %q: new or old", f.layout)
+	case f.bits != 32 && f.bits != 64:
+		return usagef("bits %d: 32 or 64", f.bits)
+	case f.baud < 0:
+		return usagef("baud %d: 0 or more", f.baud)
+	}
+	img, err := os.ReadFile(f.image)
+	if err != nil {
+		return err
+	}
+	bootDelay := f.bootDelay
+	if bootDelay == 0 {
+		bootDelay = -1 // no countdown at all
+	}
+	cfg := sim.UBootConfig{
+		Image: img, Base: f.base, Baud: f.baud, BigEndian: f.order == "be", OldLayout: f.layout == "old",
+		Bits64: f.bits == 64, BootDelay: bootDelay, Prompt: f.prompt,
+	}
+	describe := func(where string) {
+		base := cfg.Base
+		if base == 0 {
+			base = 0x04000000
+		}
+		fmt.Fprintf(a.stdout, "%s\n", where)
+		fmt.Fprintf(a.stderr, "simulated U-Boot on %s: %d bytes of flash at %#x, %d baud; Ctrl-C stops it\n", where, len(img), base, f.baud)
+	}
+	if f.pty {
+		board, err := sim.ServePTY(cfg)
+		if err != nil {
+			return err
+		}
+		defer board.Close()
+		describe(board.Path)
+		<-ctx.Done()
+		return nil
+	}
+	addr := strings.TrimPrefix(f.listen, "tcp://")
+	if addr == f.listen {
+		return usagef("listen address %q: use tcp://HOST:PORT", f.listen)
+	}
+	err = sim.ListenTCP(ctx, addr, cfg, func(bound net.Addr) { describe("tcp://" + bound.String()) })
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
