@@ -19,7 +19,7 @@ const (
 
 // Verification methods a chunk can carry.
 const (
-	VerifiedCRC32 = "crc32"     // the device's crc32 of the range matched the bytes read
+	VerifiedCRC32 = "crc32"       // the device's crc32 of the range matched the bytes read
 	VerifiedLines = "line-checks" // no device checksum: every line's address, digits and ASCII agreed
 )
 
