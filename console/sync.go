@@ -13,6 +13,10 @@ import (
 // prompt is known, nothing else can say that the device has finished.
 const quiet = 300 * time.Millisecond
 
+// keyInterval spaces the stop keys: often enough for every tick of a
+// countdown, rarely enough that their echo cannot start a storm.
+const keyInterval = 250 * time.Millisecond
+
 // SyncError explains why no prompt was found.
 type SyncError struct {
 	Received   int    // bytes received
@@ -39,6 +43,8 @@ func (e *SyncError) Unwrap() error { return ErrNoPrompt }
 // ctx bounds how long it tries.
 func (c *Console) Sync(ctx context.Context) error {
 	st := &SyncError{}
+	drained := false
+	var keysSent time.Time
 	lastTail := ""
 	c.buf, c.off = c.buf[c.off:], 0
 	if err := c.write(ctx, []byte{CtrlC}); err != nil {
@@ -49,6 +55,11 @@ func (c *Console) Sync(ctx context.Context) error {
 		err := c.recv(ctx, quiet)
 		switch {
 		case errors.Is(err, ErrTimeout):
+			if !drained {
+				// What was queued before we asked is history; judge the
+				// line by how it answers.
+				*st, drained = SyncError{}, true
+			}
 			tail := lastLine(c.buf)
 			if c.knownPrompt(tail) || (tail == lastTail && plausiblePrompt(tail)) {
 				c.prompt = []byte(tail)
@@ -73,13 +84,16 @@ func (c *Console) Sync(ctx context.Context) error {
 				st.Unreadable++
 			}
 		}
-		if c.countingDown() {
+		if c.countingDown() && time.Since(keysSent) > keyInterval {
 			// Each tick of the countdown gets the keys again: a board
 			// that wants another key keeps counting.
 			if err := c.write(ctx, c.opt.StopKeys); err != nil {
 				return err
 			}
-			c.opt.Logger.Info("stopping autoboot")
+			if keysSent.IsZero() {
+				c.opt.Logger.Info("stopping autoboot")
+			}
+			keysSent = time.Now()
 		}
 		c.trim()
 	}

@@ -111,7 +111,8 @@ type Job struct {
 	save    func() error // writes the journal with the time spent so far
 }
 
-// Prepare checks a dump request and opens (or resumes) its journal.
+// Prepare checks a dump request and loads the journal it resumes, if any.
+// It writes nothing: files appear only when Run starts reading.
 func Prepare(opt Options) (*Job, error) {
 	if opt.ChunkSize <= 0 {
 		opt.ChunkSize = 64 << 10
@@ -151,9 +152,8 @@ func Prepare(opt Options) (*Job, error) {
 		if err := j.resume(rec); err != nil {
 			return nil, err
 		}
-		return j, nil
 	}
-	return j, j.start()
+	return j, nil
 }
 
 func (j *Job) partPath() string { return j.opt.Output + ".bootdump.part" }
@@ -198,7 +198,9 @@ func (j *Job) resume(rec *Record) error {
 		}
 	}
 	rec.Chunks = kept
-	j.opt.Logger.Info("resuming from the journal", "verified", j.resumed, "of", rec.Size)
+	if j.resumed > 0 {
+		j.opt.Logger.Info("resuming from the journal", "verified", j.resumed, "of", rec.Size)
+	}
 	return nil
 }
 
@@ -215,6 +217,11 @@ func (j *Job) Close() error {
 // Run reads every chunk not yet verified, then writes the output file.
 func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 	start := time.Now()
+	if j.rec == nil {
+		if err := j.start(); err != nil {
+			return &Result{}, err
+		}
+	}
 	res := &Result{Record: j.rec, Resumed: j.resumed}
 	j.rec.Device = dev.Identity()
 	size := j.opt.Size
@@ -229,6 +236,7 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 	earlier := j.rec.Seconds
 	j.save = func() error {
 		now := time.Now()
+		j.rec.Device = dev.Identity() // it learns as it reads (the byte order)
 		j.rec.Seconds = earlier + now.Sub(start).Seconds()
 		j.rec.Updated = now.UTC()
 		res.Elapsed = now.Sub(start)
@@ -269,6 +277,7 @@ func (j *Job) readChunk(ctx context.Context, dev Reader, off uint64, buf []byte,
 	addr := j.opt.Addr + off
 	attempts := j.opt.Retries + 1
 	var last error
+	resets := 0
 	for attempt := 1; attempt <= attempts; attempt++ {
 		if attempt > 1 {
 			res.Retries++
@@ -282,6 +291,12 @@ func (j *Job) readChunk(ctx context.Context, dev Reader, off uint64, buf []byte,
 		}
 		if errors.Is(err, console.ErrClosed) {
 			return Chunk{}, err
+		}
+		if errors.Is(err, console.ErrReset) {
+			if resets++; resets == 2 {
+				return Chunk{}, fmt.Errorf("the device resets whenever %#x..%#x is read: the range is probably outside its memory map (see bdinfo): %w",
+					addr, addr+uint64(len(buf))-1, err)
+			}
 		}
 		last = err
 		j.opt.Logger.Warn("chunk failed; reading it again", "addr", fmt.Sprintf("%#x", addr), "attempt", attempt, "err", err)

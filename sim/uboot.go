@@ -174,7 +174,8 @@ func (b *uboot) boot(ctx context.Context) error {
 	if !abort {
 		// bootcmd finds nothing to boot on this board and falls back to
 		// the prompt, as QEMU's virt board without disks does.
-		b.out.puts("Scanning for bootable devices...\nNo bootable device found\n")
+		b.out.puts("fatal: no kernel available\nCommand 'load' failed: Error 1\nstarting USB...\nNo working controllers found\n")
+		b.out.puts("USB is stopped. Please issue 'usb start' first.\nscanning bus for devices...\n\nDevice 0: unknown device\nNo ethernet found.\n")
 	}
 	return nil
 }
@@ -232,7 +233,8 @@ func (b *uboot) readLine(ctx context.Context) (string, bool, error) {
 				buf = buf[:len(buf)-1]
 				b.out.puts("\b \b")
 			}
-		case c >= 0x20 && c < 0x7f:
+		case c >= 0x20 && c != 0x7f:
+			// Anything else is taken and echoed, noise included.
 			if len(buf) < 1024 {
 				buf = append(buf, c)
 				b.out.putc(c)

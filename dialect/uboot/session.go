@@ -19,24 +19,37 @@ var ErrNotUBoot = errors.New("the bootloader does not answer like U-Boot")
 
 // Session reads a U-Boot board's memory.
 type Session struct {
-	con     *console.Console
-	log     *slog.Logger
-	version string
-	bits64  bool             // md.q exists
-	order   binary.ByteOrder // nil until a probe could tell
+	con      *console.Console
+	log      *slog.Logger
+	version  string
+	bits64   bool             // md.q exists
+	maxWidth int              // the widest md the user allows
+	order    binary.ByteOrder // nil until a probe could tell
+	probed   bool             // the first read has probed the byte order
+}
+
+// Options tune a session.
+type Options struct {
+	// Probe is an address known to be readable (the start of the range
+	// to be dumped), used to learn the board.
+	Probe uint64
+	// MaxWidth caps the md unit width (1, 2, 4 or 8); 0 means the widest
+	// the board supports.
+	MaxWidth int
+	Logger   *slog.Logger
 }
 
 var suffix = map[int]string{1: "md.b", 2: "md.w", 4: "md.l", 8: "md.q"}
 
 // Open learns the board behind a synced console: its version, and whether
-// md.q works. probe is an address known to be readable (the start of the
-// range to be dumped); the byte order is learned from the memory there, or
-// from the first range read whose contents tell.
-func Open(ctx context.Context, con *console.Console, probe uint64, log *slog.Logger) (*Session, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// md.q works. It reads no memory yet, so the caller can check a range
+// against AddrBits first; the byte order is learned by the first read.
+func Open(ctx context.Context, con *console.Console, opt Options) (*Session, error) {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Session{con: con, log: log}
+	s := &Session{con: con, log: opt.Logger, maxWidth: opt.MaxWidth}
+	probe := opt.Probe
 	lines, err := con.Output(ctx, "version")
 	if err != nil {
 		return nil, err
@@ -53,13 +66,11 @@ func Open(ctx context.Context, con *console.Console, probe uint64, log *slog.Log
 	if err := s.probeWidth(ctx, probe); err != nil {
 		return nil, err
 	}
-	if err := s.probeOrder(ctx, probe); err != nil {
-		return nil, err
-	}
 	return s, nil
 }
 
-// probeWidth asks for md.q: a 32-bit build prints nothing at all.
+// probeWidth asks for md.q: a 32-bit build prints nothing at all (and
+// reads nothing, so a bad address cannot hurt).
 func (s *Session) probeWidth(ctx context.Context, addr uint64) error {
 	addr &^= 7
 	lines, err := s.con.Output(ctx, fmt.Sprintf("md.q %#x 2", addr))
@@ -128,12 +139,17 @@ func decode(f hexdump.Format, addr uint64, n int, lines []string) ([]byte, error
 	return out, nil
 }
 
-// Width is the widest unit md supports on this board.
+// Width is the unit md reads with: the widest the board supports, or
+// narrower if the user asked.
 func (s *Session) Width() int {
+	w := 4
 	if s.bits64 {
-		return 8
+		w = 8
 	}
-	return 4
+	if s.maxWidth > 0 && s.maxWidth < w {
+		w = s.maxWidth
+	}
+	return w
 }
 
 // AddrBits is the board's address width.
@@ -182,7 +198,8 @@ func (s *Session) ReadMemory(ctx context.Context, addr uint64, dst []byte, progr
 	for w > 1 && (addr%uint64(w) != 0 || len(dst)%w != 0) {
 		w /= 2
 	}
-	if s.order == nil && w > 1 {
+	if !s.probed {
+		s.probed = true
 		if err := s.probeOrder(ctx, addr); err != nil {
 			return err
 		}
@@ -203,6 +220,14 @@ func (s *Session) ReadMemory(ctx context.Context, addr uint64, dst []byte, progr
 		return err
 	})
 	if err != nil {
+		var le *hexdump.LineError
+		if s.order == nil && w > 1 && errors.As(err, &le) {
+			// Perhaps the assumed byte order, not the line, was wrong:
+			// md.b at that line settles it.
+			if perr := s.probeOrder(ctx, le.Addr); perr == nil && s.order != nil {
+				return fmt.Errorf("%w at %#x: %v", ErrReread, le.Addr, err)
+			}
+		}
 		return err
 	}
 	if dec.Remaining() != 0 {

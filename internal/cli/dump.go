@@ -26,6 +26,7 @@ type connection struct {
 	syncTimeout time.Duration
 	idleTimeout time.Duration
 	transcript  string
+	width       int
 }
 
 func (c *connection) flags(cmd *cobra.Command) {
@@ -38,6 +39,7 @@ func (c *connection) flags(cmd *cobra.Command) {
 	f.DurationVar(&c.syncTimeout, "sync-timeout", 30*time.Second, "how long to wait for the bootloader prompt (power-cycle the board meanwhile)")
 	f.DurationVar(&c.idleTimeout, "idle-timeout", 10*time.Second, "how long a command may go silent before it is retried")
 	f.StringVar(&c.transcript, "transcript", "", "save everything the device sends to this file")
+	f.IntVar(&c.width, "width", 0, "md unit width in bytes: 1, 2, 4 or 8 (default: the widest the board has)")
 }
 
 func (c *connection) check() error {
@@ -51,6 +53,11 @@ func (c *connection) check() error {
 	case "auto", "uboot":
 	default:
 		return usagef("dialect %q: this version speaks uboot (or auto)", c.dialect)
+	}
+	switch c.width {
+	case 0, 1, 2, 4, 8:
+	default:
+		return usagef("width %d: 1, 2, 4 or 8 bytes", c.width)
 	}
 	if _, err := unescape(c.stopKeys); err != nil {
 		return usagef("--stop-keys: %v", err)
@@ -85,9 +92,12 @@ func (c *connection) session(ctx context.Context, a *app, probe uint64) (*uboot.
 		}
 		return nil, nil, fmt.Errorf("%s at %d baud: %w", c.port, c.baud, err)
 	}
-	sess, err := uboot.Open(ctx, con, probe, a.log)
+	sess, err := uboot.Open(ctx, con, uboot.Options{Probe: probe, MaxWidth: c.width, Logger: a.log})
 	if err != nil {
 		con.Close()
+		if errors.Is(err, console.ErrReset) {
+			return nil, nil, fmt.Errorf("reading %#x made the device reset: the address is probably outside its memory map (see bdinfo): %w", probe, err)
+		}
 		return nil, nil, err
 	}
 	id := sess.Identity()

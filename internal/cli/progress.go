@@ -28,6 +28,7 @@ type progressView struct {
 	bar *mpb.Bar
 	// plain
 	lastLog time.Time
+	logged  uint64 // bytes done at the last log line
 }
 
 func newProgressView(w io.Writer, label string) *progressView {
@@ -56,7 +57,8 @@ func (v *progressView) update(p dump.Progress) {
 		v.bar.SetCurrent(int64(p.Done))
 		return
 	}
-	if now.Sub(v.lastLog) >= 5*time.Second || p.Done == p.Total {
+	if now.Sub(v.lastLog) >= 5*time.Second || (p.Done == p.Total && v.logged != p.Done) {
+		v.logged = p.Done
 		v.lastLog = now
 		fmt.Fprintf(v.w, "%s: %d/%d bytes (%.0f%%), %s\n", v.label, p.Done, p.Total, 100*float64(p.Done)/float64(max(p.Total, 1)), v.rateAndETA())
 	}

@@ -1,0 +1,69 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bootdump/bootdump/sim"
+)
+
+// TestBadInput: each mistake gets one clear sentence, a non-zero exit, and
+// no output file.
+func TestBadInput(t *testing.T) {
+	img := randomBytes(64<<10, 1)
+	board, err := sim.ServePTY(sim.UBootConfig{Image: img, Baud: 115200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer board.Close()
+	cases := []struct {
+		name     string
+		args     []string
+		code     int
+		sentence string
+	}{
+		{"absent port", []string{"-p", "/dev/ttyBOOTDUMPNONE", "--addr", "0x04000000", "--size", "64K"}, 1, "open serial port /dev/ttyBOOTDUMPNONE"},
+		{"wrong baud", []string{"-p", board.Path, "-b", "9600", "--sync-timeout", "3s", "--addr", "0x04000000", "--size", "64K"}, 1, "baud rate is probably wrong"},
+		{"size zero", []string{"-p", board.Path, "--addr", "0x04000000", "--size", "0"}, 2, "size is 0"},
+		{"no size", []string{"-p", board.Path, "--addr", "0x04000000"}, 2, "no size"},
+		{"no address", []string{"-p", board.Path, "--size", "64K"}, 2, "no address"},
+		{"bad number", []string{"-p", board.Path, "--addr", "0x0400zz00", "--size", "64K"}, 2, "is not a number"},
+		{"wraps 64-bit", []string{"-p", board.Path, "--addr", "0xfffffffffffff000", "--size", "0x2000"}, 2, "runs past the top of the address space"},
+		{"wraps 32-bit", []string{"-p", board.Path, "--addr", "0xfffff000", "--size", "0x2000"}, 1, "runs past the top of this 32-bit board's address space"},
+		{"no port", []string{"--addr", "0x04000000", "--size", "64K"}, 2, "no port"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out.bin")
+			_, stderr, code := run(t, append(append([]string{"dump"}, c.args...), "-o", out)...)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d: %s", code, c.code, stderr)
+			}
+			last := lastLine(stderr)
+			if !strings.HasPrefix(last, "bootdump: ") || !strings.Contains(last, c.sentence) {
+				t.Fatalf("last line %q does not say %q", last, c.sentence)
+			}
+			noFile(t, out)
+		})
+	}
+	t.Run("existing output", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "out.bin")
+		if err := os.WriteFile(out, []byte("precious"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, stderr, code := run(t, "dump", "-p", board.Path, "--addr", "0x04000000", "--size", "64K", "-o", out)
+		if code != 1 || !strings.Contains(stderr, "output file exists") || !strings.Contains(stderr, "--force") {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if b, _ := os.ReadFile(out); string(b) != "precious" {
+			t.Fatalf("the existing file was changed to %q", b)
+		}
+	})
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
