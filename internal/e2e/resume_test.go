@@ -1,0 +1,89 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/bootdump/bootdump/dump"
+	"github.com/bootdump/bootdump/sim"
+)
+
+// TestResumeAfterSIGKILL kills a dump halfway (SIGKILL: no chance to
+// clean up), then runs the same command again: it continues from the
+// journal, re-reads at most the chunk that was in flight, and the image is
+// identical.
+func TestResumeAfterSIGKILL(t *testing.T) {
+	const (
+		size   = 256 << 10
+		chunk  = 16 << 10
+		chunks = size / chunk
+	)
+	img := randomBytes(size, 42)
+	board, err := sim.ServePTY(sim.UBootConfig{Image: img, Baud: 3_000_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer board.Close()
+	out := filepath.Join(t.TempDir(), "flash.bin")
+	args := []string{"dump", "-p", board.Path, "-b", "3000000", "--addr", "0x04000000", "--size", "256K",
+		"--chunk", "16K", "-o", out, "--json", "-v"}
+
+	cmd := exec.Command(binary, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Kill it as soon as half the chunks are reported verified.
+	verified := 0
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "chunk verified") {
+			if verified++; verified == chunks/2 {
+				cmd.Process.Signal(syscall.SIGKILL)
+				break
+			}
+		}
+	}
+	cmd.Wait()
+	if verified != chunks/2 {
+		t.Fatalf("the first run ended after %d verified chunks, before it could be killed", verified)
+	}
+	noFile(t, out)
+	rec, err := dump.ReadRecord(dump.RecordPath(out))
+	if err != nil || rec == nil || rec.State != dump.StateInProgress {
+		t.Fatalf("journal after SIGKILL: %+v, %v", rec, err)
+	}
+	if len(rec.Chunks) < verified {
+		t.Fatalf("the journal holds %d chunks, but %d were reported verified", len(rec.Chunks), verified)
+	}
+
+	var stdout, errOut bytes.Buffer
+	again := exec.Command(binary, args...)
+	again.Stdout, again.Stderr = &stdout, &errOut
+	if err := again.Run(); err != nil {
+		t.Fatalf("resumed dump: %v: %s", err, errOut.String())
+	}
+	sameFile(t, out, img)
+	r := parseResult(t, stdout.String())
+	// Everything the first run reported verified is kept; of the rest only
+	// the chunk in flight at the kill can have been read twice.
+	if r.ChunksRead > chunks-verified {
+		t.Fatalf("the resumed dump read %d chunks; at most %d were left", r.ChunksRead, chunks-verified)
+	}
+	if r.BytesResumed != uint64(chunks-r.ChunksRead)*chunk {
+		t.Fatalf("resumed %d bytes and read %d chunks of %d", r.BytesResumed, r.ChunksRead, chunks)
+	}
+	t.Logf("killed after %d of %d chunks; the journal kept %d; the second run read %d", verified, chunks, len(rec.Chunks), r.ChunksRead)
+	final, err := dump.ReadRecord(dump.RecordPath(out))
+	if err != nil || final.State != dump.StateComplete || len(final.Chunks) != chunks {
+		t.Fatalf("final record %+v, %v", final, err)
+	}
+}
