@@ -540,7 +540,7 @@ func (b *uboot) cmp(args []string, size int) bool {
 		b.mem.read(a1, u1)
 		b.mem.read(a2, u2)
 		if v1, v2 := b.unit(u1), b.unit(u2); v1 != v2 {
-			b.out.puts(fmt.Sprintf("%s at 0x%08x (%#0*x) != %s at 0x%08x (%#0*x)\n", kind, a1, 2*size+2, v1, kind, a2, 2*size+2, v2))
+			b.out.puts(fmt.Sprintf("%s at 0x%08x (0x%0*x) != %s at 0x%08x (0x%0*x)\n", kind, a1, 2*size, v1, kind, a2, 2*size, v2))
 			break
 		}
 		a1 += uint64(size)
@@ -609,6 +609,8 @@ func (b *uboot) setenv(args []string) bool {
 	return true
 }
 
+// bdinfo prints the board information as U-Boot 2023.01 on QEMU's virt
+// board does; addresses are as wide as the build's longs.
 func (b *uboot) bdinfo() {
 	w := 8
 	if b.cfg.Bits64 {
@@ -617,6 +619,7 @@ func (b *uboot) bdinfo() {
 	row := func(name string, v uint64) {
 		b.out.puts(fmt.Sprintf("%-12s= 0x%0*x\n", name, w, v))
 	}
+	text := func(name, v string) { b.out.puts(fmt.Sprintf("%-12s= %s\n", name, v)) }
 	row("boot_params", 0)
 	row("DRAM bank", 0)
 	row("-> start", ramBase)
@@ -624,17 +627,27 @@ func (b *uboot) bdinfo() {
 	row("flashstart", 0)
 	row("flashsize", 0x04000000)
 	row("flashoffset", 0x000ed228)
-	b.out.puts(fmt.Sprintf("%-12s= %s bps\n", "baudrate", b.env["baudrate"]))
+	text("baudrate", b.env["baudrate"]+" bps")
 	row("relocaddr", 0x4fef7000)
 	row("reloc off", 0x4fef7000)
-	if b.cfg.Bits64 {
-		b.out.puts("Build       = 64-bit\n")
-	} else {
-		b.out.puts("Build       = 32-bit\n")
-	}
-	b.out.puts("current eth = unknown\nethaddr     = (not set)\nIP addr     = <NULL>\n")
+	text("Build", map[bool]string{false: "32-bit", true: "64-bit"}[b.cfg.Bits64])
+	text("current eth", "unknown")
+	text("ethaddr", "(not set)")
+	text("IP addr", "<NULL>")
 	row("fdt_blob", 0x4edb6db0)
-	b.out.puts("devicetree  = board\n")
+	row("new_fdt", 0x4edb6db0)
+	row("fdt_size", 0x00100000)
+	b.out.puts("lmb_dump_all:\n memory.cnt  = 0x1\n")
+	b.out.puts(fmt.Sprintf(" memory[0]\t[0x%x-0x%x], 0x%08x bytes flags: 0\n", ramBase, ramBase+ramSize-1, ramSize))
+	b.out.puts(" reserved.cnt  = 0x2\n")
+	b.out.puts(" reserved[0]\t[0x4ddb2000-0x4fffffff], 0x0224e000 bytes flags: 0\n")
+	b.out.puts(" reserved[1]\t[0x4edb2930-0x4fffffff], 0x0124d6d0 bytes flags: 0\n")
+	text("devicetree", "board")
+	row("arch_number", 0)
+	row("TLB addr", 0x4fff0000)
+	row("irq_sp", 0x4edb6da0)
+	row("sp start", 0x4edb6da0)
+	b.out.puts("Early malloc usage: 3a8 / 2000\n")
 }
 
 func (b *uboot) help() {
