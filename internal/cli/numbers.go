@@ -10,6 +10,9 @@ import (
 // "0x04000000", "65536", "64K", "2M", "0x10K".
 func parseNumber(s string) (uint64, error) {
 	t := strings.TrimSpace(s)
+	if n := len(t); n >= 2 && (t[n-1] == 'i' || t[n-1] == 'I') && strings.ContainsRune("kKmMgG", rune(t[n-2])) {
+		t = t[:n-1] // 64Ki
+	}
 	shift := 0
 	if n := len(t); n > 0 {
 		switch t[n-1] {
@@ -22,7 +25,6 @@ func parseNumber(s string) (uint64, error) {
 		}
 		if shift > 0 {
 			t = t[:n-1]
-			t = strings.TrimSuffix(strings.TrimSuffix(t, "i"), "I") // 64Ki
 		}
 	}
 	v, err := strconv.ParseUint(t, 0, 64)

@@ -1,0 +1,168 @@
+package dump
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/bootdump/bootdump/dialect"
+)
+
+// fakeDevice serves memory and can corrupt reads: bad[addr] is how many
+// reads of the chunk at addr come back with a flipped bit.
+type fakeDevice struct {
+	base  uint64
+	mem   []byte
+	bad   map[uint64]int
+	reads int
+}
+
+func (f *fakeDevice) ReadMemory(_ context.Context, addr uint64, dst []byte, progress func(int)) error {
+	f.reads++
+	copy(dst, f.mem[addr-f.base:])
+	if f.bad[addr] > 0 {
+		f.bad[addr]--
+		dst[len(dst)/2] ^= 0x10 // a flip no line check caught
+	}
+	if progress != nil {
+		progress(len(dst))
+	}
+	return nil
+}
+
+func (f *fakeDevice) CRC32(_ context.Context, addr, n uint64) (uint32, error) {
+	return crc32.ChecksumIEEE(f.mem[addr-f.base : addr-f.base+n]), nil
+}
+
+func (f *fakeDevice) Identity() dialect.Identity { return dialect.Identity{Dialect: "fake"} }
+
+func newFake(n int) *fakeDevice {
+	mem := make([]byte, n)
+	for i := range mem {
+		mem[i] = byte(i*31 + i>>8)
+	}
+	return &fakeDevice{base: 0x1000, mem: mem, bad: map[uint64]int{}}
+}
+
+func TestChecksumMismatchIsReadAgain(t *testing.T) {
+	dev := newFake(64 << 10)
+	dev.bad[0x1000+16<<10] = 2
+	out := filepath.Join(t.TempDir(), "img.bin")
+	job, err := Prepare(Options{Addr: 0x1000, Size: 64 << 10, ChunkSize: 16 << 10, Output: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := job.Run(context.Background(), dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Retries != 2 || dev.reads != 6 {
+		t.Fatalf("retries %d, reads %d; want 2 and 6", res.Retries, dev.reads)
+	}
+	got, _ := os.ReadFile(out)
+	if !bytes.Equal(got, dev.mem) {
+		t.Fatal("image differs")
+	}
+	if res.Record.Chunks[1].Attempts != 3 || res.Record.Chunks[1].Verified != VerifiedCRC32 {
+		t.Fatalf("chunk record %+v", res.Record.Chunks[1])
+	}
+}
+
+func TestUnverifiableChunkStopsTheDump(t *testing.T) {
+	dev := newFake(64 << 10)
+	dev.bad[0x1000+32<<10] = 100
+	out := filepath.Join(t.TempDir(), "img.bin")
+	job, err := Prepare(Options{Addr: 0x1000, Size: 64 << 10, ChunkSize: 16 << 10, Retries: 3, Output: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = job.Run(context.Background(), dev)
+	job.Close()
+	var ce *ChunkError
+	if !errors.As(err, &ce) || ce.Addr != 0x1000+32<<10 || ce.Attempts != 4 {
+		t.Fatalf("got %v, want a ChunkError at 0x9000 after 4 attempts", err)
+	}
+	var mm *MismatchError
+	if !errors.As(err, &mm) {
+		t.Fatalf("%v does not carry the checksum mismatch", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("an incomplete image was written")
+	}
+	rec, err := ReadRecord(RecordPath(out))
+	if err != nil || rec.State != StateInProgress || len(rec.Chunks) != 2 {
+		t.Fatalf("journal %+v, %v: want the 2 chunks before the bad one", rec, err)
+	}
+}
+
+func TestResumeRereadsChunksNotOnDisk(t *testing.T) {
+	dev := newFake(64 << 10)
+	dev.bad[0x1000+48<<10] = 100
+	out := filepath.Join(t.TempDir(), "img.bin")
+	opt := Options{Addr: 0x1000, Size: 64 << 10, ChunkSize: 16 << 10, Retries: -1, Output: out}
+	job, _ := Prepare(opt)
+	if _, err := job.Run(context.Background(), dev); err == nil {
+		t.Fatal("the bad chunk was accepted")
+	}
+	job.Close()
+	// Damage the second chunk's data on disk behind the journal's back.
+	part := out + ".bootdump.part"
+	data, _ := os.ReadFile(part)
+	data[20<<10] ^= 1
+	os.WriteFile(part, data, 0o644)
+
+	delete(dev.bad, 0x1000+48<<10)
+	dev.reads = 0
+	job, err := Prepare(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := job.Run(context.Background(), dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ChunksRead != 2 || res.Resumed != 32<<10 {
+		t.Fatalf("read %d chunks, resumed %d bytes; want 2 and 32 KiB", res.ChunksRead, res.Resumed)
+	}
+	got, _ := os.ReadFile(out)
+	if !bytes.Equal(got, dev.mem) {
+		t.Fatal("image differs")
+	}
+}
+
+func TestPrepareRefuses(t *testing.T) {
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "there.bin")
+	os.WriteFile(existing, []byte("x"), 0o644)
+	cases := map[string]struct {
+		opt  Options
+		want error
+	}{
+		"zero size":   {Options{Addr: 0, Size: 0, Output: filepath.Join(dir, "a")}, ErrInvalid},
+		"wraps":       {Options{Addr: ^uint64(0) - 10, Size: 100, Output: filepath.Join(dir, "a")}, ErrInvalid},
+		"no output":   {Options{Addr: 0, Size: 16}, ErrInvalid},
+		"file exists": {Options{Addr: 0, Size: 16, Output: existing}, ErrExists},
+	}
+	for name, c := range cases {
+		if _, err := Prepare(c.opt); !errors.Is(err, c.want) {
+			t.Errorf("%s: got %v, want %v", name, err, c.want)
+		}
+	}
+	// An unfinished journal for another range is not silently discarded.
+	out := filepath.Join(dir, "b.bin")
+	dev := newFake(32 << 10)
+	dev.bad[0x1000+16<<10] = 100
+	job, _ := Prepare(Options{Addr: 0x1000, Size: 32 << 10, ChunkSize: 16 << 10, Retries: -1, Output: out})
+	job.Run(context.Background(), dev)
+	job.Close()
+	if _, err := Prepare(Options{Addr: 0x2000, Size: 32 << 10, Output: out}); !errors.Is(err, ErrJournal) {
+		t.Fatalf("got %v, want ErrJournal", err)
+	}
+	if _, err := Prepare(Options{Addr: 0x2000, Size: 32 << 10, Output: out, Restart: true}); err != nil {
+		t.Fatalf("--restart: %v", err)
+	}
+}
