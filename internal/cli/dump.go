@@ -54,6 +54,11 @@ func (c *connection) check() error {
 	default:
 		return usagef("dialect %q: this version speaks uboot (or auto)", c.dialect)
 	}
+	switch c.flow {
+	case console.FlowNone, console.FlowRTSCTS, console.FlowXONXOFF:
+	default:
+		return usagef("flow control %q: none, rtscts or xonxoff", c.flow)
+	}
 	switch c.width {
 	case 0, 1, 2, 4, 8:
 	default:
@@ -101,7 +106,7 @@ func (c *connection) session(ctx context.Context, a *app, probe uint64) (*uboot.
 		return nil, nil, err
 	}
 	id := sess.Identity()
-	a.log.Info("found the bootloader", "version", id.Version, "prompt", id.Prompt, "byte_order", id.ByteOrder, "read_with", id.Command)
+	a.log.Info("found the bootloader", "version", id.Version, "prompt", id.Prompt, "read_with", id.Command)
 	return sess, con, nil
 }
 
@@ -146,6 +151,7 @@ func (a *app) dumpCommand() *cobra.Command {
 	var f dumpFlags
 	addr, size, chunk := &numberFlag{v: &f.addr}, &numberFlag{v: &f.size}, &numberFlag{v: &f.chunk}
 	f.chunk = 64 << 10
+	chunk.set = true // show the default in --help
 	cmd := &cobra.Command{
 		Use:   "dump -p PORT --addr A --size N -o FILE",
 		Short: "Read memory or memory-mapped flash into a verified image file",

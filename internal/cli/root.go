@@ -56,9 +56,18 @@ Try it without hardware:  bootdump demo`,
 			if a.verbose {
 				level = slog.LevelDebug
 			}
-			a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+			a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{
+				Level: level,
+				ReplaceAttr: func(groups []string, at slog.Attr) slog.Attr {
+					if at.Key == slog.TimeKey && len(groups) == 0 && !a.verbose {
+						return slog.Attr{} // a person needs no timestamps
+					}
+					return at
+				},
+			}))
 		},
 	}
+	root.CompletionOptions.HiddenDefaultCmd = true
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log every step")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(a.dumpCommand(), a.simCommand(), a.demoCommand())

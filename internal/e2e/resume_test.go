@@ -3,11 +3,13 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/bootdump/bootdump/dump"
 	"github.com/bootdump/bootdump/sim"
@@ -85,5 +87,62 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 	final, err := dump.ReadRecord(dump.RecordPath(out))
 	if err != nil || final.State != dump.StateComplete || len(final.Chunks) != chunks {
 		t.Fatalf("final record %+v, %v", final, err)
+	}
+}
+
+// TestInterruptKeepsJournal: Ctrl-C (SIGINT) stops a dump within a second
+// with one sentence, keeps what was verified, and the next run resumes.
+func TestInterruptKeepsJournal(t *testing.T) {
+	img := randomBytes(256<<10, 43)
+	board, err := sim.ServePTY(sim.UBootConfig{Image: img, Baud: 3_000_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer board.Close()
+	out := filepath.Join(t.TempDir(), "flash.bin")
+	args := []string{"dump", "-p", board.Path, "-b", "3000000", "--addr", "0x04000000", "--size", "256K",
+		"--chunk", "16K", "-o", out, "-v"}
+	cmd := exec.Command(binary, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	var tail []string
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "chunk verified") {
+			break
+		}
+	}
+	sent := time.Now()
+	cmd.Process.Signal(syscall.SIGINT)
+	for sc.Scan() {
+		tail = append(tail, sc.Text())
+	}
+	err = cmd.Wait()
+	if took := time.Since(sent); took > time.Second {
+		t.Fatalf("exited %v after SIGINT, want under a second", took)
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("exit %v, want status 1", err)
+	}
+	last := tail[len(tail)-1]
+	if !strings.Contains(last, "interrupted") || !strings.Contains(last, "run the same command again to resume") {
+		t.Fatalf("last line %q", last)
+	}
+	noFile(t, out)
+	var stdout bytes.Buffer
+	again := exec.Command(binary, append(args, "--json")...)
+	again.Stdout = &stdout
+	if err := again.Run(); err != nil {
+		t.Fatal(err)
+	}
+	sameFile(t, out, img)
+	if r := parseResult(t, stdout.String()); r.BytesResumed == 0 {
+		t.Fatal("the second run resumed nothing")
 	}
 }
