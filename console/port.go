@@ -80,6 +80,11 @@ func openSerial(path string, opt PortOptions) (Port, error) {
 // when there is data or an error.
 type serialPort struct{ serial.Port }
 
+// SetBaudRate changes the line rate, keeping 8N1.
+func (s *serialPort) SetBaudRate(baud int) error {
+	return s.Port.SetMode(&serial.Mode{BaudRate: baud, DataBits: 8, Parity: serial.NoParity, StopBits: serial.OneStopBit})
+}
+
 func (s *serialPort) Read(b []byte) (int, error) {
 	for {
 		n, err := s.Port.Read(b)
@@ -103,8 +108,12 @@ func openSim(name string, hostBaud int) (Port, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bad simulator port %q: %w", name, err)
 	}
-	cfg.HostBaud = func() int { return hostBaud }
-	return sim.Pipe(cfg)
+	p, err := sim.Pipe(cfg)
+	if err != nil {
+		return nil, err
+	}
+	p.SetBaudRate(hostBaud)
+	return p, nil
 }
 
 // SimConfig builds a simulator configuration from sim: port parameters.

@@ -1,5 +1,11 @@
 package dialect
 
+import "errors"
+
+// ErrUnsupported: the bootloader (or this board) cannot do what was asked;
+// callers fall back to a slower way rather than retry.
+var ErrUnsupported = errors.New("not supported by this bootloader")
+
 // Identity is what a session learned about the device; the dump record
 // keeps it so a backup says where it came from.
 type Identity struct {

@@ -28,6 +28,12 @@ type CRC32er interface {
 	CRC32(ctx context.Context, addr, n uint64) (uint32, error)
 }
 
+// FillChecker is a device that can confirm, on the device, that a range
+// holds one byte value throughout (U-Boot: cmp.b against a filled buffer).
+type FillChecker interface {
+	IsFilled(ctx context.Context, addr, n uint64, fill byte) (bool, error)
+}
+
 // Resyncer is a device that can get back to a fresh prompt after a failed command.
 type Resyncer interface {
 	Resync(ctx context.Context) error
@@ -45,6 +51,8 @@ type Options struct {
 	Port      string
 	Baud      int
 	Source    string // "mem"
+	NoSkip    bool   // dump erased chunks too, instead of confirming them by checksum
+	Base      string // an earlier image of the same range: chunks whose checksum matches are copied from it
 	Logger    *slog.Logger
 	Progress  func(Progress)
 }
@@ -106,9 +114,12 @@ type Job struct {
 	opt     Options
 	rec     *Record
 	part    *os.File
+	base    *os.File // Options.Base, open
+	erased  map[int][2]uint32 // chunk size -> crc32 of all 0xff, all 0x00
 	done    map[uint64]bool // chunk offsets verified and on disk
 	resumed uint64
 	save    func() error // writes the journal with the time spent so far
+	noFill  bool         // the device cannot confirm erased chunks
 }
 
 // Prepare checks a dump request and loads the journal it resumes, if any.
@@ -139,7 +150,14 @@ func Prepare(opt Options) (*Job, error) {
 	if _, err := os.Stat(opt.Output); err == nil && !opt.Force {
 		return nil, fmt.Errorf("%w: %s; choose another -o, or --force to replace it", ErrExists, opt.Output)
 	}
-	j := &Job{opt: opt, done: map[uint64]bool{}}
+	j := &Job{opt: opt, done: map[uint64]bool{}, erased: map[int][2]uint32{}}
+	if opt.Base != "" {
+		f, err := os.Open(opt.Base)
+		if err != nil {
+			return nil, fmt.Errorf("base image: %w", err)
+		}
+		j.base = f
+	}
 	rec, err := ReadRecord(RecordPath(opt.Output))
 	if err != nil && !opt.Restart {
 		return nil, err
@@ -204,8 +222,12 @@ func (j *Job) resume(rec *Record) error {
 	return nil
 }
 
-// Close releases the data file; an unfinished dump stays resumable.
+// Close releases the files; an unfinished dump stays resumable.
 func (j *Job) Close() error {
+	if j.base != nil {
+		j.base.Close()
+		j.base = nil
+	}
 	if j.part == nil {
 		return nil
 	}
@@ -309,22 +331,86 @@ func (j *Job) readChunk(ctx context.Context, dev Reader, off uint64, buf []byte,
 	return Chunk{}, &ChunkError{Addr: addr, Size: len(buf), Attempts: attempts, Err: last}
 }
 
+// readOnce gets one chunk: the device's checksum first, which may show
+// the chunk needs no dump (erased, or unchanged since the base image),
+// then the dump, checked against that checksum.
 func (j *Job) readOnce(ctx context.Context, dev Reader, addr uint64, buf []byte, progress func(int)) (string, error) {
-	if err := dev.ReadMemory(ctx, addr, buf, progress); err != nil {
-		return "", err
-	}
 	c, ok := dev.(CRC32er)
 	if !ok {
-		return VerifiedLines, nil
+		return VerifiedLines, dev.ReadMemory(ctx, addr, buf, progress)
 	}
-	want, err := c.CRC32(ctx, addr, uint64(len(buf)))
+	n := len(buf)
+	want, err := c.CRC32(ctx, addr, uint64(n))
 	if err != nil {
 		return "", err
 	}
+	if j.fromBase(addr, buf, want) {
+		return VerifiedBase, nil
+	}
+	if fill, ok := j.erasedFill(n, want); ok && !j.opt.NoSkip {
+		if same, err := j.confirmFill(ctx, dev, addr, n, fill); err != nil {
+			return "", err
+		} else if same {
+			for i := range buf {
+				buf[i] = fill
+			}
+			return VerifiedErased, nil
+		}
+	}
+	if err := dev.ReadMemory(ctx, addr, buf, progress); err != nil {
+		return "", err
+	}
 	if got := crc32.ChecksumIEEE(buf); got != want {
-		return "", &MismatchError{Addr: addr, Size: len(buf), Device: want, Local: got}
+		return "", &MismatchError{Addr: addr, Size: n, Device: want, Local: got}
 	}
 	return VerifiedCRC32, nil
+}
+
+// fromBase copies the chunk from the base image when its checksum there
+// is the device's.
+func (j *Job) fromBase(addr uint64, buf []byte, want uint32) bool {
+	if j.base == nil {
+		return false
+	}
+	n, err := j.base.ReadAt(buf, int64(addr-j.opt.Addr))
+	return n == len(buf) && (err == nil || err == io.EOF) && crc32.ChecksumIEEE(buf) == want
+}
+
+// erasedFill says whether sum is the checksum of n bytes of 0xff or 0x00.
+func (j *Job) erasedFill(n int, sum uint32) (byte, bool) {
+	sums, ok := j.erased[n]
+	if !ok {
+		b := make([]byte, n)
+		sums[1] = crc32.ChecksumIEEE(b)
+		for i := range b {
+			b[i] = 0xff
+		}
+		sums[0] = crc32.ChecksumIEEE(b)
+		j.erased[n] = sums
+	}
+	switch sum {
+	case sums[0]:
+		return 0xff, true
+	case sums[1]:
+		return 0x00, true
+	}
+	return 0, false
+}
+
+// confirmFill rules out a checksum collision on the device. Without a
+// way to (no scratch RAM, no cmp), skipping is switched off for the dump.
+func (j *Job) confirmFill(ctx context.Context, dev Reader, addr uint64, n int, fill byte) (bool, error) {
+	fc, ok := dev.(FillChecker)
+	if !ok || j.noFill {
+		return false, nil
+	}
+	same, err := fc.IsFilled(ctx, addr, uint64(n), fill)
+	if errors.Is(err, dialect.ErrUnsupported) {
+		j.opt.Logger.Warn("erased chunks will be dumped: they cannot be confirmed on the device", "err", err)
+		j.noFill = true
+		return false, nil
+	}
+	return same, err
 }
 
 // needsResync: after a bad line or a checksum mismatch the console is

@@ -19,8 +19,10 @@ const (
 
 // Verification methods a chunk can carry.
 const (
-	VerifiedCRC32 = "crc32"       // the device's crc32 of the range matched the bytes read
-	VerifiedLines = "line-checks" // no device checksum: every line's address, digits and ASCII agreed
+	VerifiedCRC32  = "crc32"       // dumped; the device's crc32 of the range matched the bytes read
+	VerifiedLines  = "line-checks" // dumped; no device checksum: every line's address, digits and ASCII agreed
+	VerifiedErased = "erased"      // not dumped: the device's crc32 is that of all 0xff (or 0x00), confirmed by comparing on the device
+	VerifiedBase   = "base"        // not dumped: the device's crc32 matched the same range of the base image, copied from it
 )
 
 // Record is FILE.bootdump.json: the journal a resumed dump continues from,
@@ -36,6 +38,7 @@ type Record struct {
 	Baud      int              `json:"baud,omitempty"`
 	Device    dialect.Identity `json:"device"`
 	Source    string           `json:"source"`
+	Base      string           `json:"base,omitempty"` // the earlier image unchanged chunks were copied from
 	Addr      Hex              `json:"addr"`
 	Size      uint64           `json:"size"`
 	ChunkSize int              `json:"chunk_size"`

@@ -3,6 +3,8 @@ package sim
 import (
 	"context"
 	"io"
+	"sync/atomic"
+	"time"
 )
 
 // line is the board's UART: paced output with U-Boot's LF -> CR LF
@@ -57,29 +59,39 @@ func garbled(c byte) byte { return ^c | 0x80 }
 // blocks of a few milliseconds of line time when paced, in large blocks
 // otherwise; the prompt and the echo go out at once.
 type lineOut struct {
-	w        io.Writer
+	p        *pacer
 	buf      []byte
-	baud     int
-	block    int // flush a command's output when this much is buffered
+	baud     atomic.Int64 // the board's rate; the input reader reads it too
+	block    int          // flush a command's output when this much is buffered
 	hostBaud func() int
 	err      error
 }
 
 func newLineOut(w io.Writer, baud int, hostBaud func() int) *lineOut {
-	p := &pacer{w: w, baud: baud}
-	block := 32 << 10
+	o := &lineOut{p: &pacer{w: w}, hostBaud: hostBaud}
+	o.setBaud(baud)
+	return o
+}
+
+// setBaud switches the board's UART, after what is queued has gone out
+// at the old rate. 0 means unpaced.
+func (o *lineOut) setBaud(baud int) {
+	o.flush()
+	o.baud.Store(int64(baud))
+	o.p.baud, o.p.epoch = baud, time.Time{}
+	o.block = 32 << 10
 	if baud > 0 {
-		block = p.chunk()
+		o.block = o.p.chunk()
 	}
-	return &lineOut{w: p, baud: baud, block: block, hostBaud: hostBaud}
 }
 
 func (o *lineOut) mismatched() bool {
-	if o.hostBaud == nil || o.baud <= 0 {
+	baud := int(o.baud.Load())
+	if o.hostBaud == nil || baud <= 0 {
 		return false
 	}
 	h := o.hostBaud()
-	return h != 0 && h != o.baud
+	return h != 0 && h != baud
 }
 
 // puts prints s, turning each LF into CR LF as U-Boot's serial layer does.
@@ -116,6 +128,6 @@ func (o *lineOut) flush() {
 			o.buf[i] = garbled(c)
 		}
 	}
-	_, o.err = o.w.Write(o.buf)
+	_, o.err = o.p.Write(o.buf)
 	o.buf = o.buf[:0]
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
@@ -15,8 +16,10 @@ import (
 )
 
 // Pipe powers on a simulated U-Boot in this process and returns the host's
-// end of its serial line. Closing it switches the board off.
-func Pipe(cfg UBootConfig) (io.ReadWriteCloser, error) {
+// end of its serial line. Closing it switches the board off. Unless
+// cfg.HostBaud says otherwise, the host's rate is what SetBaudRate set
+// (none at first: no mismatch).
+func Pipe(cfg UBootConfig) (*PipePort, error) {
 	hostR, boardW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -26,6 +29,10 @@ func Pipe(cfg UBootConfig) (io.ReadWriteCloser, error) {
 		hostR.Close()
 		boardW.Close()
 		return nil, err
+	}
+	end := &PipePort{r: hostR, w: hostW}
+	if cfg.HostBaud == nil {
+		cfg.HostBaud = func() int { return int(end.baud.Load()) }
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -37,24 +44,35 @@ func Pipe(cfg UBootConfig) (io.ReadWriteCloser, error) {
 		}{boardR, boardW}, cfg)
 		boardW.Close()
 	}()
-	return &pipeEnd{r: hostR, w: hostW, stop: func() {
+	end.stop = func() {
 		cancel()
 		hostW.Close() // the board reads EOF
 		hostR.Close() // its writes fail
 		<-done
 		boardR.Close()
-	}}, nil
+	}
+	return end, nil
 }
 
-type pipeEnd struct {
+// PipePort is the host's end of an in-process simulated serial line.
+type PipePort struct {
 	r, w *os.File
+	baud atomic.Int64
 	once sync.Once
 	stop func()
 }
 
-func (p *pipeEnd) Read(b []byte) (int, error)  { return p.r.Read(b) }
-func (p *pipeEnd) Write(b []byte) (int, error) { return p.w.Write(b) }
-func (p *pipeEnd) Close() error {
+func (p *PipePort) Read(b []byte) (int, error)  { return p.r.Read(b) }
+func (p *PipePort) Write(b []byte) (int, error) { return p.w.Write(b) }
+
+// SetBaudRate sets the host's side of the line; a rate other than the
+// board's garbles both directions.
+func (p *PipePort) SetBaudRate(baud int) error {
+	p.baud.Store(int64(baud))
+	return nil
+}
+
+func (p *PipePort) Close() error {
 	p.once.Do(p.stop)
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,6 +23,10 @@ type UBootConfig struct {
 	Bits64    bool   // a 64-bit build: md.q exists, bdinfo prints 64-bit values
 	BootDelay int    // autoboot countdown in seconds; default 2, negative for none
 	Prompt    string // default "=> "
+
+	// BaudRates are the rates `setenv baudrate` accepts; default 9600 to
+	// 921600. Real U-Boot on QEMU's virt board stops at 115200.
+	BaudRates []int
 
 	// HostBaud, when set, reports the rate the host's side of the line is
 	// set to; when it differs from Baud the host reads garbage and the
@@ -44,6 +49,9 @@ func (c UBootConfig) withDefaults() UBootConfig {
 	}
 	if c.Prompt == "" {
 		c.Prompt = "=> "
+	}
+	if c.BaudRates == nil {
+		c.BaudRates = []int{9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600}
 	}
 	return c
 }
@@ -91,8 +99,9 @@ func ServeUBoot(ctx context.Context, rw io.ReadWriter, cfg UBootConfig) error {
 
 func (b *uboot) run(ctx context.Context) error {
 	b.mem.resetRAM()
+	b.out.setBaud(b.cfg.Baud) // power-on rate
 	b.env = map[string]string{
-		"arch": "arm", "baudrate": "115200", "board": "qemu-arm", "board_name": "qemu-arm",
+		"arch": "arm", "baudrate": strconv.Itoa(b.rate()), "board": "qemu-arm", "board_name": "qemu-arm",
 		"bootcmd": "run distro_bootcmd", "bootdelay": strconv.Itoa(b.cfg.BootDelay),
 		"cpu": "armv7", "fdt_addr": "0x40000000", "fdtcontroladdr": "4edb6db0",
 		"kernel_addr_r": "0x40400000", "loadaddr": "0x40200000", "ramdisk_addr_r": "0x44000000",
@@ -279,6 +288,9 @@ func (b *uboot) exec(ctx context.Context, line string, repeat bool) (ok bool, er
 	case "printenv":
 		return b.printenv(args), nil
 	case "setenv":
+		if len(args) == 3 && args[1] == "baudrate" {
+			return false, b.setBaudrate(ctx, args[2])
+		}
 		b.setenv(args)
 		return false, nil // setenv is not repeatable
 	case "bdinfo":
@@ -611,6 +623,47 @@ func (b *uboot) setenv(args []string) bool {
 
 // bdinfo prints the board information as U-Boot 2023.01 on QEMU's virt
 // board does; addresses are as wide as the build's longs.
+// rate is the board's line rate as its environment shows it.
+func (b *uboot) rate() int {
+	if b.cfg.Baud > 0 {
+		return b.cfg.Baud
+	}
+	return 115200
+}
+
+// setBaudrate is U-Boot's baudrate callback: a rate from the table is
+// announced, switched to, and confirmed by a CR typed at the new rate.
+func (b *uboot) setBaudrate(ctx context.Context, value string) error {
+	n, _ := strconv.Atoi(value)
+	if strconv.Itoa(n) == b.env["baudrate"] {
+		return nil
+	}
+	if !slices.Contains(b.cfg.BaudRates, n) {
+		b.out.puts(fmt.Sprintf("## Baudrate %d bps not supported\n", n))
+		b.out.puts("## Error inserting \"baudrate\" variable, errno=22\n")
+		return nil
+	}
+	b.out.puts(fmt.Sprintf("## Switch baudrate to %d bps and press ENTER ...\n", n))
+	if b.cfg.Baud > 0 {
+		b.out.setBaud(n)
+	}
+	b.out.flush()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case c, ok := <-b.in:
+			if !ok {
+				return io.EOF
+			}
+			if c == '\r' {
+				b.env["baudrate"] = strconv.Itoa(n)
+				return nil
+			}
+		}
+	}
+}
+
 func (b *uboot) bdinfo() {
 	w := 8
 	if b.cfg.Bits64 {

@@ -26,13 +26,21 @@ type Session struct {
 	maxWidth int              // the widest md the user allows
 	order    binary.ByteOrder // nil until a probe could tell
 	probed   bool             // the first read has probed the byte order
+
+	// the range this session reads, which the scratch buffer must avoid
+	rangeAddr, rangeSize uint64
+	// RAM filled with scratchFill for cmp.b; scratch 0 until found
+	scratch     uint64
+	scratchLen  uint64
+	scratchFill int
+	noScratch   error // why there is none, once known
 }
 
 // Options tune a session.
 type Options struct {
-	// Probe is an address known to be readable (the start of the range
-	// to be dumped), used to learn the board.
-	Probe uint64
+	// Addr and Size are the range the session will read: the start is
+	// probed to learn the board, and scratch RAM is chosen outside it.
+	Addr, Size uint64
 	// MaxWidth caps the md unit width (1, 2, 4 or 8); 0 means the widest
 	// the board supports.
 	MaxWidth int
@@ -48,8 +56,8 @@ func Open(ctx context.Context, con *console.Console, opt Options) (*Session, err
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Session{con: con, log: opt.Logger, maxWidth: opt.MaxWidth}
-	probe := opt.Probe
+	s := &Session{con: con, log: opt.Logger, maxWidth: opt.MaxWidth, rangeAddr: opt.Addr, rangeSize: opt.Size, scratchFill: -1}
+	probe := opt.Addr
 	lines, err := con.Output(ctx, "version")
 	if err != nil {
 		return nil, err

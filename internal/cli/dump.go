@@ -27,6 +27,8 @@ type connection struct {
 	idleTimeout time.Duration
 	transcript  string
 	width       int
+	fastBaud    int
+	lineBaud    int // the rate the dump ran at, after --fast-baud
 }
 
 func (c *connection) flags(cmd *cobra.Command) {
@@ -40,6 +42,7 @@ func (c *connection) flags(cmd *cobra.Command) {
 	f.DurationVar(&c.idleTimeout, "idle-timeout", 10*time.Second, "how long a command may go silent before it is retried")
 	f.StringVar(&c.transcript, "transcript", "", "save everything the device sends to this file")
 	f.IntVar(&c.width, "width", 0, "md unit width in bytes: 1, 2, 4 or 8 (default: the widest the board has)")
+	f.IntVar(&c.fastBaud, "fast-baud", 0, "switch the line to this rate for the transfer (U-Boot's setenv baudrate), e.g. 921600")
 }
 
 func (c *connection) check() error {
@@ -48,6 +51,9 @@ func (c *connection) check() error {
 	}
 	if c.baud <= 0 {
 		return usagef("baud rate %d: it must be positive, e.g. -b 115200", c.baud)
+	}
+	if c.fastBaud < 0 {
+		return usagef("fast baud rate %d: it must be positive, e.g. --fast-baud 921600", c.fastBaud)
 	}
 	switch c.dialect {
 	case "auto", "uboot":
@@ -70,8 +76,51 @@ func (c *connection) check() error {
 	return nil
 }
 
-// session opens the port, syncs with the bootloader and learns the board.
-func (c *connection) session(ctx context.Context, a *app, probe uint64) (*uboot.Session, *console.Console, error) {
+// session opens the port, syncs with the bootloader, learns the board and,
+// with --fast-baud, moves the line to the faster rate. close ends it all,
+// going back to the original rate first.
+func (c *connection) session(ctx context.Context, a *app, probe, size uint64) (sess *uboot.Session, close func(), err error) {
+	sess, con, err := c.open(ctx, a, probe, size)
+	if err != nil {
+		return nil, nil, err
+	}
+	c.lineBaud = c.baud
+	close = func() {
+		if ctx.Err() != nil {
+			con.Interrupt() // stop md's output so the next run finds a quiet prompt
+		}
+		con.Close()
+	}
+	if c.fastBaud == 0 || c.fastBaud == c.baud {
+		return sess, close, nil
+	}
+	if err := sess.SwitchBaud(ctx, c.baud, c.fastBaud); err != nil {
+		if ctx.Err() != nil {
+			con.Close()
+			return nil, nil, ctx.Err()
+		}
+		a.log.Warn(fmt.Sprintf("staying at %d baud: %v", c.baud, err))
+		return sess, close, nil
+	}
+	a.log.Info("switched the line", "baud", c.fastBaud)
+	c.lineBaud = c.fastBaud
+	return sess, func() {
+		// Even after Ctrl-C: leave the board at the rate it had.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		con.Interrupt()
+		if err := con.Sync(rctx); err == nil {
+			err = sess.SwitchBaud(rctx, c.fastBaud, c.baud)
+		}
+		if err != nil {
+			a.log.Warn(fmt.Sprintf("could not switch the board back to %d baud (a reset will): %v", c.baud, err))
+		}
+		con.Close()
+	}, nil
+}
+
+// open opens the port, syncs with the bootloader and learns the board.
+func (c *connection) open(ctx context.Context, a *app, probe, size uint64) (*uboot.Session, *console.Console, error) {
 	port, err := console.Open(ctx, c.port, console.PortOptions{Baud: c.baud, Flow: c.flow})
 	if err != nil {
 		return nil, nil, err
@@ -97,7 +146,7 @@ func (c *connection) session(ctx context.Context, a *app, probe uint64) (*uboot.
 		}
 		return nil, nil, fmt.Errorf("%s at %d baud: %w", c.port, c.baud, err)
 	}
-	sess, err := uboot.Open(ctx, con, uboot.Options{Probe: probe, MaxWidth: c.width, Logger: a.log})
+	sess, err := uboot.Open(ctx, con, uboot.Options{Addr: probe, Size: size, MaxWidth: c.width, Logger: a.log})
 	if err != nil {
 		con.Close()
 		if errors.Is(err, console.ErrReset) {
@@ -145,6 +194,8 @@ type dumpFlags struct {
 	restart bool
 	json    bool
 	source  string
+	noSkip  bool
+	base    string
 }
 
 func (a *app) dumpCommand() *cobra.Command {
@@ -184,6 +235,8 @@ the journal the same command resumes from.`,
 	fl.BoolVar(&f.restart, "restart", false, "discard an unfinished journal instead of resuming it")
 	fl.BoolVar(&f.json, "json", false, "print the result as JSON on stdout")
 	fl.StringVar(&f.source, "source", "mem", "where to read: mem (memory-mapped)")
+	fl.BoolVar(&f.noSkip, "no-skip", false, "dump erased (all 0xff or 0x00) chunks too, instead of confirming them on the device")
+	fl.StringVar(&f.base, "base", "", "an earlier image of the same range: unchanged chunks (same crc32) are copied from it")
 	return cmd
 }
 
@@ -213,17 +266,17 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 	job, err := dump.Prepare(dump.Options{
 		Addr: f.addr, Size: f.size, ChunkSize: int(f.chunk), Retries: retries, Output: f.output,
 		Force: f.force, Restart: f.restart, Port: f.conn.port, Baud: f.conn.baud, Source: f.source,
-		Logger: a.log, Progress: view.update,
+		NoSkip: f.noSkip, Base: f.base, Logger: a.log, Progress: view.update,
 	})
 	if err != nil {
 		return err
 	}
 	defer job.Close()
-	sess, con, err := f.conn.session(ctx, a, f.addr)
+	sess, closeSession, err := f.conn.session(ctx, a, f.addr, f.size)
 	if err != nil {
 		return err
 	}
-	defer con.Close()
+	defer closeSession()
 	if end := f.addr + f.size; sess.AddrBits() == 32 && (end > 1<<32 || end < f.addr) {
 		return fmt.Errorf("%#x + %#x runs past the top of this 32-bit board's address space (0xffffffff)", f.addr, f.size)
 	}
@@ -231,7 +284,6 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 	view.finish()
 	if err != nil {
 		if ctx.Err() != nil {
-			con.Interrupt() // stop md's output so the next run finds a quiet prompt
 			done := res.Read + res.Resumed
 			return fmt.Errorf("interrupted: %d of %d bytes are verified and kept in %s; run the same command again to resume", done, f.size, dump.RecordPath(f.output))
 		}
@@ -249,18 +301,28 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, sess *uboot.Session) {
 	rec := res.Record
 	secs := res.Elapsed.Seconds()
 	rate := float64(res.Read) / max(secs, 1e-9)
-	ceiling := float64(f.conn.baud) / 10 * 16 / float64(sess.LineChars(f.addr))
+	ceiling := float64(f.conn.lineBaud) / 10 * 16 / float64(sess.LineChars(f.addr))
+	count := map[string]int{}
+	for _, c := range rec.Chunks {
+		count[c.Verified]++
+	}
 	id := rec.Device
 	var parts []string
 	parts = append(parts, fmt.Sprintf("%d bytes at %#x -> %s", f.size, f.addr, f.output))
 	parts = append(parts, fmt.Sprintf("%s, %.0f bytes/s", res.Elapsed.Round(time.Millisecond), rate))
-	if !strings.HasPrefix(f.conn.port, "tcp://") {
-		parts = append(parts, fmt.Sprintf("%.1f%% of the %s line-rate ceiling at %d baud", 100*rate/ceiling, id.Command, f.conn.baud))
+	switch {
+	case strings.HasPrefix(f.conn.port, "tcp://"):
+		// no line rate to compare with
+	case rate <= 1.02*ceiling:
+		parts = append(parts, fmt.Sprintf("%.1f%% of the %s line-rate ceiling at %d baud", 100*rate/ceiling, id.Command, f.conn.lineBaud))
+	default:
+		parts = append(parts, fmt.Sprintf("%.1fx the speed of dumping every byte with %s at %d baud", rate/ceiling, id.Command, f.conn.lineBaud))
 	}
 	if res.Resumed > 0 {
 		parts = append(parts, fmt.Sprintf("%d bytes resumed from the journal", res.Resumed))
 	}
-	parts = append(parts, fmt.Sprintf("%d chunks verified by %s, %d retried", len(rec.Chunks), id.Checksum, res.Retries))
+	parts = append(parts, fmt.Sprintf("%d chunks dumped and verified by %s, %d erased (checked on the device, not dumped), %d copied from the base image; %d retries",
+		count[dump.VerifiedCRC32]+count[dump.VerifiedLines], id.Checksum, count[dump.VerifiedErased], count[dump.VerifiedBase], res.Retries))
 	parts = append(parts, "sha256 "+rec.SHA256)
 	if f.json {
 		out := map[string]any{
@@ -268,6 +330,8 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, sess *uboot.Session) {
 			"size": f.size, "seconds": secs, "bytes_per_second": rate, "line_rate_ceiling": ceiling,
 			"efficiency": rate / ceiling, "bytes_read": res.Read, "bytes_resumed": res.Resumed,
 			"chunks": len(rec.Chunks), "chunks_read": res.ChunksRead, "retries": res.Retries,
+			"chunks_dumped": count[dump.VerifiedCRC32] + count[dump.VerifiedLines], "chunks_erased": count[dump.VerifiedErased],
+			"chunks_from_base": count[dump.VerifiedBase], "baud": f.conn.lineBaud,
 			"sha256": rec.SHA256, "crc32": rec.CRC32, "device": id,
 		}
 		enc := json.NewEncoder(a.stdout)

@@ -36,7 +36,7 @@ func BenchmarkEfficiency115200(b *testing.B) {
 	if err := con.Sync(sctx); err != nil {
 		b.Fatal(err)
 	}
-	sess, err := uboot.Open(ctx, con, uboot.Options{Probe: base})
+	sess, err := uboot.Open(ctx, con, uboot.Options{Addr: base, Size: size})
 	if err != nil {
 		b.Fatal(err)
 	}

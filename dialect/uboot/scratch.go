@@ -1,0 +1,101 @@
+package uboot
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"hash/crc32"
+	"strconv"
+	"strings"
+
+	"github.com/bootdump/bootdump/dialect"
+)
+
+// ErrNoScratch: no RAM buffer could be found outside the range being read.
+var ErrNoScratch = fmt.Errorf("no RAM scratch buffer: %w", dialect.ErrUnsupported)
+
+// scratchVars are environment variables that name RAM free for loading
+// images, in order of preference.
+var scratchVars = []string{"loadaddr", "kernel_addr_r", "scriptaddr", "ramdisk_addr_r", "fdt_addr_r", "pxefile_addr_r"}
+
+// IsFilled tells whether n bytes at addr all equal fill, by comparing them
+// on the board (cmp.b) with a RAM buffer filled once with mw.b.
+func (s *Session) IsFilled(ctx context.Context, addr, n uint64, fill byte) (bool, error) {
+	if err := s.fillScratch(ctx, n, fill); err != nil {
+		return false, err
+	}
+	cmd := fmt.Sprintf("cmp.b %#x %#x %#x", addr, s.scratch, n)
+	lines, err := s.con.Output(ctx, cmd)
+	if err != nil {
+		return false, err
+	}
+	for _, l := range lines {
+		var same uint64
+		if _, err := fmt.Sscanf(l, "Total of %d byte(s) were the same", &same); err == nil {
+			return same == n, nil
+		}
+	}
+	return false, fmt.Errorf("%s printed no total: %q", cmd, lines)
+}
+
+// fillScratch makes sure the scratch buffer holds at least n bytes of
+// fill, and proves it with crc32 (the address might not be RAM after all).
+func (s *Session) fillScratch(ctx context.Context, n uint64, fill byte) error {
+	if s.noScratch != nil {
+		return s.noScratch
+	}
+	if s.scratch == 0 {
+		addr, err := s.findScratch(ctx, n)
+		if err != nil {
+			s.noScratch = err
+			return err
+		}
+		s.scratch = addr
+	}
+	if s.scratchFill == int(fill) && s.scratchLen >= n {
+		return nil
+	}
+	if _, err := s.con.Output(ctx, fmt.Sprintf("mw.b %#x %#x %#x", s.scratch, fill, n)); err != nil {
+		return err
+	}
+	got, err := s.CRC32(ctx, s.scratch, n)
+	if err != nil {
+		return err
+	}
+	if got != crc32.ChecksumIEEE(bytes.Repeat([]byte{fill}, int(n))) {
+		s.noScratch = fmt.Errorf("%w: %#x did not keep what mw.b wrote", ErrNoScratch, s.scratch)
+		return s.noScratch
+	}
+	s.scratchFill, s.scratchLen = int(fill), n
+	return nil
+}
+
+// findScratch picks the first load address from the environment whose
+// buffer does not overlap the range this session reads.
+func (s *Session) findScratch(ctx context.Context, n uint64) (uint64, error) {
+	lines, err := s.con.Output(ctx, "printenv "+strings.Join(scratchVars, " "))
+	if err != nil {
+		return 0, err
+	}
+	vals := map[string]uint64{}
+	for _, l := range lines {
+		name, value, ok := strings.Cut(l, "=")
+		if !ok {
+			continue
+		}
+		if v, err := strconv.ParseUint(strings.TrimPrefix(value, "0x"), 16, 64); err == nil && v != 0 {
+			vals[name] = v
+		}
+	}
+	for _, name := range scratchVars {
+		a, ok := vals[name]
+		if !ok {
+			continue
+		}
+		if a+n <= s.rangeAddr || (s.rangeAddr+s.rangeSize > s.rangeAddr && a >= s.rangeAddr+s.rangeSize) {
+			s.log.Debug("RAM scratch buffer", "var", name, "addr", fmt.Sprintf("%#x", a))
+			return a, nil
+		}
+	}
+	return 0, fmt.Errorf("%w outside %#x..%#x: none of %s is set to one", ErrNoScratch, s.rangeAddr, s.rangeAddr+s.rangeSize-1, strings.Join(scratchVars, ", "))
+}

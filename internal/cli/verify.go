@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bootdump/bootdump/dump"
+)
+
+type verifyFlags struct {
+	conn  connection
+	addr  uint64
+	chunk uint64
+	json  bool
+}
+
+func (a *app) verifyCommand() *cobra.Command {
+	var f verifyFlags
+	addr, chunk := &numberFlag{v: &f.addr}, &numberFlag{v: &f.chunk}
+	f.chunk, chunk.set = 64<<10, true
+	cmd := &cobra.Command{
+		Use:   "verify -p PORT --addr A FILE",
+		Short: "Compare an image with the device by the device's own checksums, without dumping",
+		Long: `verify compares FILE with the device's memory at ADDR chunk by chunk, using
+only the bootloader's crc32: nothing is dumped, so it takes seconds where a
+dump takes hours. It prints "identical", or each differing range (narrowed
+down to the byte where the difference is in one place), and exits 1 if any.`,
+		Example: `  bootdump verify -p /dev/ttyUSB0 --addr 0x9f000000 router-flash.bin`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !addr.set {
+				return usagef("no address: give --addr, e.g. --addr 0x04000000")
+			}
+			return a.verify(cmd.Context(), &f, args[0])
+		},
+	}
+	f.conn.flags(cmd)
+	fl := cmd.Flags()
+	fl.Var(addr, "addr", "device address of the image's first byte")
+	fl.Var(chunk, "chunk", "bytes per checksum")
+	fl.BoolVar(&f.json, "json", false, "print the result as JSON on stdout")
+	return cmd
+}
+
+func (a *app) verify(ctx context.Context, f *verifyFlags, path string) error {
+	if err := f.conn.check(); err != nil {
+		return err
+	}
+	img, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer img.Close()
+	st, err := img.Stat()
+	if err != nil {
+		return err
+	}
+	size := uint64(st.Size())
+	switch {
+	case size == 0:
+		return fmt.Errorf("%s is empty: nothing to verify", path)
+	case f.chunk == 0 || f.chunk > 1<<30:
+		return usagef("chunk %d: give a size up to 1G, e.g. --chunk 64K", f.chunk)
+	case f.addr+size < f.addr && f.addr+size != 0:
+		return usagef("%#x + %d bytes runs past the top of the address space", f.addr, size)
+	}
+	sess, closeSession, err := f.conn.session(ctx, a, f.addr, size)
+	if err != nil {
+		return err
+	}
+	defer closeSession()
+	if end := f.addr + size; sess.AddrBits() == 32 && (end > 1<<32 || end < f.addr) {
+		return fmt.Errorf("%#x + %d bytes runs past the top of this 32-bit board's address space", f.addr, size)
+	}
+	view := newProgressView(a.stderr, "verify")
+	diffs, err := dump.Verify(ctx, sess, f.addr, img, size, int(f.chunk), view.update)
+	view.finish()
+	if err != nil {
+		return err
+	}
+	if f.json {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if diffs == nil {
+			diffs = []dump.Range{}
+		}
+		enc.Encode(map[string]any{"file": path, "addr": fmt.Sprintf("%#x", f.addr), "size": size, "identical": len(diffs) == 0, "differences": diffs})
+	}
+	if len(diffs) == 0 {
+		fmt.Fprintf(a.stderr, "identical: the %d bytes at %#x match %s (by the device's crc32)\n", size, f.addr, path)
+		return nil
+	}
+	for _, d := range diffs {
+		fmt.Fprintf(a.stderr, "differs: %v\n", d)
+	}
+	return fmt.Errorf("%s differs from the device in %d range(s), listed above", path, len(diffs))
+}
