@@ -75,11 +75,13 @@ func New(port Port, opt Options) *Console {
 }
 
 func (c *Console) readLoop() {
+	buf := make([]byte, 64<<10)
 	for {
-		b := make([]byte, 4096)
-		n, err := c.port.Read(b)
+		n, err := c.port.Read(buf)
 		if n > 0 {
-			c.chunks <- b[:n]
+			// A copy the size of what came: some transports (QEMU's)
+			// deliver a byte at a time.
+			c.chunks <- bytes.Clone(buf[:n])
 		}
 		if err != nil {
 			c.rerr = err

@@ -189,7 +189,7 @@ func (j *Job) start() error {
 	now := time.Now().UTC()
 	j.rec = &Record{
 		Tool: "bootdump", Format: 1, State: StateInProgress, Output: j.opt.Output,
-		Partial: j.partPath(), Port: j.opt.Port, Baud: j.opt.Baud, Source: j.opt.Source,
+		Partial: j.partPath(), Port: j.opt.Port, Baud: j.opt.Baud, Source: j.opt.Source, Base: j.opt.Base,
 		Addr: Hex(j.opt.Addr), Size: j.opt.Size, ChunkSize: j.opt.ChunkSize,
 		Started: now, Updated: now, Chunks: []Chunk{},
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
@@ -164,5 +165,55 @@ func TestPrepareRefuses(t *testing.T) {
 	}
 	if _, err := Prepare(Options{Addr: 0x2000, Size: 32 << 10, Output: out, Restart: true}); err != nil {
 		t.Fatalf("--restart: %v", err)
+	}
+}
+
+// erasedDevice is a fakeDevice that confirms fills, or cannot.
+type erasedDevice struct {
+	*fakeDevice
+	unsupported bool
+	checks      int
+}
+
+func (e *erasedDevice) IsFilled(_ context.Context, addr, n uint64, fill byte) (bool, error) {
+	e.checks++
+	if e.unsupported {
+		return false, fmt.Errorf("no scratch: %w", dialect.ErrUnsupported)
+	}
+	return bytes.Count(e.mem[addr-e.base:addr-e.base+n], []byte{fill}) == int(n), nil
+}
+
+func TestErasedChunksAndNoScratch(t *testing.T) {
+	for _, unsupported := range []bool{false, true} {
+		dev := &erasedDevice{fakeDevice: newFake(64 << 10), unsupported: unsupported}
+		for i := 16 << 10; i < 48<<10; i++ {
+			dev.mem[i] = 0xff
+		}
+		clear(dev.mem[48<<10:])
+		out := filepath.Join(t.TempDir(), "img.bin")
+		job, _ := Prepare(Options{Addr: 0x1000, Size: 64 << 10, ChunkSize: 16 << 10, Output: out})
+		res, err := job.Run(context.Background(), dev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(out)
+		if !bytes.Equal(got, dev.mem) {
+			t.Fatal("image differs")
+		}
+		want := []string{VerifiedCRC32, VerifiedErased, VerifiedErased, VerifiedErased}
+		wantReads, wantChecks := 1, 3
+		if unsupported {
+			// Asked once, then erased chunks are simply dumped.
+			want = []string{VerifiedCRC32, VerifiedCRC32, VerifiedCRC32, VerifiedCRC32}
+			wantReads, wantChecks = 4, 1
+		}
+		for i, c := range res.Record.Chunks {
+			if c.Verified != want[i] {
+				t.Errorf("unsupported=%v: chunk %d %q, want %q", unsupported, i, c.Verified, want[i])
+			}
+		}
+		if dev.reads != wantReads || dev.checks != wantChecks {
+			t.Errorf("unsupported=%v: %d reads, %d fill checks; want %d and %d", unsupported, dev.reads, dev.checks, wantReads, wantChecks)
+		}
 	}
 }

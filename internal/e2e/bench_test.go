@@ -1,8 +1,15 @@
 package e2e
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -61,4 +68,127 @@ func BenchmarkEfficiency115200(b *testing.B) {
 	perRun := wall.Seconds() / float64(runs)
 	b.ReportMetric(lineTime/perRun, "efficiency")
 	b.ReportMetric(size/perRun, "bytes/s")
+}
+
+// BenchmarkRouterFlash16MiB backs up a 16 MiB router-like flash (about
+// half erased) from the simulator paced at 3 Mbaud, once dumping every
+// byte (--no-skip) and once confirming erased chunks on the device, and
+// reports both times and their ratio (target: at least 1.9). About 6 min:
+//
+//	go test ./internal/e2e -run - -bench RouterFlash -benchtime 1x -timeout 30m
+func BenchmarkRouterFlash16MiB(b *testing.B) {
+	const size = 16 << 20
+	img, _ := routerImage(size, 21)
+	erased := 0
+	for off := 0; off < size; off += 64 << 10 {
+		if bytes.Count(img[off:off+64<<10], img[off:off+1]) == 64<<10 && (img[off] == 0xff || img[off] == 0) {
+			erased++
+		}
+	}
+	fw := filepath.Join(b.TempDir(), "router.bin")
+	if err := os.WriteFile(fw, img, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	port := fmt.Sprintf("sim:uboot?image=%s&baud=3000000", fw)
+	timeDump := func(extra ...string) time.Duration {
+		out := filepath.Join(b.TempDir(), "out.bin")
+		start := time.Now()
+		_, stderr, code := run(b, append([]string{"dump", "-p", port, "-b", "3000000", "--addr", "0x04000000", "--size", "16M", "-o", out}, extra...)...)
+		if code != 0 {
+			b.Fatal(stderr)
+		}
+		took := time.Since(start)
+		sameFile(b, out, img)
+		return took
+	}
+	for b.Loop() {
+		all := timeDump("--no-skip")
+		skip := timeDump()
+		b.ReportMetric(all.Seconds(), "s-dump-all")
+		b.ReportMetric(skip.Seconds(), "s-skip-erased")
+		b.ReportMetric(all.Seconds()/skip.Seconds(), "speedup")
+		b.ReportMetric(float64(erased)/float64(size/(64<<10)), "erased-fraction")
+	}
+}
+
+// BenchmarkFastBaud dumps 256 KiB from the simulator at 115200 baud, then
+// with --fast-baud 921600 (switching there and back included), and reports
+// the throughput ratio (target: at least 7). About 2 min:
+//
+//	go test ./internal/e2e -run - -bench FastBaud -benchtime 1x
+func BenchmarkFastBaud(b *testing.B) {
+	const size = 256 << 10
+	img := randomBytes(size, 22)
+	fw := filepath.Join(b.TempDir(), "fw.bin")
+	if err := os.WriteFile(fw, img, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	port := fmt.Sprintf("sim:uboot?image=%s&baud=115200", fw)
+	timeDump := func(extra ...string) time.Duration {
+		out := filepath.Join(b.TempDir(), "out.bin")
+		start := time.Now()
+		stdout, stderr, code := run(b, append([]string{"dump", "-p", port, "--addr", "0x04000000", "--size", "256K", "-o", out, "--json"}, extra...)...)
+		if code != 0 {
+			b.Fatal(stderr)
+		}
+		took := time.Since(start)
+		sameFile(b, out, img)
+		if len(extra) > 0 && parseResult(b, stdout).Baud != 921600 {
+			b.Fatal("the dump did not run at 921600 baud")
+		}
+		return took
+	}
+	for b.Loop() {
+		slow := timeDump()
+		fast := timeDump("--fast-baud", "921600")
+		b.ReportMetric(size/slow.Seconds(), "B/s-115200")
+		b.ReportMetric(size/fast.Seconds(), "B/s-fast")
+		b.ReportMetric(slow.Seconds()/fast.Seconds(), "speedup")
+	}
+}
+
+// BenchmarkMemory256MiB dumps 256 MiB of random data from an unpaced
+// simulator in another process and reports the dumping process's peak RSS
+// (target: under 64 MiB) and its speed:
+//
+//	go test ./internal/e2e -run - -bench Memory -benchtime 1x
+func BenchmarkMemory256MiB(b *testing.B) {
+	const size = 256 << 20
+	dir := b.TempDir()
+	fw := filepath.Join(dir, "big.bin")
+	f, err := os.Create(fw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 256 {
+		f.Write(randomBytes(1<<20, uint64(i)))
+	}
+	f.Close()
+	server := exec.Command(binary, "sim", "--image", fw, "--baud", "0", "--bootdelay", "0", "--listen", "tcp://127.0.0.1:0")
+	stdout, _ := server.StdoutPipe()
+	if err := server.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		server.Process.Kill()
+		server.Wait()
+	}()
+	addr, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		out := filepath.Join(dir, "out.bin")
+		os.Remove(out)
+		os.Remove(out + ".bootdump.json")
+		dumper := exec.Command(binary, "dump", "-p", strings.TrimSpace(addr), "--addr", "0x04000000", "--size", "256M", "-o", out)
+		start := time.Now()
+		if msg, err := dumper.CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, msg)
+		}
+		took := time.Since(start)
+		rss := dumper.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
+		b.ReportMetric(float64(rss)/1024, "MiB-peak-RSS")
+		b.ReportMetric(size/took.Seconds()/(1<<20), "MiB/s")
+	}
 }

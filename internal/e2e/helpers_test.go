@@ -41,12 +41,16 @@ func run(t testing.TB, args ...string) (stdout, stderr string, code int) {
 
 // dumpResult is the part of dump --json the tests read.
 type dumpResult struct {
-	Output       string `json:"output"`
-	Chunks       int    `json:"chunks"`
-	ChunksRead   int    `json:"chunks_read"`
-	BytesResumed uint64 `json:"bytes_resumed"`
-	Retries      int    `json:"retries"`
-	Device       struct {
+	Output         string `json:"output"`
+	Chunks         int    `json:"chunks"`
+	ChunksRead     int    `json:"chunks_read"`
+	BytesResumed   uint64 `json:"bytes_resumed"`
+	Retries        int    `json:"retries"`
+	ChunksDumped   int    `json:"chunks_dumped"`
+	ChunksErased   int    `json:"chunks_erased"`
+	ChunksFromBase int    `json:"chunks_from_base"`
+	Baud           int    `json:"baud"`
+	Device         struct {
 		ByteOrder string `json:"byte_order"`
 		Command   string `json:"read_command"`
 	} `json:"device"`

@@ -58,3 +58,60 @@ func TestRealUBoot(t *testing.T) {
 		t.Fatalf("autoboot was not stopped: U-Boot ran its boot command:\n%.3000s", log)
 	}
 }
+
+// TestRealUBootSkipAndVerify backs up 32 MiB of flash holding 4 MiB of
+// data from real U-Boot: the erased chunks are confirmed by crc32 and
+// cmp.b instead of dumped, --fast-baud 921600 is refused by this U-Boot
+// (its table stops at 115200) and the dump says so once and goes on; then
+// verify reports the image identical, and after one byte of the flash
+// changes, reports that byte.
+func TestRealUBootSkipAndVerify(t *testing.T) {
+	const size = 32 << 20
+	img := bytes.Repeat([]byte{0xff}, size)
+	data := map[uint64]bool{}
+	for _, span := range [][2]int{{0, 1 << 20}, {8 << 20, 2 << 20}, {20 << 20, 1 << 20}} {
+		copy(img[span[0]:], randomBytes(span[1], uint64(span[0])+1))
+		for off := span[0]; off < span[0]+span[1]; off += 64 << 10 {
+			data[uint64(off)] = true
+		}
+	}
+	board := qemutest.Start(t, img)
+	out := filepath.Join(t.TempDir(), "nor1.bin")
+	stdout, stderr, code := run(t, "dump", "-p", board.Port, "--addr", "0x04000000", "--size", "32M", "-o", out,
+		"--fast-baud", "921600", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	sameFile(t, out, img)
+	if n := strings.Count(stderr, "## Baudrate 921600 bps not supported"); n != 1 {
+		t.Fatalf("the refusal is reported %d times, want once:\n%s", n, stderr)
+	}
+	if r := parseResult(t, stdout); r.Baud != 115200 || r.ChunksDumped != 64 || r.ChunksErased != 448 {
+		t.Fatalf("result %+v: want 64 chunks dumped and 448 erased at 115200", r)
+	}
+	rec, err := dump.ReadRecord(dump.RecordPath(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rec.Chunks {
+		want := dump.VerifiedErased
+		if data[c.Offset] {
+			want = dump.VerifiedCRC32
+		}
+		if c.Verified != want {
+			t.Fatalf("chunk at %#x verified as %q, want %q", c.Offset, c.Verified, want)
+		}
+	}
+
+	_, stderr, code = run(t, "verify", "-p", board.Port, "--addr", "0x04000000", out)
+	if code != 0 || !strings.Contains(stderr, "identical") {
+		t.Fatalf("verify of the backup: exit %d: %s", code, stderr)
+	}
+
+	img[0x1234567] ^= 0x01
+	changed := qemutest.Start(t, img)
+	_, stderr, code = run(t, "verify", "-p", changed.Port, "--addr", "0x04000000", out)
+	if code != 1 || !strings.Contains(stderr, "differs: 0x5234567 (1 byte)") {
+		t.Fatalf("verify after one byte changed: exit %d: %s", code, stderr)
+	}
+}

@@ -1,0 +1,166 @@
+package e2e
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bootdump/bootdump/dump"
+	"github.com/bootdump/bootdump/sim"
+)
+
+// routerImage lays out size bytes like a router's flash: data where a
+// bootloader, kernel and root file system would be, an all-zero block, and
+// erased (0xff) flash elsewhere. It returns which 64 KiB chunks hold data.
+func routerImage(size int, seed uint64) (img []byte, data map[int]bool) {
+	img = bytes.Repeat([]byte{0xff}, size)
+	data = map[int]bool{}
+	put := func(off, n int) {
+		copy(img[off:], randomBytes(n, seed+uint64(off)))
+		for c := off / (64 << 10); c*(64<<10) < off+n; c++ {
+			data[c] = true
+		}
+	}
+	put(0, 192<<10)                          // bootloader
+	put(size/8, size/4)                      // kernel
+	put(size/2, size/8)                      // root file system
+	put(size-(64<<10)+100, 1)                // one byte in the last chunk: not erased
+	clear(img[size/4*3 : size/4*3+(64<<10)]) // an all-zero block
+	return img, data
+}
+
+func TestErasedChunksAreConfirmedNotDumped(t *testing.T) {
+	const size = 2 << 20
+	img, data := routerImage(size, 11)
+	board, err := sim.ServePTY(sim.UBootConfig{Image: img})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer board.Close()
+	out := filepath.Join(t.TempDir(), "router.bin")
+	stdout, stderr, code := run(t, "dump", "-p", board.Path, "--addr", "0x04000000", "--size", "2M", "-o", out, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	sameFile(t, out, img)
+	rec, err := dump.ReadRecord(dump.RecordPath(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rec.Chunks {
+		want := dump.VerifiedErased
+		if data[int(c.Offset/(64<<10))] {
+			want = dump.VerifiedCRC32
+		}
+		if c.Verified != want {
+			t.Errorf("chunk at %#x verified as %q, want %q", c.Offset, c.Verified, want)
+		}
+	}
+	r := parseResult(t, stdout)
+	if r.Chunks != 32 || r.ChunksErased+r.ChunksDumped != 32 || r.ChunksErased < 10 {
+		t.Fatalf("result %+v", r)
+	}
+}
+
+func TestBaseCopiesUnchangedChunks(t *testing.T) {
+	const size = 1 << 20
+	old := randomBytes(size, 12)
+	dir := t.TempDir()
+	oldPath := filepath.Join(dir, "old.bin")
+	if err := os.WriteFile(oldPath, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img := bytes.Clone(old)
+	img[5<<16+1234] ^= 0xff // one chunk changed since
+	board, err := sim.ServePTY(sim.UBootConfig{Image: img})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer board.Close()
+	out := filepath.Join(dir, "new.bin")
+	stdout, stderr, code := run(t, "dump", "-p", board.Path, "--addr", "0x04000000", "--size", "1M", "-o", out, "--base", oldPath, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	sameFile(t, out, img)
+	r := parseResult(t, stdout)
+	if r.ChunksDumped != 1 || r.ChunksFromBase != 15 {
+		t.Fatalf("dumped %d chunks and copied %d; want 1 and 15", r.ChunksDumped, r.ChunksFromBase)
+	}
+	rec, _ := dump.ReadRecord(dump.RecordPath(out))
+	if rec.Base != oldPath || rec.Chunks[5].Verified != dump.VerifiedCRC32 {
+		t.Fatalf("record base %q, chunk 5 %+v", rec.Base, rec.Chunks[5])
+	}
+}
+
+func TestVerifyCommand(t *testing.T) {
+	img := randomBytes(1<<20, 13)
+	board, err := sim.ServePTY(sim.UBootConfig{Image: img})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer board.Close()
+	dir := t.TempDir()
+	same, changed := filepath.Join(dir, "same.bin"), filepath.Join(dir, "changed.bin")
+	os.WriteFile(same, img, 0o644)
+	img2 := bytes.Clone(img)
+	img2[0x54321] ^= 1
+	os.WriteFile(changed, img2, 0o644)
+
+	_, stderr, code := run(t, "verify", "-p", board.Path, "--addr", "0x04000000", same)
+	if code != 0 || !strings.Contains(stderr, "identical") {
+		t.Fatalf("identical image: exit %d: %s", code, stderr)
+	}
+	_, stderr, code = run(t, "verify", "-p", board.Path, "--addr", "0x04000000", changed)
+	if code != 1 || !strings.Contains(stderr, "differs: 0x4054321 (1 byte)") {
+		t.Fatalf("changed image: exit %d: %s", code, stderr)
+	}
+}
+
+func TestFastBaud(t *testing.T) {
+	img := randomBytes(64<<10, 14)
+	board, err := sim.ServePTY(sim.UBootConfig{Image: img, Baud: 115200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer board.Close()
+	dir := t.TempDir()
+	out := filepath.Join(dir, "fast.bin")
+	stdout, stderr, code := run(t, "dump", "-p", board.Path, "--addr", "0x04000000", "--size", "64K", "-o", out,
+		"--fast-baud", "921600", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	sameFile(t, out, img)
+	if r := parseResult(t, stdout); r.Baud != 921600 {
+		t.Fatalf("dumped at %d baud, want 921600", r.Baud)
+	}
+	// The board is back at 115200: a plain session there works.
+	if _, stderr, code := run(t, "verify", "-p", board.Path, "--addr", "0x04000000", out); code != 0 {
+		t.Fatalf("after --fast-baud the board does not answer at 115200: %s", stderr)
+	}
+}
+
+func TestFastBaudRefused(t *testing.T) {
+	img := randomBytes(16<<10, 15)
+	board, err := sim.ServePTY(sim.UBootConfig{Image: img, Baud: 115200, BaudRates: []int{9600, 115200}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer board.Close()
+	out := filepath.Join(t.TempDir(), "slow.bin")
+	stdout, stderr, code := run(t, "dump", "-p", board.Path, "--addr", "0x04000000", "--size", "16K", "-o", out,
+		"--fast-baud", "921600", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	sameFile(t, out, img)
+	if n := strings.Count(stderr, "Baudrate 921600 bps not supported"); n != 1 {
+		t.Fatalf("the refusal is reported %d times, want once: %s", n, stderr)
+	}
+	if r := parseResult(t, stdout); r.Baud != 115200 {
+		t.Fatalf("dumped at %d baud, want 115200", r.Baud)
+	}
+}
