@@ -114,9 +114,9 @@ type Job struct {
 	opt     Options
 	rec     *Record
 	part    *os.File
-	base    *os.File // Options.Base, open
+	base    *os.File          // Options.Base, open
 	erased  map[int][2]uint32 // chunk size -> crc32 of all 0xff, all 0x00
-	done    map[uint64]bool // chunk offsets verified and on disk
+	done    map[uint64]bool   // chunk offsets verified and on disk
 	resumed uint64
 	save    func() error // writes the journal with the time spent so far
 	noFill  bool         // the device cannot confirm erased chunks
