@@ -97,14 +97,54 @@ func (s *Session) findScratch(ctx context.Context, n uint64) (uint64, error) {
 		}
 	}
 	for _, name := range scratchVars {
-		a, ok := vals[name]
-		if !ok {
-			continue
-		}
-		if a+n <= s.rangeAddr || (s.rangeAddr+s.rangeSize > s.rangeAddr && a >= s.rangeAddr+s.rangeSize) {
+		if a, ok := vals[name]; ok && s.outsideRange(a, n) {
 			s.log.Debug("RAM scratch buffer", "var", name, "addr", fmt.Sprintf("%#x", a))
 			return a, nil
 		}
 	}
-	return 0, fmt.Errorf("%w outside %#x..%#x: none of %s is set to one", ErrNoScratch, s.rangeAddr, s.rangeAddr+s.rangeSize-1, strings.Join(scratchVars, ", "))
+	// No load address fits: the middle of the first DRAM bank is below
+	// where U-Boot relocates itself (the top) and above where it loads.
+	if start, size, err := s.dramBank(ctx); err == nil {
+		if a := start + size/2; s.outsideRange(a, n) {
+			s.log.Debug("RAM scratch buffer", "bdinfo", fmt.Sprintf("%#x", a))
+			return a, nil
+		}
+	}
+	return 0, fmt.Errorf("%w outside %#x..%#x: neither %s nor the first DRAM bank offers one", ErrNoScratch, s.rangeAddr, s.rangeAddr+s.rangeSize-1, strings.Join(scratchVars, ", "))
+}
+
+// outsideRange: [a, a+n) does not overlap the range the session reads.
+func (s *Session) outsideRange(a, n uint64) bool {
+	end := s.rangeAddr + s.rangeSize
+	return a+n <= s.rangeAddr || (end > s.rangeAddr && a >= end)
+}
+
+// dramBank reads the first DRAM bank from bdinfo ("-> start", "-> size").
+func (s *Session) dramBank(ctx context.Context) (start, size uint64, err error) {
+	lines, err := s.con.Output(ctx, "bdinfo")
+	if err != nil {
+		return 0, 0, err
+	}
+	var haveStart, haveSize bool
+	for _, l := range lines {
+		name, value, ok := strings.Cut(l, "=")
+		if !ok {
+			continue
+		}
+		v, perr := strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(value), "0x"), 16, 64)
+		switch strings.TrimSpace(name) {
+		case "-> start":
+			if !haveStart && perr == nil {
+				start, haveStart = v, true
+			}
+		case "-> size":
+			if !haveSize && perr == nil {
+				size, haveSize = v, true
+			}
+		}
+	}
+	if !haveStart || !haveSize || size == 0 {
+		return 0, 0, fmt.Errorf("bdinfo lists no DRAM bank")
+	}
+	return start, size, nil
 }

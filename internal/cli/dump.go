@@ -108,8 +108,12 @@ func (c *connection) session(ctx context.Context, a *app, probe, size uint64) (s
 		// Even after Ctrl-C: leave the board at the rate it had.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		con.Interrupt()
-		if err := con.Sync(rctx); err == nil {
+		var err error
+		if ctx.Err() != nil {
+			con.Interrupt() // md may still be printing
+			err = con.Sync(rctx)
+		}
+		if err == nil {
 			err = sess.SwitchBaud(rctx, c.fastBaud, c.baud)
 		}
 		if err != nil {
