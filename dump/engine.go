@@ -61,7 +61,6 @@ type Options struct {
 type Progress struct {
 	Done, Total uint64 // bytes
 	Retries     int
-	Waiting     string // set while the engine waits for the device
 }
 
 // Result summarises a finished dump.
@@ -249,12 +248,12 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 	size := j.opt.Size
 	buf := make([]byte, j.opt.ChunkSize)
 	doneBytes := j.resumed
-	report := func(extra int, waiting string) {
+	report := func(extra int) {
 		if j.opt.Progress != nil {
-			j.opt.Progress(Progress{Done: doneBytes + uint64(extra), Total: size, Retries: res.Retries, Waiting: waiting})
+			j.opt.Progress(Progress{Done: doneBytes + uint64(extra), Total: size, Retries: res.Retries})
 		}
 	}
-	report(0, "")
+	report(0)
 	earlier := j.rec.Seconds
 	j.save = func() error {
 		now := time.Now()
@@ -269,7 +268,7 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 			continue
 		}
 		n := int(min(uint64(j.opt.ChunkSize), size-off))
-		c, err := j.readChunk(ctx, dev, off, buf[:n], res, func(k int) { report(k, "") })
+		c, err := j.readChunk(ctx, dev, off, buf[:n], res, report)
 		if err != nil {
 			return res, err
 		}
@@ -289,7 +288,7 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 		doneBytes += uint64(n)
 		res.Read += uint64(n)
 		res.ChunksRead++
-		report(0, "")
+		report(0)
 		j.opt.Logger.Debug("chunk verified", "addr", fmt.Sprintf("%#x", j.opt.Addr+off), "size", n, "verified", c.Verified)
 	}
 	return res, j.finish()
