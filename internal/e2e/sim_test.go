@@ -12,8 +12,8 @@ import (
 
 // TestDumpOverPTY dumps a 1 MiB image from the simulator over a real
 // pseudo-terminal in both byte orders and both md layouts, with md.b and
-// with the widest width; the big-endian image starts with erased flash so
-// the byte order can only be learned from later data.
+// with the widest width; the big-endian image starts with erased flash
+// (dumped: --no-skip) so the byte order can only be learned from later data.
 func TestDumpOverPTY(t *testing.T) {
 	const size = 1 << 20
 	cases := []struct {
@@ -48,7 +48,7 @@ func TestDumpOverPTY(t *testing.T) {
 			defer board.Close()
 			out := filepath.Join(t.TempDir(), "flash.bin")
 			stdout, stderr, code := run(t, "dump", "-p", board.Path, "--addr", "0x04000000", "--size", "1M",
-				"-o", out, "--width", fmt.Sprint(c.width), "--json")
+				"-o", out, "--width", fmt.Sprint(c.width), "--json", "--no-skip")
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
