@@ -3,26 +3,42 @@ package sim
 import (
 	"context"
 	"io"
+	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// line is the board's UART: paced output with U-Boot's LF -> CR LF
-// conversion, and input bytes delivered one at a time.
+// line is the board's UART and the cable to whichever host is attached:
+// paced output with U-Boot's LF -> CR LF conversion, faults injected on
+// the way out, and input bytes delivered one at a time. With no host
+// attached, output goes nowhere, as it does from a real board.
 type line struct {
-	out  *lineOut
-	in   chan byte
-	done chan struct{}
+	out *lineOut
+	in  chan byte
+
+	mu   sync.Mutex
+	host io.ReadWriter // nil when none is attached
+	gen  int           // counts attaches, so a stale reader can tell
 }
 
-func newLine(ctx context.Context, rw io.ReadWriter, baud int, hostBaud func() int) *line {
-	l := &line{
-		out:  newLineOut(rw, baud, hostBaud),
-		in:   make(chan byte, 1<<16),
-		done: make(chan struct{}),
-	}
+func newLine(baud int, hostBaud func() int, faults *faultState) *line {
+	l := &line{in: make(chan byte, 1<<16)}
+	l.out = newLineOut(l, baud, hostBaud, faults)
+	return l
+}
+
+// attach connects a host. Its bytes feed the board until it hangs up;
+// the returned channel closes then. A previous host is cut off.
+func (l *line) attach(ctx context.Context, rw io.ReadWriter) <-chan struct{} {
+	l.mu.Lock()
+	l.host = rw
+	l.gen++
+	gen := l.gen
+	l.mu.Unlock()
+	l.out.attached()
+	hangup := make(chan struct{})
 	go func() {
-		defer close(l.in)
+		defer close(hangup)
 		buf := make([]byte, 4096)
 		for {
 			n, err := rw.Read(buf)
@@ -33,23 +49,51 @@ func newLine(ctx context.Context, rw io.ReadWriter, baud int, hostBaud func() in
 				}
 				select {
 				case l.in <- c:
-				case <-l.done:
-					return
 				case <-ctx.Done():
 					return
 				}
 			}
 			if err != nil {
+				l.detach(gen)
 				return
 			}
 		}
 	}()
-	return l
+	return hangup
 }
 
-func (l *line) stop() {
-	l.out.flush()
-	close(l.done)
+// detach forgets the host of attach number gen, if it is still current.
+func (l *line) detach(gen int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.gen == gen {
+		l.host = nil
+	}
+}
+
+// yank pulls the cable: the host's connection is closed.
+func (l *line) yank() {
+	l.mu.Lock()
+	host := l.host
+	l.host = nil
+	l.mu.Unlock()
+	if c, ok := host.(io.Closer); ok {
+		c.Close()
+	}
+}
+
+// Write sends to the attached host, if any.
+func (l *line) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	host := l.host
+	l.mu.Unlock()
+	if host == nil {
+		return len(b), nil
+	}
+	if _, err := host.Write(b); err != nil {
+		l.yank() // a host that cannot take output is gone
+	}
+	return len(b), nil
 }
 
 // garbled is what a byte turns into at the wrong baud rate: never text.
@@ -60,15 +104,16 @@ func garbled(c byte) byte { return ^c | 0x80 }
 // otherwise; the prompt and the echo go out at once.
 type lineOut struct {
 	p        *pacer
+	line     *line
 	buf      []byte
 	baud     atomic.Int64 // the board's rate; the input reader reads it too
 	block    int          // flush a command's output when this much is buffered
 	hostBaud func() int
-	err      error
+	faults   *faultState
 }
 
-func newLineOut(w io.Writer, baud int, hostBaud func() int) *lineOut {
-	o := &lineOut{p: &pacer{w: w}, hostBaud: hostBaud}
+func newLineOut(l *line, baud int, hostBaud func() int, faults *faultState) *lineOut {
+	o := &lineOut{p: &pacer{w: l}, line: l, hostBaud: hostBaud, faults: faults}
 	o.setBaud(baud)
 	return o
 }
@@ -94,6 +139,8 @@ func (o *lineOut) mismatched() bool {
 	return h != 0 && h != baud
 }
 
+func (o *lineOut) attached() { o.faults.attached() }
+
 // puts prints s, turning each LF into CR LF as U-Boot's serial layer does.
 func (o *lineOut) puts(s string) {
 	for i := 0; i < len(s); i++ {
@@ -118,16 +165,24 @@ func (o *lineOut) write(text []byte) {
 	}
 }
 
+// flush sends what is buffered, through the faults. A fault that resets
+// the board panics with errReset, which the board's run loop catches.
 func (o *lineOut) flush() {
-	if len(o.buf) == 0 || o.err != nil {
-		o.buf = o.buf[:0]
+	if len(o.buf) == 0 {
 		return
 	}
+	out, event := o.faults.mangle(o.buf)
 	if o.mismatched() {
-		for i, c := range o.buf {
-			o.buf[i] = garbled(c)
+		for i, c := range out {
+			out[i] = garbled(c)
 		}
 	}
-	_, o.err = o.p.Write(o.buf)
+	o.p.Write(out)
 	o.buf = o.buf[:0]
+	switch event {
+	case faultClose:
+		o.line.yank()
+	case faultReset:
+		panic(errReset{})
+	}
 }

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -152,38 +151,45 @@ func setSpeed(f *os.File, baud int) {
 	unix.IoctlSetTermios(int(f.Fd()), unix.TCSETS2, t)
 }
 
-// ListenTCP serves a simulated U-Boot on addr, a power-on for each
-// connection, until ctx ends. ready, if not nil, receives the bound address.
-func ListenTCP(ctx context.Context, addr string, cfg UBootConfig, ready func(net.Addr)) error {
+// ListenTCP serves one simulated U-Boot board on addr until ctx ends.
+// The board powers on at once and lives on across connections, as a real
+// board does while a USB-serial adapter is unplugged and plugged back: a
+// new connection takes over the console. ready, if not nil, receives the
+// bound address; board, if not nil, the board (for its fault counts).
+func ListenTCP(ctx context.Context, addr string, cfg UBootConfig, ready func(net.Addr, *UBoot)) error {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
 		return err
 	}
+	board := NewUBoot(cfg)
 	if ready != nil {
-		ready(ln.Addr())
+		ready(ln.Addr(), board)
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	running := make(chan error, 1)
+	go func() { running <- board.Run(ctx) }()
 	go func() {
 		<-ctx.Done()
 		ln.Close()
 	}()
-	var wg sync.WaitGroup
-	defer wg.Wait()
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+		<-running
+	}()
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
-			if errors.Is(ctx.Err(), context.Canceled) {
+			if ctx.Err() != nil {
 				return nil
 			}
 			return err
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer conn.Close()
-			stop := context.AfterFunc(ctx, func() { conn.Close() })
-			defer stop()
-			ServeUBoot(ctx, conn, cfg)
-		}()
+		conns = append(conns, conn)
+		board.Attach(ctx, conn)
 	}
 }

@@ -23,10 +23,15 @@ type UBootConfig struct {
 	Bits64    bool   // a 64-bit build: md.q exists, bdinfo prints 64-bit values
 	BootDelay int    // autoboot countdown in seconds; default 2, negative for none
 	Prompt    string // default "=> "
+	NoCRC32   bool   // a build without the crc32 command
 
 	// BaudRates are the rates `setenv baudrate` accepts; default 9600 to
 	// 921600. Real U-Boot on QEMU's virt board stops at 115200.
 	BaudRates []int
+
+	// Faults, when set, injects line noise, stalls, resets and dropped
+	// connections (see Faults).
+	Faults *Faults
 
 	// HostBaud, when set, reports the rate the host's side of the line is
 	// set to; when it differs from Baud the host reads garbage and the
@@ -56,40 +61,45 @@ func (c UBootConfig) withDefaults() UBootConfig {
 	return c
 }
 
-// uboot is one power-on of a simulated board.
-type uboot struct {
-	cfg  UBootConfig
-	out  *lineOut
-	in   <-chan byte
-	mem  *memory
-	env  map[string]string
-	last string // the command an empty line repeats
-
-	// md's memory between calls, as in U-Boot's cmd/mem.c
-	mdAddr   uint64
-	mdSize   int
-	mdLength uint64
+// UBoot is a simulated board running U-Boot. It lives across host
+// connections, as a real board lives across USB-serial adapters being
+// plugged in and out; a reset (a fault, or a bad address) reboots it.
+type UBoot struct {
+	cfg    UBootConfig
+	line   *line
+	faults *faultState
+	ready  chan struct{} // closed once Run has started
+	b      *uboot
 }
 
-// errReset unwinds a command that made the board reset.
-type errReset struct{}
-
-func (errReset) Error() string { return "board reset" }
-
-// ServeUBoot runs a simulated U-Boot console on rw until ctx ends or the
-// host side closes. Each call is a power-on: banner, autoboot, prompt.
-func ServeUBoot(ctx context.Context, rw io.ReadWriter, cfg UBootConfig) error {
+// NewUBoot builds a board; Run powers it on.
+func NewUBoot(cfg UBootConfig) *UBoot {
 	cfg = cfg.withDefaults()
-	line := newLine(ctx, rw, cfg.Baud, cfg.HostBaud)
-	defer line.stop()
-	b := &uboot{
-		cfg: cfg,
-		out: line.out,
-		in:  line.in,
-		mem: &memory{flashBase: cfg.Base, flash: cfg.Image, ramBase: ramBase, ramSize: ramSize},
+	var fs *faultState
+	if cfg.Faults != nil {
+		fs = newFaultState(*cfg.Faults)
 	}
+	l := newLine(cfg.Baud, cfg.HostBaud, fs)
+	return &UBoot{cfg: cfg, line: l, faults: fs, b: &uboot{
+		cfg: cfg, out: l.out, in: l.in, faults: fs,
+		mem: &memory{flashBase: cfg.Base, flash: cfg.Image, ramBase: ramBase, ramSize: ramSize},
+	}}
+}
+
+// Attach connects a host to the board's console, cutting off any other.
+// The channel closes when that host hangs up.
+func (u *UBoot) Attach(ctx context.Context, rw io.ReadWriter) <-chan struct{} {
+	return u.line.attach(ctx, rw)
+}
+
+// Faults reports what the board's fault injection has done so far.
+func (u *UBoot) Faults() FaultCounts { return u.faults.snapshot() }
+
+// Run powers the board on and runs it until ctx ends, rebooting after
+// each reset.
+func (u *UBoot) Run(ctx context.Context) error {
 	for {
-		err := b.run(ctx)
+		err := u.b.run(ctx)
 		if _, ok := err.(errReset); ok {
 			continue
 		}
@@ -97,7 +107,59 @@ func ServeUBoot(ctx context.Context, rw io.ReadWriter, cfg UBootConfig) error {
 	}
 }
 
-func (b *uboot) run(ctx context.Context) error {
+// uboot is the running firmware.
+type uboot struct {
+	cfg    UBootConfig
+	ctx    context.Context
+	out    *lineOut
+	in     <-chan byte
+	faults *faultState
+	mem    *memory
+	env    map[string]string
+	last   string // the command an empty line repeats
+
+	// md's memory between calls, as in U-Boot's cmd/mem.c
+	mdAddr   uint64
+	mdSize   int
+	mdLength uint64
+}
+
+// errReset unwinds a board that resets.
+type errReset struct{}
+
+func (errReset) Error() string { return "board reset" }
+
+// ServeUBoot runs a simulated U-Boot console on rw until ctx ends or the
+// host side closes. Each call is a power-on: banner, autoboot, prompt.
+func ServeUBoot(ctx context.Context, rw io.ReadWriter, cfg UBootConfig) error {
+	board := NewUBoot(cfg)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	hangup := board.Attach(ctx, rw)
+	go func() {
+		<-hangup
+		cancel()
+	}()
+	err := board.Run(ctx)
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// run is one power-on, until a reset (errReset) or ctx ends.
+func (b *uboot) run(ctx context.Context) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if e, isReset := r.(errReset); isReset {
+				err = e
+				return
+			}
+			panic(r)
+		}
+	}()
+	b.ctx = ctx
+	b.faults.powerOn()
 	b.mem.resetRAM()
 	b.out.setBaud(b.cfg.Baud) // power-on rate
 	b.env = map[string]string{
@@ -189,6 +251,14 @@ func (b *uboot) boot(ctx context.Context) error {
 	return nil
 }
 
+// sleep passes time on the board (a stall), unless it is switched off.
+func (b *uboot) sleep(d time.Duration) {
+	select {
+	case <-b.ctx.Done():
+	case <-time.After(d):
+	}
+}
+
 // poll takes one waiting input byte, if any, without blocking.
 func (b *uboot) poll() (byte, bool) {
 	select {
@@ -202,8 +272,8 @@ func (b *uboot) poll() (byte, bool) {
 // ctrlc reports whether Ctrl-C was typed, discarding any other input, as
 // U-Boot's ctrlc() does between the lines of a long command.
 func (b *uboot) ctrlc() bool {
-	if b.out.err != nil {
-		return true // nobody is listening any more
+	if b.ctx.Err() != nil {
+		return true // switched off
 	}
 	for {
 		c, ok := b.poll()
@@ -284,7 +354,9 @@ func (b *uboot) exec(ctx context.Context, line string, repeat bool) (ok bool, er
 	case "cmp":
 		return b.cmp(args, size), nil
 	case "crc32":
-		return b.crc32(args), nil
+		if !b.cfg.NoCRC32 {
+			return b.crc32(args), nil
+		}
 	case "printenv":
 		return b.printenv(args), nil
 	case "setenv":
@@ -398,6 +470,7 @@ func (b *uboot) printBuffer(addr uint64, width int, count uint64) {
 	for count > 0 {
 		units := min(count, perLine)
 		n := int(units) * width
+		b.faults.beforeLine(b.out, b.sleep)
 		b.mem.read(addr, raw[:n])
 		text = text[:0]
 		text = appendHexPadded(text, addr, addrDigits(addr))

@@ -24,6 +24,7 @@ type simFlags struct {
 	prompt    string
 	pty       bool
 	listen    string
+	faults    string
 }
 
 func (a *app) simCommand() *cobra.Command {
@@ -53,6 +54,7 @@ interrupted. Each TCP connection is a fresh power-on.`,
 	fl.StringVar(&f.prompt, "prompt", "=> ", "the prompt")
 	fl.BoolVar(&f.pty, "pty", false, "serve on a new pseudo-terminal and print its path")
 	fl.StringVar(&f.listen, "listen", "", "serve on tcp://HOST:PORT")
+	fl.StringVar(&f.faults, "faults", "", "inject faults, replayable by seed: seed=N,flip=RATE,drop=RATE,dup=RATE,noise=RATE,stall=RATE:DURATION,reset=BYTES,close=BYTES")
 	return cmd
 }
 
@@ -77,11 +79,19 @@ func (a *app) sim(ctx context.Context, f *simFlags) error {
 	if err != nil {
 		return err
 	}
+	var cfg sim.UBootConfig
 	bootDelay := f.bootDelay
 	if bootDelay == 0 {
 		bootDelay = -1 // no countdown at all
 	}
-	cfg := sim.UBootConfig{
+	if f.faults != "" {
+		faults, err := sim.ParseFaults(f.faults)
+		if err != nil {
+			return usagef("--faults: %v", err)
+		}
+		cfg.Faults = &faults
+	}
+	cfg = sim.UBootConfig{Faults: cfg.Faults,
 		Image: img, Base: f.base, Baud: f.baud, BigEndian: f.order == "be", OldLayout: f.layout == "old",
 		Bits64: f.bits == 64, BootDelay: bootDelay, Prompt: f.prompt,
 	}
@@ -107,7 +117,7 @@ func (a *app) sim(ctx context.Context, f *simFlags) error {
 	if addr == f.listen {
 		return usagef("listen address %q: use tcp://HOST:PORT", f.listen)
 	}
-	err = sim.ListenTCP(ctx, addr, cfg, func(bound net.Addr) { describe("tcp://" + bound.String()) })
+	err = sim.ListenTCP(ctx, addr, cfg, func(bound net.Addr, _ *sim.UBoot) { describe("tcp://" + bound.String()) })
 	if ctx.Err() != nil {
 		return nil
 	}
