@@ -139,6 +139,12 @@ func (c *Console) nextLine(ctx context.Context) (line []byte, isPrompt bool, err
 			c.buf, c.off = c.buf[:0], 0
 			return nil, true, nil
 		}
+		if c.countingDown() {
+			// The board rebooted and counts down to autoboot on a line
+			// that ends only when it is stopped: say so now, while it
+			// still can be.
+			return nil, false, fmt.Errorf("%w: autoboot is counting down", ErrReset)
+		}
 		if err := c.recv(ctx, c.opt.IdleTimeout); err != nil {
 			return nil, false, err
 		}

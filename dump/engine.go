@@ -34,6 +34,11 @@ type FillChecker interface {
 	IsFilled(ctx context.Context, addr, n uint64, fill byte) (bool, error)
 }
 
+// Reconnector is a device that can reopen its port after the line was lost.
+type Reconnector interface {
+	Reconnect(ctx context.Context) error
+}
+
 // Resyncer is a device that can get back to a fresh prompt after a failed command.
 type Resyncer interface {
 	Resync(ctx context.Context) error
@@ -53,6 +58,8 @@ type Options struct {
 	Source    string // "mem"
 	NoSkip    bool   // dump erased chunks too, instead of confirming them by checksum
 	Base      string // an earlier image of the same range: chunks whose checksum matches are copied from it
+
+	ReconnectTimeout time.Duration // how long to wait for a lost device; default 2 min
 	Logger    *slog.Logger
 	Progress  func(Progress)
 }
@@ -61,6 +68,7 @@ type Options struct {
 type Progress struct {
 	Done, Total uint64 // bytes
 	Retries     int
+	Waiting     string // what the engine waits for, if anything
 }
 
 // Result summarises a finished dump.
@@ -70,6 +78,8 @@ type Result struct {
 	Resumed    uint64 // bytes taken from an earlier run's journal
 	ChunksRead int
 	Retries    int
+	Resets     int // board resets survived
+	Reconnects int // lost connections survived
 	Elapsed    time.Duration
 }
 
@@ -107,6 +117,13 @@ func (e *MismatchError) Error() string {
 	return fmt.Sprintf("crc32 of %#x..%#x is %08x on the device but %08x as read", e.Addr, e.Addr+uint64(e.Size)-1, e.Device, e.Local)
 }
 
+// DisagreeError: two readings of the same range differ.
+type DisagreeError struct{ Addr uint64 }
+
+func (e *DisagreeError) Error() string {
+	return fmt.Sprintf("two readings disagree at %#x", e.Addr)
+}
+
 // Job is a prepared dump: arguments checked, output and journal looked at,
 // before anything is sent to the device.
 type Job struct {
@@ -119,6 +136,9 @@ type Job struct {
 	resumed uint64
 	save    func() error // writes the journal with the time spent so far
 	noFill  bool         // the device cannot confirm erased chunks
+	noCRC   bool         // the device has no checksum command: read twice
+	second  []byte       // the second reading
+	waiting func(string) // shows what the engine waits for
 }
 
 // Prepare checks a dump request and loads the journal it resumes, if any.
@@ -137,6 +157,9 @@ func Prepare(opt Options) (*Job, error) {
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.ReconnectTimeout == 0 {
+		opt.ReconnectTimeout = 2 * time.Minute
 	}
 	switch {
 	case opt.Size == 0:
@@ -203,15 +226,30 @@ func (j *Job) resume(rec *Record) error {
 	}
 	j.part, j.rec = f, rec
 	j.opt.ChunkSize = rec.ChunkSize
-	kept := rec.Chunks[:0]
+	// A planned chunk counts as done when the pieces it was read in (one,
+	// or more after halving) all still match the data on disk.
+	chunk := uint64(rec.ChunkSize)
+	covered := map[uint64]uint64{}
+	bad := map[uint64]bool{}
 	for _, c := range rec.Chunks {
 		buf := make([]byte, c.Size)
+		start := c.Offset / chunk * chunk
 		if _, err := f.ReadAt(buf, int64(c.Offset)); err == nil && fmt.Sprintf("%08x", crc32.ChecksumIEEE(buf)) == c.CRC32 {
-			kept = append(kept, c)
-			j.done[c.Offset] = true
-			j.resumed += uint64(c.Size)
+			covered[start] += uint64(c.Size)
 		} else {
+			bad[start] = true
 			j.opt.Logger.Warn("journal chunk not on disk; it will be read again", "offset", c.Offset)
+		}
+	}
+	kept := rec.Chunks[:0]
+	for _, c := range rec.Chunks {
+		start := c.Offset / chunk * chunk
+		if !bad[start] && covered[start] == min(chunk, rec.Size-start) {
+			kept = append(kept, c)
+			if !j.done[start] {
+				j.done[start] = true
+				j.resumed += covered[start]
+			}
 		}
 	}
 	rec.Chunks = kept
@@ -248,10 +286,15 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 	size := j.opt.Size
 	buf := make([]byte, j.opt.ChunkSize)
 	doneBytes := j.resumed
+	waiting := ""
 	report := func(extra int) {
 		if j.opt.Progress != nil {
-			j.opt.Progress(Progress{Done: doneBytes + uint64(extra), Total: size, Retries: res.Retries})
+			j.opt.Progress(Progress{Done: doneBytes + uint64(extra), Total: size, Retries: res.Retries, Waiting: waiting})
 		}
+	}
+	j.waiting = func(what string) {
+		waiting = what
+		report(0)
 	}
 	report(0)
 	earlier := j.rec.Seconds
@@ -268,7 +311,7 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 			continue
 		}
 		n := int(min(uint64(j.opt.ChunkSize), size-off))
-		c, err := j.readChunk(ctx, dev, off, buf[:n], res, report)
+		pieces, err := j.readRange(ctx, dev, j.opt.Addr+off, buf[:n], res, report)
 		if err != nil {
 			return res, err
 		}
@@ -279,7 +322,7 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 		if err := j.part.Sync(); err != nil {
 			return res, fmt.Errorf("sync %s: %w", j.partPath(), err)
 		}
-		j.rec.Chunks = append(j.rec.Chunks, c)
+		j.rec.Chunks = append(j.rec.Chunks, pieces...)
 		j.rec.Retries = res.Retries
 		if err := j.save(); err != nil {
 			return res, fmt.Errorf("write journal: %w", err)
@@ -289,13 +332,16 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 		res.Read += uint64(n)
 		res.ChunksRead++
 		report(0)
-		j.opt.Logger.Debug("chunk verified", "addr", fmt.Sprintf("%#x", j.opt.Addr+off), "size", n, "verified", c.Verified)
+		j.opt.Logger.Debug("chunk verified", "addr", fmt.Sprintf("%#x", j.opt.Addr+off), "size", n, "pieces", len(pieces), "verified", pieces[0].Verified)
 	}
 	return res, j.finish()
 }
 
-func (j *Job) readChunk(ctx context.Context, dev Reader, off uint64, buf []byte, res *Result, progress func(int)) (Chunk, error) {
-	addr := j.opt.Addr + off
+// readRange reads buf's worth at addr until it verifies. After two
+// failures in a row it reads the two halves on their own (down to a single
+// md line), so that a noisy line still gets through. It returns the
+// verified pieces.
+func (j *Job) readRange(ctx context.Context, dev Reader, addr uint64, buf []byte, res *Result, progress func(int)) ([]Chunk, error) {
 	attempts := j.opt.Retries + 1
 	var last error
 	resets := 0
@@ -305,29 +351,107 @@ func (j *Job) readChunk(ctx context.Context, dev Reader, off uint64, buf []byte,
 		}
 		verified, err := j.readOnce(ctx, dev, addr, buf, progress)
 		if err == nil {
-			return Chunk{Offset: off, Size: len(buf), CRC32: fmt.Sprintf("%08x", crc32.ChecksumIEEE(buf)), Verified: verified, Attempts: attempt}, nil
+			return []Chunk{{Offset: addr - j.opt.Addr, Size: len(buf), CRC32: fmt.Sprintf("%08x", crc32.ChecksumIEEE(buf)), Verified: verified, Attempts: attempt}}, nil
 		}
 		if ctx.Err() != nil {
-			return Chunk{}, ctx.Err()
-		}
-		if errors.Is(err, console.ErrClosed) {
-			return Chunk{}, err
+			return nil, ctx.Err()
 		}
 		if errors.Is(err, console.ErrReset) {
-			if resets++; resets == 2 {
-				return Chunk{}, fmt.Errorf("the device resets whenever %#x..%#x is read: the range is probably outside its memory map (see bdinfo): %w",
+			res.Resets++
+			if resets++; resets == 3 {
+				return nil, fmt.Errorf("the device resets whenever %#x..%#x is read: the range is probably outside its memory map (see bdinfo): %w",
 					addr, addr+uint64(len(buf))-1, err)
 			}
+		} else {
+			resets = 0
 		}
 		last = err
-		j.opt.Logger.Warn("chunk failed; reading it again", "addr", fmt.Sprintf("%#x", addr), "attempt", attempt, "err", err)
-		if r, ok := dev.(Resyncer); ok && needsResync(err) {
-			if err := r.Resync(ctx); err != nil {
-				return Chunk{}, fmt.Errorf("after a failed read at %#x: %w", addr, err)
+		j.opt.Logger.Warn("read failed; reading it again", "addr", fmt.Sprintf("%#x", addr), "size", len(buf), "attempt", attempt, "err", err)
+		reconnected, err := j.recover(ctx, dev, addr, err, res)
+		if err != nil {
+			return nil, err
+		}
+		if reconnected {
+			attempt-- // a pulled cable is no fault of the range
+			continue
+		}
+		if attempt >= 2 && attempt < attempts && len(buf) > minPiece {
+			half := len(buf) / 2 &^ (minPiece - 1)
+			first, err := j.readRange(ctx, dev, addr, buf[:half], res, progress)
+			if err != nil {
+				return nil, err
 			}
+			second, err := j.readRange(ctx, dev, addr+uint64(half), buf[half:], res, func(n int) { progress(half + n) })
+			if err != nil {
+				return nil, err
+			}
+			return append(first, second...), nil
 		}
 	}
-	return Chunk{}, &ChunkError{Addr: addr, Size: len(buf), Attempts: attempts, Err: last}
+	return nil, &ChunkError{Addr: addr, Size: len(buf), Attempts: attempts, Err: last}
+}
+
+// minPiece is the smallest range readRange halves down to: one md line.
+const minPiece = 16
+
+// recover gets the line back after a failed read: a reconnect if the port
+// closed, a resync if the console may be out of step.
+func (j *Job) recover(ctx context.Context, dev Reader, addr uint64, err error, res *Result) (reconnected bool, _ error) {
+	for {
+		if errors.Is(err, console.ErrClosed) {
+			if rerr := j.reconnect(ctx, dev, err, res); rerr != nil {
+				return false, rerr
+			}
+			return true, nil
+		}
+		r, ok := dev.(Resyncer)
+		if !ok || !needsResync(err) {
+			return false, nil
+		}
+		if err = r.Resync(ctx); err == nil {
+			return false, nil
+		}
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		if !errors.Is(err, console.ErrClosed) {
+			return false, fmt.Errorf("after a failed read at %#x: %w", addr, err)
+		}
+	}
+}
+
+// reconnect reopens the port with backoff until the device answers again
+// or ReconnectTimeout passes.
+func (j *Job) reconnect(ctx context.Context, dev Reader, cause error, res *Result) error {
+	rc, ok := dev.(Reconnector)
+	if !ok {
+		return cause
+	}
+	j.opt.Logger.Warn("lost the device; waiting for it", "err", cause, "for", j.opt.ReconnectTimeout)
+	j.waiting("waiting for the device to come back")
+	defer j.waiting("")
+	deadline := time.Now().Add(j.opt.ReconnectTimeout)
+	wait := 100 * time.Millisecond
+	for {
+		err := rc.Reconnect(ctx)
+		if err == nil {
+			res.Reconnects++
+			j.opt.Logger.Info("the device is back")
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the device did not come back within %v (%w); plug it back in and run the same command to resume", j.opt.ReconnectTimeout, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
 }
 
 // readOnce gets one chunk: the device's checksum first, which may show
@@ -335,11 +459,16 @@ func (j *Job) readChunk(ctx context.Context, dev Reader, off uint64, buf []byte,
 // then the dump, checked against that checksum.
 func (j *Job) readOnce(ctx context.Context, dev Reader, addr uint64, buf []byte, progress func(int)) (string, error) {
 	c, ok := dev.(CRC32er)
-	if !ok {
-		return VerifiedLines, dev.ReadMemory(ctx, addr, buf, progress)
+	if !ok || j.noCRC {
+		return j.readTwice(ctx, dev, addr, buf, progress)
 	}
 	n := len(buf)
 	want, err := c.CRC32(ctx, addr, uint64(n))
+	if errors.Is(err, dialect.ErrUnsupported) {
+		j.opt.Logger.Warn("no checksum command: every chunk is read twice and the readings compared", "err", err)
+		j.noCRC = true
+		return j.readTwice(ctx, dev, addr, buf, progress)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -363,6 +492,33 @@ func (j *Job) readOnce(ctx context.Context, dev Reader, addr uint64, buf []byte,
 		return "", &MismatchError{Addr: addr, Size: n, Device: want, Local: got}
 	}
 	return VerifiedCRC32, nil
+}
+
+// readTwice is the check of last resort: two readings that agree.
+func (j *Job) readTwice(ctx context.Context, dev Reader, addr uint64, buf []byte, progress func(int)) (string, error) {
+	if err := dev.ReadMemory(ctx, addr, buf, progress); err != nil {
+		return "", err
+	}
+	if cap(j.second) < len(buf) {
+		j.second = make([]byte, len(buf))
+	}
+	again := j.second[:len(buf)]
+	if err := dev.ReadMemory(ctx, addr, again, nil); err != nil {
+		return "", err
+	}
+	if i := firstDifference(buf, again); i >= 0 {
+		return "", &DisagreeError{Addr: addr + uint64(i)}
+	}
+	return VerifiedTwice, nil
+}
+
+func firstDifference(a, b []byte) int {
+	for i := range a {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return -1
 }
 
 // fromBase copies the chunk from the base image when its checksum there
@@ -416,7 +572,8 @@ func (j *Job) confirmFill(ctx context.Context, dev Reader, addr uint64, n int, f
 // still at its prompt; after anything else it may not be.
 func needsResync(err error) bool {
 	var mm *MismatchError
-	return !errors.Is(err, hexdump.ErrBadLine) && !errors.As(err, &mm)
+	var dis *DisagreeError
+	return !errors.Is(err, hexdump.ErrBadLine) && !errors.As(err, &mm) && !errors.As(err, &dis)
 }
 
 // finish hashes the data file and renames it into place.

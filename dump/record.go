@@ -20,7 +20,7 @@ const (
 // Verification methods a chunk can carry.
 const (
 	VerifiedCRC32  = "crc32"       // dumped; the device's crc32 of the range matched the bytes read
-	VerifiedLines  = "line-checks" // dumped; no device checksum: every line's address, digits and ASCII agreed
+	VerifiedTwice  = "double-read" // dumped twice (no device checksum); the readings agreed, and every line passed its checks
 	VerifiedErased = "erased"      // not dumped: the device's crc32 is that of all 0xff (or 0x00), confirmed by comparing on the device
 	VerifiedBase   = "base"        // not dumped: the device's crc32 matched the same range of the base image, copied from it
 )

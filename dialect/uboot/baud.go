@@ -42,6 +42,14 @@ func (s *Session) SwitchBaud(ctx context.Context, from, to int) error {
 		return fmt.Errorf("%w: %d baud (%s)", ErrBaudRefused, to, refusal)
 	}
 	if err := s.follow(ctx, to); err == nil {
+		switch {
+		case s.fastBaud == 0: // up from the power-on rate
+			s.baseBaud, s.fastBaud = from, to
+		case to == s.baseBaud: // back down
+			s.fastBaud = 0
+		default:
+			s.fastBaud = to
+		}
 		return nil
 	} else {
 		s.log.Warn("the prompt did not come back clean at the new rate; going back", "baud", to, "err", err)

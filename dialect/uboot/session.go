@@ -34,6 +34,10 @@ type Session struct {
 	scratchLen  uint64
 	scratchFill int
 	noScratch   error // why there is none, once known
+
+	link               *Link // how to reconnect; nil for a session on a given console
+	baseBaud, fastBaud int   // after a --fast-baud switch: the rates to recover at
+	noCRC              bool  // the build has no crc32 command
 }
 
 // Options tune a session.
@@ -177,9 +181,13 @@ func (s *Session) Identity() dialect.Identity {
 	case binary.BigEndian:
 		order = "big"
 	}
+	checksum := "crc32"
+	if s.noCRC {
+		checksum = ""
+	}
 	return dialect.Identity{
 		Dialect: "uboot", Version: s.version, Prompt: s.con.Prompt(), ByteOrder: order,
-		Command: suffix[s.Width()], AddrBits: s.AddrBits(), Checksum: "crc32",
+		Command: suffix[s.Width()], AddrBits: s.AddrBits(), Checksum: checksum,
 	}
 }
 
@@ -270,14 +278,23 @@ func (s *Session) learnOrder(ctx context.Context, addr uint64, data []byte) erro
 	return nil
 }
 
+var errNoCRC = fmt.Errorf("this U-Boot has no crc32 command: %w", dialect.ErrUnsupported)
+
 // CRC32 asks the board for the IEEE CRC-32 of n bytes at addr.
 func (s *Session) CRC32(ctx context.Context, addr, n uint64) (uint32, error) {
+	if s.noCRC {
+		return 0, errNoCRC
+	}
 	cmd := fmt.Sprintf("crc32 %#x %#x", addr, n)
 	lines, err := s.con.Output(ctx, cmd)
 	if err != nil {
 		return 0, err
 	}
 	for _, l := range lines {
+		if strings.HasPrefix(l, "Unknown command") {
+			s.noCRC = true
+			return 0, errNoCRC
+		}
 		from, to, sum, ok := parseCRC32(l)
 		if !ok {
 			continue
@@ -299,10 +316,4 @@ func parseCRC32(l string) (from, to uint64, sum uint32, ok bool) {
 		return 0, 0, 0, false
 	}
 	return from, to, s32, true
-}
-
-// Resync brings the console back to a fresh prompt after a failed command
-// (a stall, a reset, an echo that came back wrong).
-func (s *Session) Resync(ctx context.Context) error {
-	return s.con.Sync(ctx)
 }

@@ -29,6 +29,7 @@ type connection struct {
 	width       int
 	fastBaud    int
 	lineBaud    int // the rate the dump ran at, after --fast-baud
+	reconnect   time.Duration
 }
 
 func (c *connection) flags(cmd *cobra.Command) {
@@ -42,6 +43,7 @@ func (c *connection) flags(cmd *cobra.Command) {
 	f.DurationVar(&c.idleTimeout, "idle-timeout", 10*time.Second, "how long a command may go silent before it is retried")
 	f.StringVar(&c.transcript, "transcript", "", "save everything the device sends to this file")
 	f.IntVar(&c.width, "width", 0, "md unit width in bytes: 1, 2, 4 or 8 (default: the widest the board has)")
+	f.DurationVar(&c.reconnect, "reconnect-timeout", 2*time.Minute, "how long to wait for a device whose line was lost (a pulled USB adapter)")
 	f.IntVar(&c.fastBaud, "fast-baud", 0, "switch the line to this rate for the transfer (U-Boot's setenv baudrate), e.g. 921600")
 }
 
@@ -80,23 +82,60 @@ func (c *connection) check() error {
 // with --fast-baud, moves the line to the faster rate. close ends it all,
 // going back to the original rate first.
 func (c *connection) session(ctx context.Context, a *app, probe, size uint64) (sess *uboot.Session, close func(), err error) {
-	sess, con, err := c.open(ctx, a, probe, size)
+	keys, _ := unescape(c.stopKeys)
+	conOpt := console.Options{StopKeys: keys, IdleTimeout: c.idleTimeout, Logger: a.log}
+	var transcript *os.File
+	if c.transcript != "" {
+		if transcript, err = os.Create(c.transcript); err != nil {
+			return nil, nil, err
+		}
+		conOpt.Transcript = transcript
+	}
+	link := uboot.Link{
+		Dial: func(ctx context.Context) (console.Port, error) {
+			return console.Open(ctx, c.port, console.PortOptions{Baud: c.baud, Flow: c.flow})
+		},
+		Console:     conOpt,
+		SyncTimeout: c.syncTimeout,
+	}
+	a.log.Info("waiting for the bootloader prompt", "port", c.port, "baud", c.baud)
+	sess, err = uboot.Connect(ctx, link, uboot.Options{Addr: probe, Size: size, MaxWidth: c.width, Logger: a.log})
 	if err != nil {
+		if transcript != nil {
+			transcript.Close()
+		}
+		var se *console.SyncError
+		switch {
+		case ctx.Err() != nil:
+			return nil, nil, ctx.Err()
+		case errors.As(err, &se):
+			return nil, nil, fmt.Errorf("%s at %d baud: %w", c.port, c.baud, err)
+		case errors.Is(err, console.ErrReset):
+			return nil, nil, fmt.Errorf("reading %#x made the device reset: the address is probably outside its memory map (see bdinfo): %w", probe, err)
+		}
 		return nil, nil, err
 	}
+	id := sess.Identity()
+	a.log.Info("found the bootloader", "version", id.Version, "prompt", id.Prompt, "read_with", id.Command)
 	c.lineBaud = c.baud
+	end := func() {
+		sess.Close()
+		if transcript != nil {
+			transcript.Close()
+		}
+	}
 	close = func() {
 		if ctx.Err() != nil {
-			con.Interrupt() // stop md's output so the next run finds a quiet prompt
+			sess.Console().Interrupt() // stop md's output so the next run finds a quiet prompt
 		}
-		con.Close()
+		end()
 	}
 	if c.fastBaud == 0 || c.fastBaud == c.baud {
 		return sess, close, nil
 	}
 	if err := sess.SwitchBaud(ctx, c.baud, c.fastBaud); err != nil {
 		if ctx.Err() != nil {
-			con.Close()
+			end()
 			return nil, nil, ctx.Err()
 		}
 		a.log.Warn(fmt.Sprintf("staying at %d baud: %v", c.baud, err))
@@ -110,8 +149,8 @@ func (c *connection) session(ctx context.Context, a *app, probe, size uint64) (s
 		defer cancel()
 		var err error
 		if ctx.Err() != nil {
-			con.Interrupt() // md may still be printing
-			err = con.Sync(rctx)
+			sess.Console().Interrupt() // md may still be printing
+			err = sess.Resync(rctx)
 		}
 		if err == nil {
 			err = sess.SwitchBaud(rctx, c.fastBaud, c.baud)
@@ -119,48 +158,8 @@ func (c *connection) session(ctx context.Context, a *app, probe, size uint64) (s
 		if err != nil {
 			a.log.Warn(fmt.Sprintf("could not switch the board back to %d baud (a reset will): %v", c.baud, err))
 		}
-		con.Close()
+		end()
 	}, nil
-}
-
-// open opens the port, syncs with the bootloader and learns the board.
-func (c *connection) open(ctx context.Context, a *app, probe, size uint64) (*uboot.Session, *console.Console, error) {
-	port, err := console.Open(ctx, c.port, console.PortOptions{Baud: c.baud, Flow: c.flow})
-	if err != nil {
-		return nil, nil, err
-	}
-	keys, _ := unescape(c.stopKeys)
-	opt := console.Options{StopKeys: keys, IdleTimeout: c.idleTimeout, Logger: a.log}
-	if c.transcript != "" {
-		f, err := os.Create(c.transcript)
-		if err != nil {
-			port.Close()
-			return nil, nil, err
-		}
-		opt.Transcript = f
-	}
-	con := console.New(port, opt)
-	a.log.Info("waiting for the bootloader prompt", "port", c.port, "baud", c.baud)
-	sctx, cancel := context.WithTimeout(ctx, c.syncTimeout)
-	defer cancel()
-	if err := con.Sync(sctx); err != nil {
-		con.Close()
-		if ctx.Err() != nil {
-			return nil, nil, ctx.Err()
-		}
-		return nil, nil, fmt.Errorf("%s at %d baud: %w", c.port, c.baud, err)
-	}
-	sess, err := uboot.Open(ctx, con, uboot.Options{Addr: probe, Size: size, MaxWidth: c.width, Logger: a.log})
-	if err != nil {
-		con.Close()
-		if errors.Is(err, console.ErrReset) {
-			return nil, nil, fmt.Errorf("reading %#x made the device reset: the address is probably outside its memory map (see bdinfo): %w", probe, err)
-		}
-		return nil, nil, err
-	}
-	id := sess.Identity()
-	a.log.Info("found the bootloader", "version", id.Version, "prompt", id.Prompt, "read_with", id.Command)
-	return sess, con, nil
 }
 
 // unescape turns "\x03" style escapes into bytes.
@@ -270,7 +269,7 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 	job, err := dump.Prepare(dump.Options{
 		Addr: f.addr, Size: f.size, ChunkSize: int(f.chunk), Retries: retries, Output: f.output,
 		Force: f.force, Restart: f.restart, Port: f.conn.port, Baud: f.conn.baud, Source: f.source,
-		NoSkip: f.noSkip, Base: f.base, Logger: a.log, Progress: view.update,
+		NoSkip: f.noSkip, Base: f.base, ReconnectTimeout: f.conn.reconnect, Logger: a.log, Progress: view.update,
 	})
 	if err != nil {
 		return err
@@ -300,6 +299,13 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 	return nil
 }
 
+func verifiedBy(checksum string) string {
+	if checksum == "" {
+		return "reading twice"
+	}
+	return checksum
+}
+
 // summary prints the one line a person reads, and --json for scripts.
 func (a *app) summary(f *dumpFlags, res *dump.Result, sess *uboot.Session) {
 	rec := res.Record
@@ -326,7 +332,10 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, sess *uboot.Session) {
 		parts = append(parts, fmt.Sprintf("%d bytes resumed from the journal", res.Resumed))
 	}
 	parts = append(parts, fmt.Sprintf("%d chunks dumped and verified by %s, %d erased (checked on the device, not dumped), %d copied from the base image; %d retries",
-		count[dump.VerifiedCRC32]+count[dump.VerifiedLines], id.Checksum, count[dump.VerifiedErased], count[dump.VerifiedBase], res.Retries))
+		count[dump.VerifiedCRC32]+count[dump.VerifiedTwice], verifiedBy(id.Checksum), count[dump.VerifiedErased], count[dump.VerifiedBase], res.Retries))
+	if res.Resets+res.Reconnects > 0 {
+		parts = append(parts, fmt.Sprintf("survived %d resets and %d lost connections", res.Resets, res.Reconnects))
+	}
 	parts = append(parts, "sha256 "+rec.SHA256)
 	if f.json {
 		out := map[string]any{
@@ -334,7 +343,7 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, sess *uboot.Session) {
 			"size": f.size, "seconds": secs, "bytes_per_second": rate, "line_rate_ceiling": ceiling,
 			"efficiency": rate / ceiling, "bytes_read": res.Read, "bytes_resumed": res.Resumed,
 			"chunks": len(rec.Chunks), "chunks_read": res.ChunksRead, "retries": res.Retries,
-			"chunks_dumped": count[dump.VerifiedCRC32] + count[dump.VerifiedLines], "chunks_erased": count[dump.VerifiedErased],
+			"chunks_dumped": count[dump.VerifiedCRC32] + count[dump.VerifiedTwice], "resets": res.Resets, "reconnects": res.Reconnects, "chunks_erased": count[dump.VerifiedErased],
 			"chunks_from_base": count[dump.VerifiedBase], "baud": f.conn.lineBaud,
 			"sha256": rec.SHA256, "crc32": rec.CRC32, "device": id,
 		}

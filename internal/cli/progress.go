@@ -52,12 +52,13 @@ func (v *progressView) update(p dump.Progress) {
 			)
 		}
 	}
+	changed := p.Waiting != v.last.Waiting
 	v.last = p
 	if v.bar != nil {
 		v.bar.SetCurrent(int64(p.Done))
 		return
 	}
-	if now.Sub(v.lastLog) >= 5*time.Second || (p.Done == p.Total && v.logged != p.Done) {
+	if now.Sub(v.lastLog) >= 5*time.Second || (p.Done == p.Total && v.logged != p.Done) || (changed && p.Waiting != "") {
 		v.logged = p.Done
 		v.lastLog = now
 		fmt.Fprintf(v.w, "%s: %d/%d bytes (%.0f%%), %s\n", v.label, p.Done, p.Total, 100*float64(p.Done)/float64(max(p.Total, 1)), v.rateAndETA())
@@ -66,6 +67,9 @@ func (v *progressView) update(p dump.Progress) {
 
 // rateAndETA counts only this run's bytes: resumed ones took no time.
 func (v *progressView) rateAndETA() string {
+	if v.last.Waiting != "" {
+		return v.last.Waiting
+	}
 	secs := time.Since(v.start).Seconds()
 	got := float64(v.last.Done - v.first)
 	if secs < 0.5 || got <= 0 {

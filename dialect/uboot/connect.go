@@ -1,0 +1,103 @@
+package uboot
+
+import (
+	"context"
+	"time"
+
+	"github.com/bootdump/bootdump/console"
+)
+
+// Dialer opens the port to the board, anew for each connection.
+type Dialer func(ctx context.Context) (console.Port, error)
+
+// Link says how to reach the board again after the line was lost.
+type Link struct {
+	Dial        Dialer
+	Console     console.Options
+	SyncTimeout time.Duration // how long to wait for a prompt (a rebooting board takes seconds)
+}
+
+// Connect dials, syncs with the bootloader and learns the board.
+func Connect(ctx context.Context, link Link, opt Options) (*Session, error) {
+	port, err := link.Dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	con := console.New(port, link.Console)
+	sctx, cancel := context.WithTimeout(ctx, link.SyncTimeout)
+	defer cancel()
+	if err := con.Sync(sctx); err != nil {
+		con.Close()
+		return nil, err
+	}
+	s, err := Open(ctx, con, opt)
+	if err != nil {
+		con.Close()
+		return nil, err
+	}
+	s.link = &link
+	return s, nil
+}
+
+// Close closes the line.
+func (s *Session) Close() error { return s.con.Close() }
+
+// Console is the session's console (it changes on Reconnect).
+func (s *Session) Console() *console.Console { return s.con }
+
+// Reconnect dials the board again after the line was lost (a yanked USB
+// adapter) and picks up where the session was.
+func (s *Session) Reconnect(ctx context.Context) error {
+	if s.link == nil {
+		return console.ErrClosed
+	}
+	s.con.Close()
+	port, err := s.link.Dial(ctx)
+	if err != nil {
+		return err
+	}
+	s.con = console.New(port, s.link.Console)
+	return s.recover(ctx)
+}
+
+// Resync brings the console back to a fresh prompt after a failed command
+// (a stall, a reset, an echo that came back wrong).
+func (s *Session) Resync(ctx context.Context) error { return s.recover(ctx) }
+
+// recover finds the prompt again, at the fast rate or, after a reset put
+// the board back at its power-on rate, at the base one (and switches up
+// again). RAM may have been lost, so the scratch buffer is filled anew;
+// the board may be another build, so md.q is asked again.
+func (s *Session) recover(ctx context.Context) error {
+	timeout := 30 * time.Second
+	if s.link != nil && s.link.SyncTimeout > 0 {
+		timeout = s.link.SyncTimeout
+	}
+	sync := func(baud int) error {
+		if baud != 0 {
+			if _, err := s.con.SetBaudRate(baud); err != nil {
+				return err
+			}
+		}
+		sctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		return s.con.Sync(sctx)
+	}
+	if s.fastBaud == 0 {
+		if err := sync(0); err != nil {
+			return err
+		}
+	} else if err := sync(s.fastBaud); err != nil {
+		if err := sync(s.baseBaud); err != nil {
+			return err
+		}
+		fast := s.fastBaud
+		s.fastBaud = 0
+		s.log.Warn("the board is back at its power-on rate; switching up again", "baud", fast)
+		if err := s.SwitchBaud(ctx, s.baseBaud, fast); err != nil {
+			s.log.Warn("staying at the power-on rate", "err", err)
+		}
+	}
+	s.scratchLen, s.scratchFill = 0, -1
+	return s.probeWidth(ctx, s.rangeAddr)
+}
