@@ -50,6 +50,8 @@ type dumpResult struct {
 	ChunksErased   int    `json:"chunks_erased"`
 	ChunksFromBase int    `json:"chunks_from_base"`
 	Baud           int    `json:"baud"`
+	Resets         int    `json:"resets"`
+	Reconnects     int    `json:"reconnects"`
 	Device         struct {
 		ByteOrder string `json:"byte_order"`
 		Command   string `json:"read_command"`
