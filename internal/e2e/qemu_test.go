@@ -2,9 +2,13 @@ package e2e
 
 import (
 	"bytes"
+	"io"
+	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/bootdump/bootdump/dump"
@@ -114,4 +118,77 @@ func TestRealUBootSkipAndVerify(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "differs: 0x5234567 (1 byte)") {
 		t.Fatalf("verify after one byte changed: exit %d: %s", code, stderr)
 	}
+}
+
+// TestRealUBootNoisyLine dumps 1 MiB from real U-Boot through a relay that
+// flips and drops bytes on their way from the board to bootdump: the
+// image must come out identical, the damage caught by the line checks and
+// crc32 and read again.
+func TestRealUBootNoisyLine(t *testing.T) {
+	img := randomBytes(1<<20, 3)
+	board := qemutest.Start(t, img)
+	relay, stats := noisyRelay(t, strings.TrimPrefix(board.Port, "tcp://"), 1.5e-6, 1e-6)
+	out := filepath.Join(t.TempDir(), "noisy.bin")
+	stdout, stderr, code := run(t, "dump", "-p", relay, "--addr", "0x04000000", "--size", "1M", "-o", out, "--json", "--idle-timeout", "3s")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	sameFile(t, out, img)
+	r := parseResult(t, stdout)
+	flips, drops := stats()
+	t.Logf("relay flipped %d and dropped %d bytes; %d retries", flips, drops, r.Retries)
+	if flips+drops == 0 || r.Retries == 0 {
+		t.Fatalf("the relay injected %d faults and the dump retried %d times: the test proved nothing", flips+drops, r.Retries)
+	}
+}
+
+// noisyRelay forwards TCP connections to target, flipping a bit of a byte
+// (rate flip) or dropping it (rate drop) from the board to the host. It
+// returns the relay's tcp:// address and a reader of its counts.
+func noisyRelay(t *testing.T, target string, flip, drop float64) (string, func() (int64, int64)) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var flips, drops atomic.Int64
+	go func() {
+		rng := rand.New(rand.NewPCG(7, 7))
+		for {
+			host, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			dev, err := net.Dial("tcp", target)
+			if err != nil {
+				host.Close()
+				return
+			}
+			go func() {
+				io.Copy(dev, host)
+				dev.Close()
+			}()
+			buf := make([]byte, 4096)
+			for {
+				n, err := dev.Read(buf)
+				out := buf[:0]
+				for _, c := range buf[:n] {
+					switch x := rng.Float64(); {
+					case x < drop:
+						drops.Add(1)
+						continue
+					case x < drop+flip:
+						flips.Add(1)
+						c ^= 1 << rng.IntN(8)
+					}
+					out = append(out, c)
+				}
+				if _, werr := host.Write(out); werr != nil || err != nil {
+					host.Close()
+					break
+				}
+			}
+		}
+	}()
+	return "tcp://" + ln.Addr().String(), func() (int64, int64) { return flips.Load(), drops.Load() }
 }
