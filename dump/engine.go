@@ -60,8 +60,8 @@ type Options struct {
 	Base      string // an earlier image of the same range: chunks whose checksum matches are copied from it
 
 	ReconnectTimeout time.Duration // how long to wait for a lost device; default 2 min
-	Logger    *slog.Logger
-	Progress  func(Progress)
+	Logger           *slog.Logger
+	Progress         func(Progress)
 }
 
 // Progress is reported as lines arrive and chunks complete.
