@@ -131,13 +131,21 @@ func (p *PTY) Wait() error {
 }
 
 // ptyBaud is the line rate the host set on the terminal's slave side; on
-// Linux the master's TCGETS2 reports the slave's settings.
+// Linux the master's TCGETS2 reports the slave's settings. Control keeps
+// the descriptor alive (and non-blocking) during the call, so a concurrent
+// Close is safe.
 func ptyBaud(master *os.File) int {
-	t, err := unix.IoctlGetTermios(int(master.Fd()), unix.TCGETS2)
+	rc, err := master.SyscallConn()
 	if err != nil {
 		return 0
 	}
-	return int(t.Ospeed)
+	baud := 0
+	rc.Control(func(fd uintptr) {
+		if t, err := unix.IoctlGetTermios(int(fd), unix.TCGETS2); err == nil {
+			baud = int(t.Ospeed)
+		}
+	})
+	return baud
 }
 
 func setSpeed(f *os.File, baud int) {
