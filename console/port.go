@@ -94,7 +94,7 @@ func (s *serialPort) Read(b []byte) (int, error) {
 	}
 }
 
-// openSim parses sim:DIALECT?image=FILE&base=A&baud=N&order=be&layout=old&bits=64&bootdelay=N.
+// openSim parses sim:DIALECT?image=FILE&base=A&baud=N&order=be&layout=old&bits=64&bootdelay=N&crc32=no.
 func openSim(name string, hostBaud int) (Port, error) {
 	u, err := url.Parse(name)
 	if err != nil {
@@ -155,5 +155,6 @@ func SimConfig(q url.Values) (sim.UBootConfig, error) {
 	cfg.BigEndian = q.Get("order") == "be"
 	cfg.OldLayout = q.Get("layout") == "old"
 	cfg.Bits64 = q.Get("bits") == "64"
+	cfg.NoCRC32 = q.Get("crc32") == "no"
 	return cfg, nil
 }

@@ -25,6 +25,7 @@ type simFlags struct {
 	pty       bool
 	listen    string
 	faults    string
+	noCRC32   bool
 }
 
 func (a *app) simCommand() *cobra.Command {
@@ -54,6 +55,7 @@ interrupted. Each TCP connection is a fresh power-on.`,
 	fl.StringVar(&f.prompt, "prompt", "=> ", "the prompt")
 	fl.BoolVar(&f.pty, "pty", false, "serve on a new pseudo-terminal and print its path")
 	fl.StringVar(&f.listen, "listen", "", "serve on tcp://HOST:PORT")
+	fl.BoolVar(&f.noCRC32, "no-crc32", false, "a U-Boot build without the crc32 command")
 	fl.StringVar(&f.faults, "faults", "", "inject faults, replayable by seed: seed=N,flip=RATE,drop=RATE,dup=RATE,noise=RATE,stall=RATE:DURATION,reset=BYTES,close=BYTES")
 	return cmd
 }
@@ -75,14 +77,13 @@ func (a *app) sim(ctx context.Context, f *simFlags) error {
 	case f.baud < 0:
 		return usagef("baud %d: 0 or more", f.baud)
 	}
-	img, err := os.ReadFile(f.image)
-	if err != nil {
-		return err
-	}
-	var cfg sim.UBootConfig
 	bootDelay := f.bootDelay
 	if bootDelay == 0 {
 		bootDelay = -1 // no countdown at all
+	}
+	cfg := sim.UBootConfig{
+		Base: f.base, Baud: f.baud, BigEndian: f.order == "be", OldLayout: f.layout == "old",
+		Bits64: f.bits == 64, BootDelay: bootDelay, Prompt: f.prompt, NoCRC32: f.noCRC32,
 	}
 	if f.faults != "" {
 		faults, err := sim.ParseFaults(f.faults)
@@ -91,10 +92,11 @@ func (a *app) sim(ctx context.Context, f *simFlags) error {
 		}
 		cfg.Faults = &faults
 	}
-	cfg = sim.UBootConfig{Faults: cfg.Faults,
-		Image: img, Base: f.base, Baud: f.baud, BigEndian: f.order == "be", OldLayout: f.layout == "old",
-		Bits64: f.bits == 64, BootDelay: bootDelay, Prompt: f.prompt,
+	img, err := os.ReadFile(f.image)
+	if err != nil {
+		return err
 	}
+	cfg.Image = img
 	describe := func(where string) {
 		base := cfg.Base
 		if base == 0 {
