@@ -93,6 +93,7 @@ type faultState struct {
 	rng        *rand.Rand
 	sincePower int64
 	sinceOpen  int64
+	conn       int64 // the connection sinceOpen counts for
 	counts     struct{ flips, drops, dups, noise, stalls, resets, closes atomic.Int64 }
 }
 
@@ -108,17 +109,16 @@ func (s *faultState) powerOn() {
 		s.sincePower = 0
 	}
 }
-func (s *faultState) attached() {
-	if s != nil {
-		s.sinceOpen = 0
-	}
-}
 
-// mangle returns what of b reaches the host, and whether the board resets
-// or the connection drops after it (the bytes stop at that point).
-func (s *faultState) mangle(b []byte) ([]byte, faultEvent) {
+// mangle returns what of b reaches the host over connection conn, and
+// whether the board resets or the connection drops after it (the bytes
+// stop at that point).
+func (s *faultState) mangle(b []byte, conn int64) ([]byte, faultEvent) {
 	if s == nil {
 		return b, faultNone
+	}
+	if conn != s.conn {
+		s.conn, s.sinceOpen = conn, 0
 	}
 	event := faultNone
 	if r := s.f.ResetAfter; r > 0 && s.sincePower+int64(len(b)) >= r {

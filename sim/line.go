@@ -18,7 +18,7 @@ type line struct {
 
 	mu   sync.Mutex
 	host io.ReadWriter // nil when none is attached
-	gen  int           // counts attaches, so a stale reader can tell
+	gen  atomic.Int64  // counts attaches, so a stale reader (and the faults) can tell
 }
 
 func newLine(baud int, hostBaud func() int, faults *faultState) *line {
@@ -32,10 +32,8 @@ func newLine(baud int, hostBaud func() int, faults *faultState) *line {
 func (l *line) attach(ctx context.Context, rw io.ReadWriter) <-chan struct{} {
 	l.mu.Lock()
 	l.host = rw
-	l.gen++
-	gen := l.gen
+	gen := l.gen.Add(1)
 	l.mu.Unlock()
-	l.out.attached()
 	hangup := make(chan struct{})
 	go func() {
 		defer close(hangup)
@@ -63,10 +61,10 @@ func (l *line) attach(ctx context.Context, rw io.ReadWriter) <-chan struct{} {
 }
 
 // detach forgets the host of attach number gen, if it is still current.
-func (l *line) detach(gen int) {
+func (l *line) detach(gen int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.gen == gen {
+	if l.gen.Load() == gen {
 		l.host = nil
 	}
 }
@@ -139,8 +137,6 @@ func (o *lineOut) mismatched() bool {
 	return h != 0 && h != baud
 }
 
-func (o *lineOut) attached() { o.faults.attached() }
-
 // puts prints s, turning each LF into CR LF as U-Boot's serial layer does.
 func (o *lineOut) puts(s string) {
 	for i := 0; i < len(s); i++ {
@@ -171,7 +167,7 @@ func (o *lineOut) flush() {
 	if len(o.buf) == 0 {
 		return
 	}
-	out, event := o.faults.mangle(o.buf)
+	out, event := o.faults.mangle(o.buf, o.line.gen.Load())
 	if o.mismatched() {
 		for i, c := range out {
 			out[i] = garbled(c)

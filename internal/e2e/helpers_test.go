@@ -67,6 +67,25 @@ func parseResult(t testing.TB, stdout string) dumpResult {
 	return r
 }
 
+// dumpOK runs `bootdump dump ARGS --json` and requires it to succeed with
+// an output file (the -o argument) identical to want. It returns the
+// result and what the dump logged.
+func dumpOK(t testing.TB, want []byte, args ...string) (dumpResult, string) {
+	t.Helper()
+	stdout, stderr, code := run(t, append(append([]string{"dump"}, args...), "--json")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	out := ""
+	for i, a := range args {
+		if a == "-o" && i+1 < len(args) {
+			out = args[i+1]
+		}
+	}
+	sameFile(t, out, want)
+	return parseResult(t, stdout), stderr
+}
+
 func randomBytes(n int, seed uint64) []byte {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	b := make([]byte, n)

@@ -28,13 +28,8 @@ func TestRealUBoot(t *testing.T) {
 	board := qemutest.Start(t, img)
 	dir := t.TempDir()
 	out, transcript := filepath.Join(dir, "nor1.bin"), filepath.Join(dir, "console.log")
-	stdout, stderr, code := run(t, "dump", "-p", board.Port, "--addr", "0x04000000", "--size", "2M",
-		"-o", out, "--transcript", transcript, "--json")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	sameFile(t, out, img)
-	r := parseResult(t, stdout)
+	r, _ := dumpOK(t, img, "-p", board.Port, "--addr", "0x04000000", "--size", "2M",
+		"-o", out, "--transcript", transcript)
 	if r.Device.ByteOrder != "little" || r.Device.Command != "md.l" {
 		t.Fatalf("device %+v, want little-endian md.l", r.Device)
 	}
@@ -81,16 +76,12 @@ func TestRealUBootSkipAndVerify(t *testing.T) {
 	}
 	board := qemutest.Start(t, img)
 	out := filepath.Join(t.TempDir(), "nor1.bin")
-	stdout, stderr, code := run(t, "dump", "-p", board.Port, "--addr", "0x04000000", "--size", "32M", "-o", out,
-		"--fast-baud", "921600", "--json")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	sameFile(t, out, img)
+	r, stderr := dumpOK(t, img, "-p", board.Port, "--addr", "0x04000000", "--size", "32M", "-o", out,
+		"--fast-baud", "921600")
 	if n := strings.Count(stderr, "## Baudrate 921600 bps not supported"); n != 1 {
 		t.Fatalf("the refusal is reported %d times, want once:\n%s", n, stderr)
 	}
-	if r := parseResult(t, stdout); r.Baud != 115200 || r.ChunksDumped != 64 || r.ChunksErased != 448 {
+	if r.Baud != 115200 || r.ChunksDumped != 64 || r.ChunksErased != 448 {
 		t.Fatalf("result %+v: want 64 chunks dumped and 448 erased at 115200", r)
 	}
 	rec, err := dump.ReadRecord(dump.RecordPath(out))
@@ -107,7 +98,7 @@ func TestRealUBootSkipAndVerify(t *testing.T) {
 		}
 	}
 
-	_, stderr, code = run(t, "verify", "-p", board.Port, "--addr", "0x04000000", out)
+	_, stderr, code := run(t, "verify", "-p", board.Port, "--addr", "0x04000000", out)
 	if code != 0 || !strings.Contains(stderr, "identical") {
 		t.Fatalf("verify of the backup: exit %d: %s", code, stderr)
 	}
@@ -129,12 +120,7 @@ func TestRealUBootNoisyLine(t *testing.T) {
 	board := qemutest.Start(t, img)
 	relay, stats := noisyRelay(t, strings.TrimPrefix(board.Port, "tcp://"), 1.5e-6, 1e-6)
 	out := filepath.Join(t.TempDir(), "noisy.bin")
-	stdout, stderr, code := run(t, "dump", "-p", relay, "--addr", "0x04000000", "--size", "1M", "-o", out, "--json", "--idle-timeout", "3s")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	sameFile(t, out, img)
-	r := parseResult(t, stdout)
+	r, _ := dumpOK(t, img, "-p", relay, "--addr", "0x04000000", "--size", "1M", "-o", out, "--idle-timeout", "3s")
 	flips, drops := stats()
 	t.Logf("relay flipped %d and dropped %d bytes; %d retries", flips, drops, r.Retries)
 	if flips+drops == 0 || r.Retries == 0 {

@@ -47,13 +47,8 @@ func TestDumpOverPTY(t *testing.T) {
 			}
 			defer board.Close()
 			out := filepath.Join(t.TempDir(), "flash.bin")
-			stdout, stderr, code := run(t, "dump", "-p", board.Path, "--addr", "0x04000000", "--size", "1M",
-				"-o", out, "--width", fmt.Sprint(c.width), "--json", "--no-skip")
-			if code != 0 {
-				t.Fatalf("exit %d: %s", code, stderr)
-			}
-			sameFile(t, out, img)
-			r := parseResult(t, stdout)
+			r, _ := dumpOK(t, img, "-p", board.Path, "--addr", "0x04000000", "--size", "1M",
+				"-o", out, "--width", fmt.Sprint(c.width), "--no-skip")
 			want := map[string]string{"le": "little", "be": "big"}[c.order]
 			if c.order == "be" && c.width == 1 {
 				want = "unknown" // md.b needs no byte order, and the erased start cannot tell

@@ -40,11 +40,7 @@ func TestErasedChunksAreConfirmedNotDumped(t *testing.T) {
 	}
 	defer board.Close()
 	out := filepath.Join(t.TempDir(), "router.bin")
-	stdout, stderr, code := run(t, "dump", "-p", board.Path, "--addr", "0x04000000", "--size", "2M", "-o", out, "--json")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	sameFile(t, out, img)
+	r, _ := dumpOK(t, img, "-p", board.Path, "--addr", "0x04000000", "--size", "2M", "-o", out)
 	rec, err := dump.ReadRecord(dump.RecordPath(out))
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +54,6 @@ func TestErasedChunksAreConfirmedNotDumped(t *testing.T) {
 			t.Errorf("chunk at %#x verified as %q, want %q", c.Offset, c.Verified, want)
 		}
 	}
-	r := parseResult(t, stdout)
 	if r.Chunks != 32 || r.ChunksErased+r.ChunksDumped != 32 || r.ChunksErased < 10 {
 		t.Fatalf("result %+v", r)
 	}
@@ -80,12 +75,7 @@ func TestBaseCopiesUnchangedChunks(t *testing.T) {
 	}
 	defer board.Close()
 	out := filepath.Join(dir, "new.bin")
-	stdout, stderr, code := run(t, "dump", "-p", board.Path, "--addr", "0x04000000", "--size", "1M", "-o", out, "--base", oldPath, "--json")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	sameFile(t, out, img)
-	r := parseResult(t, stdout)
+	r, _ := dumpOK(t, img, "-p", board.Path, "--addr", "0x04000000", "--size", "1M", "-o", out, "--base", oldPath)
 	if r.ChunksDumped != 1 || r.ChunksFromBase != 15 {
 		t.Fatalf("dumped %d chunks and copied %d; want 1 and 15", r.ChunksDumped, r.ChunksFromBase)
 	}
@@ -128,13 +118,8 @@ func TestFastBaud(t *testing.T) {
 	defer board.Close()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "fast.bin")
-	stdout, stderr, code := run(t, "dump", "-p", board.Path, "--addr", "0x04000000", "--size", "64K", "-o", out,
-		"--fast-baud", "921600", "--json")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	sameFile(t, out, img)
-	if r := parseResult(t, stdout); r.Baud != 921600 {
+	if r, _ := dumpOK(t, img, "-p", board.Path, "--addr", "0x04000000", "--size", "64K", "-o", out,
+		"--fast-baud", "921600"); r.Baud != 921600 {
 		t.Fatalf("dumped at %d baud, want 921600", r.Baud)
 	}
 	// The board is back at 115200: a plain session there works.
@@ -151,16 +136,12 @@ func TestFastBaudRefused(t *testing.T) {
 	}
 	defer board.Close()
 	out := filepath.Join(t.TempDir(), "slow.bin")
-	stdout, stderr, code := run(t, "dump", "-p", board.Path, "--addr", "0x04000000", "--size", "16K", "-o", out,
-		"--fast-baud", "921600", "--json")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	sameFile(t, out, img)
+	r, stderr := dumpOK(t, img, "-p", board.Path, "--addr", "0x04000000", "--size", "16K", "-o", out,
+		"--fast-baud", "921600")
 	if n := strings.Count(stderr, "Baudrate 921600 bps not supported"); n != 1 {
 		t.Fatalf("the refusal is reported %d times, want once: %s", n, stderr)
 	}
-	if r := parseResult(t, stdout); r.Baud != 115200 {
+	if r.Baud != 115200 {
 		t.Fatalf("dumped at %d baud, want 115200", r.Baud)
 	}
 }
@@ -175,11 +156,7 @@ func TestNoChecksumReadsTwice(t *testing.T) {
 	}
 	defer board.Close()
 	out := filepath.Join(t.TempDir(), "twice.bin")
-	_, stderr, code := run(t, "dump", "-p", board.Path, "--addr", "0x04000000", "--size", "1M", "-o", out)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	sameFile(t, out, img)
+	_, stderr := dumpOK(t, img, "-p", board.Path, "--addr", "0x04000000", "--size", "1M", "-o", out)
 	rec, err := dump.ReadRecord(dump.RecordPath(out))
 	if err != nil {
 		t.Fatal(err)

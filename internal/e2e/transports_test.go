@@ -21,11 +21,7 @@ func TestSimTransports(t *testing.T) {
 
 	t.Run("sim port", func(t *testing.T) {
 		out := filepath.Join(dir, "sim.bin")
-		_, stderr, code := run(t, "dump", "-p", "sim:uboot?image="+fw+"&order=be&layout=old", "--addr", "0x04000000", "--size", "128K", "-o", out)
-		if code != 0 {
-			t.Fatalf("exit %d: %s", code, stderr)
-		}
-		sameFile(t, out, img)
+		dumpOK(t, img, "-p", "sim:uboot?image="+fw+"&order=be&layout=old", "--addr", "0x04000000", "--size", "128K", "-o", out)
 	})
 
 	t.Run("sim --listen", func(t *testing.T) {
@@ -47,10 +43,6 @@ func TestSimTransports(t *testing.T) {
 			t.Fatalf("sim printed %q, %v", addr, err)
 		}
 		out := filepath.Join(dir, "tcp.bin")
-		_, stderr, code := run(t, "dump", "-p", strings.TrimSpace(addr), "--addr", "0x80000000", "--size", "128K", "-o", out)
-		if code != 0 {
-			t.Fatalf("exit %d: %s", code, stderr)
-		}
-		sameFile(t, out, img)
+		dumpOK(t, img, "-p", strings.TrimSpace(addr), "--addr", "0x80000000", "--size", "128K", "-o", out)
 	})
 }
