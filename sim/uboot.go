@@ -562,12 +562,21 @@ func appendHexPadded(dst []byte, v uint64, digits int) []byte {
 	return append(dst, buf[i:]...)
 }
 
-func (b *uboot) mw(args []string, size int) bool {
+// argsOK is how the memory commands start: a width U-Boot knows (else
+// nothing is printed at all) and enough arguments (else the usage).
+func (b *uboot) argsOK(args []string, name string, need, size int) bool {
 	if size < 0 {
 		return false
 	}
-	if len(args) < 3 {
-		b.out.puts(usage["mw"])
+	if len(args) < need {
+		b.out.puts(usage[name])
+		return false
+	}
+	return true
+}
+
+func (b *uboot) mw(args []string, size int) bool {
+	if !b.argsOK(args, "mw", 3, size) {
 		return false
 	}
 	addr, value, count := b.hex(args[1]), b.hex(args[2]), uint64(1)
@@ -591,11 +600,7 @@ func (b *uboot) mw(args []string, size int) bool {
 }
 
 func (b *uboot) cp(args []string, size int) bool {
-	if size < 0 {
-		return false
-	}
-	if len(args) < 4 {
-		b.out.puts(usage["cp"])
+	if !b.argsOK(args, "cp", 4, size) {
 		return false
 	}
 	src, dst, n := b.hex(args[1]), b.hex(args[2]), b.hex(args[3])*uint64(size)
@@ -608,11 +613,7 @@ func (b *uboot) cp(args []string, size int) bool {
 }
 
 func (b *uboot) cmp(args []string, size int) bool {
-	if size < 0 {
-		return false
-	}
-	if len(args) < 4 {
-		b.out.puts(usage["cmp"])
+	if !b.argsOK(args, "cmp", 4, size) {
 		return false
 	}
 	a1, a2, count := b.hex(args[1]), b.hex(args[2]), b.hex(args[3])

@@ -18,6 +18,21 @@ import (
 	"github.com/bootdump/bootdump/sim"
 )
 
+// startDump runs bootdump in its own process and returns a scanner of
+// what it logs (with -v, a line for each chunk verified).
+func startDump(t *testing.T, args []string) (*exec.Cmd, *bufio.Scanner) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, bufio.NewScanner(stderr)
+}
+
 // TestResumeAfterSIGKILL kills a dump halfway (SIGKILL: no chance to
 // clean up), then runs the same command again: it continues from the
 // journal, re-reads at most the chunk that was in flight, and the image is
@@ -38,17 +53,9 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 	args := []string{"dump", "-p", board.Path, "-b", "3000000", "--addr", "0x04000000", "--size", "256K",
 		"--chunk", "16K", "-o", out, "--json", "-v"}
 
-	cmd := exec.Command(binary, args...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, sc := startDump(t, args)
 	// Kill it as soon as half the chunks are reported verified.
 	verified := 0
-	sc := bufio.NewScanner(stderr)
 	for sc.Scan() {
 		if strings.Contains(sc.Text(), "chunk verified") {
 			if verified++; verified == chunks/2 {
@@ -105,15 +112,7 @@ func TestInterruptKeepsJournal(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "flash.bin")
 	args := []string{"dump", "-p", board.Path, "-b", "3000000", "--addr", "0x04000000", "--size", "256K",
 		"--chunk", "16K", "-o", out, "-v"}
-	cmd := exec.Command(binary, args...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
+	cmd, sc := startDump(t, args)
 	var tail []string
 	for sc.Scan() {
 		if strings.Contains(sc.Text(), "chunk verified") {
