@@ -323,17 +323,9 @@ func (b *uboot) readLine(ctx context.Context) (string, bool, error) {
 	}
 }
 
-// exec runs one command line; ok says whether it may be repeated.
+// exec runs one command line; ok says whether it may be repeated. A
+// command that resets the board panics with errReset, caught by run.
 func (b *uboot) exec(ctx context.Context, line string, repeat bool) (ok bool, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			if e, isReset := r.(errReset); isReset {
-				err = e
-				return
-			}
-			panic(r)
-		}
-	}()
 	args := strings.Fields(line)
 	if len(args) == 0 {
 		return false, nil

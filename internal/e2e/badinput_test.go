@@ -13,11 +13,7 @@ import (
 // no output file.
 func TestBadInput(t *testing.T) {
 	img := randomBytes(64<<10, 1)
-	board, err := sim.ServePTY(sim.UBootConfig{Image: img, Baud: 115200})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer board.Close()
+	board := ptyBoard(t, sim.UBootConfig{Image: img, Baud: 115200})
 	cases := []struct {
 		name     string
 		args     []string

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/bootdump/bootdump/internal/cli"
+	"github.com/bootdump/bootdump/sim"
 )
 
 // binary is bootdump built once for the tests that need a separate process.
@@ -65,6 +66,17 @@ func parseResult(t testing.TB, stdout string) dumpResult {
 		t.Fatalf("dump --json printed %q: %v", stdout, err)
 	}
 	return r
+}
+
+// ptyBoard powers on a simulated board on a pseudo-terminal for the test.
+func ptyBoard(t testing.TB, cfg sim.UBootConfig) *sim.PTY {
+	t.Helper()
+	board, err := sim.ServePTY(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { board.Close() })
+	return board
 }
 
 // dumpOK runs `bootdump dump ARGS --json` and requires it to succeed with

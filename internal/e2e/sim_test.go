@@ -39,13 +39,9 @@ func TestDumpOverPTY(t *testing.T) {
 			if c.order == "be" {
 				copy(img, bytes.Repeat([]byte{0xff}, 64<<10))
 			}
-			board, err := sim.ServePTY(sim.UBootConfig{
+			board := ptyBoard(t, sim.UBootConfig{
 				Image: img, BigEndian: c.order == "be", OldLayout: c.layout == "old", Bits64: c.bits == 64,
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer board.Close()
 			out := filepath.Join(t.TempDir(), "flash.bin")
 			r, _ := dumpOK(t, img, "-p", board.Path, "--addr", "0x04000000", "--size", "1M",
 				"-o", out, "--width", fmt.Sprint(c.width), "--no-skip")
