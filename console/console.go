@@ -97,9 +97,6 @@ func (c *Console) Close() error { return c.port.Close() }
 // Prompt is the prompt Sync found.
 func (c *Console) Prompt() string { return string(c.prompt) }
 
-// Port is the underlying port, for protocols that take the line over.
-func (c *Console) Port() Port { return c.port }
-
 // recv waits up to timeout for more bytes and appends them to buf.
 func (c *Console) recv(ctx context.Context, timeout time.Duration) error {
 	t := time.NewTimer(timeout)

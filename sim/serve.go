@@ -84,7 +84,6 @@ type PTY struct {
 	slave  *os.File
 	cancel context.CancelFunc
 	done   chan struct{}
-	err    error
 }
 
 // ServePTY powers on a simulated U-Boot on a new pseudo-terminal. The board
@@ -110,7 +109,7 @@ func ServePTY(cfg UBootConfig) (*PTY, error) {
 	p := &PTY{Path: slave.Name(), master: master, slave: slave, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
-		p.err = ServeUBoot(ctx, master, cfg)
+		ServeUBoot(ctx, master, cfg)
 	}()
 	return p, nil
 }
@@ -122,12 +121,6 @@ func (p *PTY) Close() error {
 	p.master.Close()
 	<-p.done
 	return nil
-}
-
-// Wait blocks until the board stops, and says why.
-func (p *PTY) Wait() error {
-	<-p.done
-	return p.err
 }
 
 // ptyBaud is the line rate the host set on the terminal's slave side; on

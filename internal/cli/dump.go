@@ -162,6 +162,24 @@ func (c *connection) session(ctx context.Context, a *app, probe, size uint64) (s
 	}, nil
 }
 
+// checkRange refuses a range that wraps past the top of a 64-bit address
+// space, before anything is sent (a usage error).
+func checkRange(addr, size uint64) error {
+	if end := addr + size; end < addr && end != 0 {
+		return usagef("%#x + %#x runs past the top of the address space", addr, size)
+	}
+	return nil
+}
+
+// checkBoardRange refuses, before any memory is read, a range beyond a
+// 32-bit board's address space.
+func checkBoardRange(sess *uboot.Session, addr, size uint64) error {
+	if end := addr + size; sess.AddrBits() == 32 && (end > 1<<32 || end < addr) {
+		return fmt.Errorf("%#x + %#x runs past the top of this 32-bit board's address space (0xffffffff)", addr, size)
+	}
+	return nil
+}
+
 // unescape turns "\x03" style escapes into bytes.
 func unescape(s string) ([]byte, error) {
 	var out []byte
@@ -258,8 +276,9 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 		return usagef("retries %d: it must be 0 or more", f.retries)
 	case f.source != "mem":
 		return usagef("source %q: this version reads memory-mapped regions (mem)", f.source)
-	case f.addr+f.size < f.addr && f.addr+f.size != 0:
-		return usagef("%#x + %#x runs past the top of the address space", f.addr, f.size)
+	}
+	if err := checkRange(f.addr, f.size); err != nil {
+		return err
 	}
 	retries := f.retries
 	if retries == 0 {
@@ -280,8 +299,8 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 		return err
 	}
 	defer closeSession()
-	if end := f.addr + f.size; sess.AddrBits() == 32 && (end > 1<<32 || end < f.addr) {
-		return fmt.Errorf("%#x + %#x runs past the top of this 32-bit board's address space (0xffffffff)", f.addr, f.size)
+	if err := checkBoardRange(sess, f.addr, f.size); err != nil {
+		return err
 	}
 	res, err := job.Run(ctx, sess)
 	view.finish()

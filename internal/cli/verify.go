@@ -65,16 +65,17 @@ func (a *app) verify(ctx context.Context, f *verifyFlags, path string) error {
 		return fmt.Errorf("%s is empty: nothing to verify", path)
 	case f.chunk == 0 || f.chunk > 1<<30:
 		return usagef("chunk %d: give a size up to 1G, e.g. --chunk 64K", f.chunk)
-	case f.addr+size < f.addr && f.addr+size != 0:
-		return usagef("%#x + %d bytes runs past the top of the address space", f.addr, size)
+	}
+	if err := checkRange(f.addr, size); err != nil {
+		return err
 	}
 	sess, closeSession, err := f.conn.session(ctx, a, f.addr, size)
 	if err != nil {
 		return err
 	}
 	defer closeSession()
-	if end := f.addr + size; sess.AddrBits() == 32 && (end > 1<<32 || end < f.addr) {
-		return fmt.Errorf("%#x + %d bytes runs past the top of this 32-bit board's address space", f.addr, size)
+	if err := checkBoardRange(sess, f.addr, size); err != nil {
+		return err
 	}
 	view := newProgressView(a.stderr, "verify")
 	diffs, err := dump.Verify(ctx, sess, f.addr, img, size, int(f.chunk), view.update)
