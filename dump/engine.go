@@ -173,13 +173,6 @@ func Prepare(opt Options) (*Job, error) {
 		return nil, fmt.Errorf("%w: %s; choose another -o, or --force to replace it", ErrExists, opt.Output)
 	}
 	j := &Job{opt: opt, done: map[uint64]bool{}, erased: map[int][2]uint32{}}
-	if opt.Base != "" {
-		f, err := os.Open(opt.Base)
-		if err != nil {
-			return nil, fmt.Errorf("base image: %w", err)
-		}
-		j.base = f
-	}
 	rec, err := ReadRecord(RecordPath(opt.Output))
 	if err != nil && !opt.Restart {
 		return nil, err
@@ -192,6 +185,14 @@ func Prepare(opt Options) (*Job, error) {
 		if err := j.resume(rec); err != nil {
 			return nil, err
 		}
+	}
+	if opt.Base != "" {
+		f, err := os.Open(opt.Base)
+		if err != nil {
+			j.Close()
+			return nil, fmt.Errorf("base image: %w", err)
+		}
+		j.base = f
 	}
 	return j, nil
 }

@@ -54,8 +54,9 @@ type Options struct {
 var suffix = map[int]string{1: "md.b", 2: "md.w", 4: "md.l", 8: "md.q"}
 
 // Open learns the board behind a synced console: its version, and whether
-// md.q works. It reads no memory yet, so the caller can check a range
-// against AddrBits first; the byte order is learned by the first read.
+// md.q works. A 32-bit build reads no memory for that (md.q prints
+// nothing), so the caller can check a range against AddrBits before any
+// read; the byte order is learned by the first read.
 func Open(ctx context.Context, con *console.Console, opt Options) (*Session, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
