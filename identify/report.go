@@ -1,0 +1,108 @@
+package identify
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// Counts tallies findings (at every depth) by verdict, leaving out erased space.
+func (rep *Report) Counts() (ok, damaged, unverifiable int) {
+	var walk func([]Finding)
+	walk = func(fs []Finding) {
+		for _, f := range fs {
+			if f.Type != "erased" {
+				switch f.Verdict {
+				case OK:
+					ok++
+				case Damaged:
+					damaged++
+				case Unverifiable:
+					unverifiable++
+				}
+			}
+			walk(f.Children)
+		}
+	}
+	walk(rep.Findings)
+	return
+}
+
+// Damaged lists every damaged finding, at any depth.
+func (rep *Report) Damaged() []Finding {
+	var out []Finding
+	var walk func([]Finding)
+	walk = func(fs []Finding) {
+		for _, f := range fs {
+			if f.Verdict == Damaged {
+				out = append(out, f)
+			}
+			walk(f.Children)
+		}
+	}
+	walk(rep.Findings)
+	return out
+}
+
+// Headline is the one-line summary: how much was found and how it checked out.
+func (rep *Report) Headline() string {
+	ok, damaged, unverifiable := rep.Counts()
+	return fmt.Sprintf("%d parts: %d ok, %d damaged, %d unverifiable", ok+damaged+unverifiable, ok, damaged, unverifiable)
+}
+
+// WriteTable prints the findings as a table, children indented under their
+// parent, each damaged finding followed by its reason.
+func (rep *Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "OFFSET\tSIZE\tPARTITION\tTYPE\tVERDICT\tCONTENTS")
+	var walk func(fs []Finding, depth int)
+	walk = func(fs []Finding, depth int) {
+		for _, f := range fs {
+			typ := f.Type
+			if depth > 0 {
+				typ = strings.Repeat("  ", depth-1) + "└ " + f.Type
+			}
+			fmt.Fprintf(tw, "0x%08x\t%s\t%s\t%s\t%s\t%s\n", f.Offset, size(f.Length), f.Partition, typ, f.Verdict, f.Summary)
+			if f.Verdict == Damaged {
+				fmt.Fprintf(tw, "\t\t\t\t\t! %s\n", f.Reason)
+			}
+			walk(f.Children, depth+1)
+		}
+	}
+	walk(rep.Findings, 0)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(rep.Partitions) > 0 {
+		fmt.Fprintf(w, "\nPartitions (mtdparts of %s):\n", rep.Partitions[0].Device)
+		for _, p := range rep.Partitions {
+			ro := ""
+			if p.ReadOnly {
+				ro = ", read-only"
+			}
+			fmt.Fprintf(w, "  0x%08x  %-10s %s%s\n", p.Offset, size(p.Size), p.Name, ro)
+		}
+	}
+	_, err := fmt.Fprintf(w, "\n%s\n", rep.Headline())
+	return err
+}
+
+// WriteShort prints a few lines for the end of a dump: the headline, then
+// each top-level part in a line, damaged ones with their reason.
+func (rep *Report) WriteShort(w io.Writer) error {
+	fmt.Fprintf(w, "contents: %s\n", rep.Headline())
+	for _, f := range rep.Findings {
+		if f.Type == "erased" {
+			continue
+		}
+		line := fmt.Sprintf("  0x%08x %-9s %-12s %s", f.Offset, f.Type, f.Verdict, f.Summary)
+		if f.Verdict == Damaged {
+			line += ": " + f.Reason
+		}
+		if _, err := fmt.Fprintln(w, line); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,139 @@
+package identify
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"io"
+	"slices"
+)
+
+// Report is what Scan found in an image.
+type Report struct {
+	Size       int64       `json:"size"`
+	Findings   []Finding   `json:"findings"`
+	Partitions []Partition `json:"partitions,omitempty"` // from mtdparts in an environment found in the image
+}
+
+// Options tune Scan; the zero value scans with every detector.
+type Options struct {
+	Detectors []Detector // default Detectors()
+	MinErased int64      // shortest run of 0xFF or 0x00 reported as erased; default 64 KiB
+}
+
+const (
+	window   = 1 << 20 // bytes searched for magics at a time
+	maxDepth = 4       // how deep findings nest
+)
+
+// Scan searches the size bytes of r for every format the detectors know.
+// Findings do not overlap at one level; what lies inside a finding's payload
+// is listed among its children.
+func Scan(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Report, error) {
+	s := scanner{ctx: ctx, r: r, detectors: opts.Detectors, minErased: opts.MinErased}
+	if s.detectors == nil {
+		s.detectors = Detectors()
+	}
+	if s.minErased <= 0 {
+		s.minErased = 64 << 10
+	}
+	for _, d := range s.detectors {
+		for _, m := range d.Magics() {
+			s.longestMagic = max(s.longestMagic, len(m))
+		}
+	}
+	found, err := s.scan(span{0, size}, 0)
+	if err != nil {
+		return nil, err
+	}
+	erased, err := s.erased(span{0, size}, found)
+	if err != nil {
+		return nil, err
+	}
+	found = append(found, erased...)
+	slices.SortFunc(found, func(a, b Finding) int { return cmp.Compare(a.Offset, b.Offset) })
+	rep := &Report{Size: size, Findings: found}
+	rep.Partitions = partitionsFrom(found, size)
+	label(rep.Findings, rep.Partitions)
+	return rep, nil
+}
+
+type scanner struct {
+	ctx          context.Context
+	r            io.ReaderAt
+	detectors    []Detector
+	minErased    int64
+	longestMagic int
+}
+
+type hit struct {
+	off int64
+	det int // index into detectors, so ties break in a fixed order
+}
+
+// scan finds what lies in sp, one window at a time, skipping the inside of
+// each finding at this level (its payload is scanned for children instead).
+func (s *scanner) scan(sp span, depth int) ([]Finding, error) {
+	var found []Finding
+	buf := make([]byte, window+s.longestMagic)
+	next := sp.off // nothing before this offset starts a new finding
+	for start := sp.off; start < sp.end; start += window {
+		if err := s.ctx.Err(); err != nil {
+			return nil, err
+		}
+		if next >= start+window {
+			continue
+		}
+		n := int(min(int64(len(buf)), sp.end-start))
+		if err := readAt(s.r, buf[:n], start); err != nil {
+			return nil, err
+		}
+		for _, h := range s.hits(buf[:n], start, min(window, n)) {
+			if h.off < next {
+				continue
+			}
+			f := s.detectors[h.det].Check(s.r, h.off, sp.end)
+			if f == nil || f.Offset < next || f.Length <= 0 {
+				continue
+			}
+			f.detector = s.detectors[h.det]
+			if depth < maxDepth {
+				for _, p := range f.payload {
+					kids, err := s.scan(p, depth+1)
+					if err != nil {
+						return nil, err
+					}
+					f.Children = append(f.Children, kids...)
+				}
+			}
+			found = append(found, *f)
+			next = f.End()
+		}
+	}
+	return found, nil
+}
+
+// hits lists where any magic starts in buf[:limit] (a magic may run on into
+// the rest of buf), in offset order.
+func (s *scanner) hits(buf []byte, base int64, limit int) []hit {
+	var hs []hit
+	for i, d := range s.detectors {
+		for _, m := range d.Magics() {
+			for at := 0; at < limit; {
+				j := bytes.Index(buf[at:], m)
+				if j < 0 || at+j >= limit {
+					break
+				}
+				hs = append(hs, hit{base + int64(at+j), i})
+				at += j + 1
+			}
+		}
+	}
+	slices.SortFunc(hs, func(a, b hit) int {
+		if a.off != b.off {
+			return cmp.Compare(a.off, b.off)
+		}
+		return a.det - b.det
+	})
+	return hs
+}

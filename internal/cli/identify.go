@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bootdump/bootdump/identify"
+)
+
+type identifyFlags struct {
+	json    bool
+	extract string
+}
+
+func (a *app) identifyCommand() *cobra.Command {
+	var f identifyFlags
+	cmd := &cobra.Command{
+		Use:   "identify FILE",
+		Short: "Tell what a firmware image holds and whether each part checks out",
+		Long: `identify scans FILE for U-Boot images (legacy and FIT), device trees, gzip,
+xz, LZMA, squashfs, romfs, cramfs, JFFS2, UBI, U-Boot environments, ELF files
+and erased space, and checks each part with what its format offers: header
+and data CRCs, hashes, decompression to the end, file system checksums.
+Parts inside parts (the gzip in a uImage) are listed under their parent, and
+an mtdparts table in an environment names the partitions.
+
+Exit status 1 when a part is damaged.`,
+		Example: `  bootdump identify router-flash.bin
+  bootdump identify --json router-flash.bin | jq '.findings[] | select(.verdict != "ok")'
+  bootdump identify --extract parts/ router-flash.bin`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.identify(cmd.Context(), &f, args[0])
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&f.json, "json", false, "print the findings as JSON on stdout")
+	fl.StringVar(&f.extract, "extract", "", "carve each part into `DIR`, and unpack squashfs and romfs trees there")
+	return cmd
+}
+
+func (a *app) identify(ctx context.Context, f *identifyFlags, path string) error {
+	img, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer img.Close()
+	st, err := img.Stat()
+	if err != nil {
+		return err
+	}
+	if st.IsDir() {
+		return fmt.Errorf("%s is a folder: give an image file", path)
+	}
+	rep, err := identify.Scan(ctx, img, st.Size(), identify.Options{})
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	if f.json {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(a.stdout, "%s: %d bytes\n\n", path, st.Size())
+		if err := rep.WriteTable(a.stdout); err != nil {
+			return err
+		}
+	}
+	if f.extract != "" {
+		written, err := identify.Extract(ctx, img, rep, f.extract)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stderr, "extracted %d parts into %s\n", len(written), f.extract)
+	}
+	if n := len(rep.Damaged()); n > 0 {
+		return fmt.Errorf("%s has %d damaged part(s), listed above", path, n)
+	}
+	return nil
+}
