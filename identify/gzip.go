@@ -65,10 +65,10 @@ func (gzipDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 	}
 	f.Length = cr.n
 	if err != nil {
-		if out.n < minEvidence && !printable(name) {
+		if cr.n < minEvidence && out.n < minEvidence && !printable(name) {
 			return nil
 		}
-		f.damage("inflate failed after %d bytes of output: %v", out.n, err)
+		f.damage("inflate failed at byte %d of the stream: %v", cr.n, err)
 	} else if want := binary.LittleEndian.Uint32(trailer[:4]); want != sum.Sum32() {
 		f.damage("CRC mismatch (trailer 0x%08X, data 0x%08X)", want, sum.Sum32())
 	} else if want := binary.LittleEndian.Uint32(trailer[4:]); want != uint32(out.n) {

@@ -44,10 +44,10 @@ func (lzmaDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 	}
 	f.Length = cr.n
 	switch {
-	case err != nil && out.n < minEvidence:
+	case err != nil && cr.n < minEvidence:
 		return nil
 	case err != nil:
-		f.damage("decoding failed after %d bytes of output: %v", out.n, err)
+		f.damage("decoding failed at byte %d of the stream: %v", cr.n, err)
 	case known && uint64(out.n) != usize:
 		f.damage("decoded %d bytes, header says %d", out.n, usize)
 	default:

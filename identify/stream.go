@@ -59,6 +59,7 @@ func (c *cappedWriter) Write(p []byte) (int, error) {
 // maxDecompressed bounds what a decompressor may produce during a scan.
 const maxDecompressed = 1 << 30
 
-// minEvidence is how much a stream must decode before an error in it is
-// reported as damage rather than taken for a chance match of the magic.
+// minEvidence is how far a stream must decode (input or output) before an
+// error in it is reported as damage rather than taken for a chance match of
+// the magic: garbage fails within a few bytes.
 const minEvidence = 1 << 10

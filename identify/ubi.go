@@ -47,8 +47,10 @@ func (ubiDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 	}
 	f := &Finding{Offset: off, Type: "ubi", Verdict: OK}
 	peb := int64(0)
+	// The erase block size is the distance to the next block's header
+	// (whose CRC may be the damaged one).
 	for p := max(int64(16<<10), first.dataOff); p <= 2<<20; p *= 2 {
-		if _, m, g := ubiECHeader(r, off+p, end); m && g {
+		if _, m, _ := ubiECHeader(r, off+p, end); m {
 			peb = p
 			break
 		}

@@ -43,7 +43,7 @@ func (xzDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			err = fmt.Errorf("truncated (%w)", err)
 		}
-		f.damage("decompression failed after %d bytes of output: %v", out.n, err)
+		f.damage("decompression failed at byte %d of the stream: %v", cr.n, err)
 	}
 	check := map[byte]string{0: "none", 1: "CRC-32", 4: "CRC-64", 10: "SHA-256"}[h[7]&0x0F]
 	f.add("check", "%s", check)
