@@ -1,6 +1,7 @@
 package identify
 
 import (
+	"bytes"
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
@@ -18,7 +19,9 @@ func (elfDetector) Magics() [][]byte { return [][]byte{[]byte(elf.ELFMAG)} }
 
 func (elfDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 	h := header(r, off, end, 16)
-	if h == nil || (h[4] != 1 && h[4] != 2) || (h[5] != 1 && h[5] != 2) || h[6] != 1 {
+	// Class, byte order, version 1, and the identification's zero padding.
+	if h == nil || (h[4] != 1 && h[4] != 2) || (h[5] != 1 && h[5] != 2) || h[6] != 1 ||
+		!bytes.Equal(h[9:16], make([]byte, 7)) {
 		return nil
 	}
 	f := &Finding{Offset: off, Length: 52, Type: "elf", Verdict: Unverifiable,

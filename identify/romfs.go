@@ -26,13 +26,21 @@ func (romfsDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 		return nil
 	}
 	f := &Finding{Offset: off, Length: full, Type: "romfs", Verdict: OK}
+	name, nameLen := cString(h[16:])
+	if nameLen == len(h)-16 || !printable(name) && name != "" {
+		return nil // the volume name is text, NUL-terminated within its 16 bytes
+	}
+	fs := romfs{r: io.NewSectionReader(r, off, min(full, end-off)), size: min(full, end-off)}
 	if full > end-off {
+		// A size past the end is believed only with a good checksum.
+		if _, _, err := fs.volume(); err != nil {
+			return nil
+		}
 		f.Length = end - off
 		f.damage("truncated: header says %d bytes, %d present", full, end-off)
-		f.Summary = "romfs, truncated"
+		f.Summary = fmt.Sprintf("romfs %q, truncated", name)
 		return f
 	}
-	fs := romfs{r: io.NewSectionReader(r, off, full), size: full}
 	name, first, err := fs.volume()
 	f.add("volume", "%s", name)
 	f.add("checked", "volume checksum and every file header (romfs has no checksum over file data)")

@@ -1,6 +1,7 @@
 package identify
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"fmt"
@@ -20,18 +21,14 @@ func (envDetector) Magics() [][]byte {
 	return [][]byte{[]byte("bootcmd="), []byte("bootargs="), []byte("bootdelay="), []byte("baudrate=")}
 }
 
-const envMaxBack = 64 << 10 // how far back from a hit the first variable may be
+const (
+	envMaxBack = 64 << 10 // how far back from a hit the first variable may be
+	envMaxSize = 1 << 20  // the largest environment looked for
+)
 
 func (envDetector) Check(r io.ReaderAt, hit, end int64) *Finding {
 	start := envListStart(r, hit)
-	list := header(r, start, end, int(min(end-start, 1<<20)))
-	if list == nil {
-		list = make([]byte, end-start)
-		if readAt(r, list, start) != nil {
-			return nil
-		}
-	}
-	vars, listLen := parseEnvList(list)
+	vars, listLen := parseEnvList(bufio.NewReaderSize(io.NewSectionReader(r, start, min(end-start, envMaxSize)), 4096))
 	if len(vars) < 2 {
 		return nil
 	}
@@ -42,7 +39,7 @@ func (envDetector) Check(r io.ReaderAt, hit, end int64) *Finding {
 		if crcField == nil {
 			continue
 		}
-		for n := int64(1 << 10); n <= 1<<20 && at+n <= end; n *= 2 {
+		for n := int64(1 << 10); n <= envMaxSize && at+n <= end; n *= 2 {
 			if at+n < start+int64(listLen) {
 				continue
 			}
@@ -72,6 +69,10 @@ func (envDetector) Check(r io.ReaderAt, hit, end int64) *Finding {
 
 // envListStart walks back from hit over name=value strings to the first.
 func envListStart(r io.ReaderAt, hit int64) int64 {
+	// Most hits (all chance ones) have no variable before them.
+	if prev := header(r, hit-1, hit, 1); prev == nil || prev[0] != 0 {
+		return hit
+	}
 	back := min(hit, envMaxBack)
 	buf := make([]byte, back)
 	if readAt(r, buf, hit-back) != nil {
@@ -106,26 +107,24 @@ type envVar struct{ name, value string }
 
 // parseEnvList reads variables up to the empty string that ends them and
 // returns them with the list's length (including that terminator).
-func parseEnvList(b []byte) ([]envVar, int) {
+func parseEnvList(br *bufio.Reader) ([]envVar, int) {
 	var vars []envVar
-	pos := 0
-	for pos < len(b) {
-		n := bytes.IndexByte(b[pos:], 0)
-		if n < 0 {
-			return vars, pos
+	n := 0
+	for {
+		s, err := br.ReadSlice(0)
+		if err != nil {
+			return vars, n // no terminator: not an environment, or cut short
 		}
-		if n == 0 {
-			return vars, pos + 1
+		n += len(s)
+		if len(s) == 1 {
+			return vars, n
 		}
-		s := b[pos : pos+n]
-		if !envVariable(s) {
-			return vars, pos
+		if !envVariable(s[:len(s)-1]) {
+			return vars, n - len(s)
 		}
-		name, value, _ := strings.Cut(string(s), "=")
+		name, value, _ := strings.Cut(string(s[:len(s)-1]), "=")
 		vars = append(vars, envVar{name, value})
-		pos += n + 1
 	}
-	return vars, pos
 }
 
 func describeEnv(f *Finding, r io.ReaderAt, hdr int64, vars []envVar) *Finding {

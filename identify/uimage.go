@@ -28,6 +28,9 @@ func (uimageDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 	zeroed := bytes.Clone(h)
 	copy(zeroed[4:8], []byte{0, 0, 0, 0})
 	if crc32.ChecksumIEEE(zeroed) != be.Uint32(h[4:]) {
+		if !uimagePlausible(h) {
+			return nil // a chance match of the magic
+		}
 		// Without a good header the size cannot be trusted: claim only
 		// the header, so the scan goes on looking inside.
 		f.damage("header CRC mismatch")
@@ -62,6 +65,18 @@ func (uimageDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 	}
 	f.payload = []span{{off + uimageHeaderSize, f.End()}}
 	return f
+}
+
+// uimagePlausible says whether a header whose CRC fails still looks like
+// one: known OS, architecture, type and compression, and a text name.
+func uimagePlausible(h []byte) bool {
+	_, os := uimageOS[h[28]]
+	_, arch := uimageArch[h[29]]
+	_, typ := uimageType[h[30]]
+	_, comp := uimageComp[h[31]]
+	name, n := cString(h[32:64])
+	rest := bytes.Trim(h[32+n:64], "\x00")
+	return os && arch && typ && comp && (name == "" || printable(name)) && len(rest) == 0
 }
 
 func lookup(names map[byte]string, v byte) string {
