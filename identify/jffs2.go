@@ -84,8 +84,8 @@ func (w *jffs2Walker) walk(at int64, f *Finding) int64 {
 		n, ok := w.header(at)
 		if ok {
 			w.check(at, n, f)
-			at += (n + 3) &^ 3
-			last = at
+			at += (n + 3) &^ 3 // nodes start 4-byte aligned
+			last = min(at, w.end)
 			continue
 		}
 		// Between nodes there is only erased space (the rest of an erase

@@ -96,6 +96,7 @@ func (s *scanner) scan(sp span, depth int) ([]Finding, error) {
 			if f == nil || f.Offset < next || f.Length <= 0 {
 				continue
 			}
+			f.Length = min(f.Length, sp.end-f.Offset) // a finding never reaches past its parent
 			f.detector = s.detectors[h.det]
 			if depth < maxDepth {
 				for _, p := range f.payload {

@@ -56,7 +56,7 @@ func (ubiDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 		}
 	}
 	if peb == 0 {
-		f.Length = first.dataOff
+		f.Length = min(first.dataOff, end-off)
 		f.Verdict, f.Reason = Unverifiable, "a single erase block: its size is unknown"
 		f.Summary = "UBI erase block"
 		return f
