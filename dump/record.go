@@ -49,6 +49,8 @@ type Record struct {
 	Chunks    []Chunk          `json:"chunks"`
 	SHA256    string           `json:"sha256,omitempty"`
 	CRC32     string           `json:"crc32,omitempty"`
+	// Contents is what the finished image holds (package identify's report).
+	Contents json.RawMessage `json:"contents,omitempty"`
 }
 
 // Chunk is one verified piece of the image.
@@ -91,6 +93,25 @@ func ReadRecord(path string) (*Record, error) {
 		return nil, fmt.Errorf("journal %s is damaged: %w (delete it, or use --restart)", path, err)
 	}
 	return &r, nil
+}
+
+// SaveContents keeps a description of the finished image at out (any value
+// that marshals to JSON) in its record.
+func SaveContents(out string, contents any) error {
+	path := RecordPath(out)
+	r, err := ReadRecord(path)
+	if err != nil {
+		return err
+	}
+	if r == nil {
+		return fmt.Errorf("no record %s to add the contents to", path)
+	}
+	b, err := json.Marshal(contents)
+	if err != nil {
+		return err
+	}
+	r.Contents = b
+	return r.save(path)
 }
 
 // save replaces the record atomically: a crash leaves the old or the new

@@ -29,7 +29,7 @@ func (elfDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 	ef, err := elf.NewFile(io.NewSectionReader(r, off, end-off))
 	if err != nil {
 		f.damage("headers: %v", err)
-		f.Summary = "ELF, damaged headers"
+		f.Summary = "ELF"
 		return f
 	}
 	// The file ends after its last section, segment or header table.

@@ -52,7 +52,7 @@ func (fdtDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 	if total > end-off {
 		f.Length = end - off
 		f.damage("truncated: header says %d bytes, %d present", total, end-off)
-		f.Summary = "device tree, truncated"
+		f.Summary = fmt.Sprintf("device tree or FIT, version %d", version)
 		return f
 	}
 	blob := make([]byte, total)
@@ -65,7 +65,7 @@ func (fdtDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 	root, err := parseFDT(blob[structOff:structOff+structSize], blob[stringsOff:stringsOff+stringsSize], structOff)
 	if err != nil {
 		f.damage("structure: %v", err)
-		f.Summary = "device tree, damaged structure"
+		f.Summary = fmt.Sprintf("device tree, version %d", version)
 		return f
 	}
 	if images := root.child("images"); images != nil {

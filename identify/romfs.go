@@ -38,7 +38,7 @@ func (romfsDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 		}
 		f.Length = end - off
 		f.damage("truncated: header says %d bytes, %d present", full, end-off)
-		f.Summary = fmt.Sprintf("romfs %q, truncated", name)
+		f.Summary = fmt.Sprintf("romfs %q", name)
 		return f
 	}
 	name, first, err := fs.volume()
@@ -46,7 +46,7 @@ func (romfsDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 	f.add("checked", "volume checksum and every file header (romfs has no checksum over file data)")
 	if err != nil {
 		f.damage("%v", err)
-		f.Summary = fmt.Sprintf("romfs %q, damaged", name)
+		f.Summary = fmt.Sprintf("romfs %q", name)
 		return f
 	}
 	f.Files, err = fs.walk(first, "", nil)

@@ -34,7 +34,7 @@ func (uimageDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 		// Without a good header the size cannot be trusted: claim only
 		// the header, so the scan goes on looking inside.
 		f.damage("header CRC mismatch")
-		f.Summary = "U-Boot legacy image header, damaged"
+		f.Summary = fmt.Sprintf("U-Boot legacy image header %q", string(bytes.TrimRight(h[32:64], "\x00")))
 		return f
 	}
 	dataSize := int64(be.Uint32(h[12:]))

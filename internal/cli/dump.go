@@ -14,6 +14,7 @@ import (
 	"github.com/bootdump/bootdump/console"
 	"github.com/bootdump/bootdump/dialect/uboot"
 	"github.com/bootdump/bootdump/dump"
+	"github.com/bootdump/bootdump/identify"
 )
 
 // connection is how to reach the device: shared by every command that talks to one.
@@ -314,8 +315,34 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 		}
 		return fmt.Errorf("%w; what was verified is kept in %s", err, dump.RecordPath(f.output))
 	}
-	a.summary(f, res, sess)
+	a.summary(f, res, sess, a.identifyDump(ctx, f.output))
 	return nil
+}
+
+// identifyDump tells what the new image holds and keeps that in its record.
+// A damaged part does not fail the dump: the image is what the device
+// holds, verified; the report says what is wrong with it.
+func (a *app) identifyDump(ctx context.Context, path string) *identify.Report {
+	img, err := os.Open(path)
+	if err != nil {
+		a.log.Warn("could not identify the image's contents", "err", err)
+		return nil
+	}
+	defer img.Close()
+	st, err := img.Stat()
+	if err != nil {
+		a.log.Warn("could not identify the image's contents", "err", err)
+		return nil
+	}
+	rep, err := identify.Scan(ctx, img, st.Size(), identify.Options{})
+	if err == nil {
+		err = dump.SaveContents(path, rep)
+	}
+	if err != nil {
+		a.log.Warn("could not identify the image's contents", "err", err)
+		return nil
+	}
+	return rep
 }
 
 func verifiedBy(checksum string) string {
@@ -326,7 +353,7 @@ func verifiedBy(checksum string) string {
 }
 
 // summary prints the one line a person reads, and --json for scripts.
-func (a *app) summary(f *dumpFlags, res *dump.Result, sess *uboot.Session) {
+func (a *app) summary(f *dumpFlags, res *dump.Result, sess *uboot.Session, contents *identify.Report) {
 	rec := res.Record
 	secs := res.Elapsed.Seconds()
 	rate := float64(res.Read) / max(secs, 1e-9)
@@ -364,11 +391,14 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, sess *uboot.Session) {
 			"chunks": len(rec.Chunks), "chunks_read": res.ChunksRead, "retries": res.Retries,
 			"chunks_dumped": count[dump.VerifiedCRC32] + count[dump.VerifiedTwice], "resets": res.Resets, "reconnects": res.Reconnects, "chunks_erased": count[dump.VerifiedErased],
 			"chunks_from_base": count[dump.VerifiedBase], "baud": f.conn.lineBaud,
-			"sha256": rec.SHA256, "crc32": rec.CRC32, "device": id,
+			"sha256": rec.SHA256, "crc32": rec.CRC32, "device": id, "contents": contents,
 		}
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		enc.Encode(out)
 	}
 	fmt.Fprintf(a.stderr, "done: %s\n", strings.Join(parts, "; "))
+	if contents != nil {
+		contents.WriteShort(a.stderr)
+	}
 }
