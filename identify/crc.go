@@ -27,9 +27,3 @@ func hashRange(h hash.Hash, r io.ReaderAt, off, n int64) error {
 func rawCRC(seed uint32, p []byte) uint32 {
 	return ^crc32.Update(^seed, crc32.IEEETable, p)
 }
-
-func crcBytes(p []byte) uint32 { return crc32.ChecksumIEEE(p) }
-
-func leUint32(p []byte) uint32 {
-	return uint32(p[0]) | uint32(p[1])<<8 | uint32(p[2])<<16 | uint32(p[3])<<24
-}

@@ -100,7 +100,6 @@ func checkFIT(f *Finding, r io.ReaderAt, root, images *fdtNode, total int64) {
 			} else {
 				at = off + external + int64(img.u32("data-offset"))
 			}
-			data = nil
 			f.Length = max(f.Length, at+n-off)
 			f.payload = append(f.payload, span{at, at + n})
 			checked += checkFITHashes(f, r, img, nil, at, n)

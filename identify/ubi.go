@@ -29,7 +29,8 @@ func (ubiDetector) Magics() [][]byte { return [][]byte{[]byte("UBI#")} }
 
 type ubiEC struct{ vidOff, dataOff int64 }
 
-// ec reads and checks the erase-counter header at at.
+// ubiECHeader reads the erase-counter header at at: whether its magic is
+// there, and whether its CRC is right.
 func ubiECHeader(r io.ReaderAt, at, end int64) (ubiEC, bool, bool) {
 	h := header(r, at, end, ubiHeaderSize)
 	if h == nil || !bytes.Equal(h[:4], []byte("UBI#")) {
@@ -61,7 +62,7 @@ func (ubiDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 		f.Summary = "UBI erase block"
 		return f
 	}
-	u := ubiImage{r: r, f: f, leb: map[uint32]int{}, types: map[uint32]byte{}}
+	u := ubiImage{r: r, f: f}
 	count := int64(0)
 	for at := off; at+peb <= end; at += peb {
 		ec, magic, good := ubiECHeader(r, at, end)
@@ -86,11 +87,9 @@ func (ubiDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 
 // ubiImage collects what the blocks of one UBI image say.
 type ubiImage struct {
-	r     io.ReaderAt
-	f     *Finding
-	leb   map[uint32]int  // blocks per volume id
-	types map[uint32]byte // volume type per id
-	vtbl  []string        // "id name" from the layout volume
+	r    io.ReaderAt
+	f    *Finding
+	vtbl []string // "id name" from the layout volume
 }
 
 // block checks one erase block's volume header and data.
@@ -105,8 +104,6 @@ func (u *ubiImage) block(at, end int64, ec ubiEC) {
 		return
 	}
 	vol, typ := be.Uint32(h[8:]), h[5]
-	u.leb[vol]++
-	u.types[vol] = typ
 	dataAt := at + ec.dataOff
 	if vol == ubiLayoutVolume {
 		if u.vtbl == nil {

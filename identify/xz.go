@@ -2,8 +2,10 @@ package identify
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 
 	"github.com/ulikunitz/xz"
@@ -53,5 +55,5 @@ func (xzDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 }
 
 func xzFlagsOK(h []byte) bool {
-	return bytes.Equal(h[:6], xzMagic) && crcBytes(h[6:8]) == leUint32(h[8:12])
+	return bytes.Equal(h[:6], xzMagic) && crc32.ChecksumIEEE(h[6:8]) == binary.LittleEndian.Uint32(h[8:12])
 }
