@@ -30,6 +30,15 @@ func describe(fs []identify.Finding, indent string) string {
 	return b.String()
 }
 
+// topLevel maps the offsets of the top-level findings to them.
+func topLevel(rep *identify.Report) map[int64]identify.Finding {
+	m := map[int64]identify.Finding{}
+	for _, f := range rep.Findings {
+		m[f.Offset] = f
+	}
+	return m
+}
+
 func childTypes(f identify.Finding) []string {
 	var types []string
 	for _, c := range f.Children {
@@ -81,10 +90,7 @@ func TestEachToolImageAlone(t *testing.T) {
 func TestCompositeFlashImage(t *testing.T) {
 	set := imagetest.Build(t)
 	rep := scan(t, set.Composite())
-	byOffset := map[int64]identify.Finding{}
-	for _, f := range rep.Findings {
-		byOffset[f.Offset] = f
-	}
+	byOffset := topLevel(rep)
 	for _, p := range set.Parts {
 		f, ok := byOffset[p.At]
 		if !ok || f.Type != p.Type || f.Verdict != p.Verdict {
@@ -132,10 +138,7 @@ func TestCompositeFlashImage(t *testing.T) {
 func TestCompositeWithOneFlippedByteInEachPart(t *testing.T) {
 	set := imagetest.Build(t)
 	rep := scan(t, set.Damaged())
-	byOffset := map[int64]identify.Finding{}
-	for _, f := range rep.Findings {
-		byOffset[f.Offset] = f
-	}
+	byOffset := topLevel(rep)
 	for _, p := range set.Parts {
 		f, ok := byOffset[p.At]
 		switch {

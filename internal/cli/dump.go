@@ -323,18 +323,13 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 // A damaged part does not fail the dump: the image is what the device
 // holds, verified; the report says what is wrong with it.
 func (a *app) identifyDump(ctx context.Context, path string) *identify.Report {
-	img, err := os.Open(path)
+	img, size, err := openImage(path)
 	if err != nil {
 		a.log.Warn("could not identify the image's contents", "err", err)
 		return nil
 	}
 	defer img.Close()
-	st, err := img.Stat()
-	if err != nil {
-		a.log.Warn("could not identify the image's contents", "err", err)
-		return nil
-	}
-	rep, err := identify.Scan(ctx, img, st.Size(), identify.Options{})
+	rep, err := identify.Scan(ctx, img, size, identify.Options{})
 	if err == nil {
 		err = dump.SaveContents(path, rep)
 	}

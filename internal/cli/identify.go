@@ -44,19 +44,12 @@ Exit status 1 when a part is damaged.`,
 }
 
 func (a *app) identify(ctx context.Context, f *identifyFlags, path string) error {
-	img, err := os.Open(path)
+	img, size, err := openImage(path)
 	if err != nil {
 		return err
 	}
 	defer img.Close()
-	st, err := img.Stat()
-	if err != nil {
-		return err
-	}
-	if st.IsDir() {
-		return fmt.Errorf("%s is a folder: give an image file", path)
-	}
-	rep, err := identify.Scan(ctx, img, st.Size(), identify.Options{})
+	rep, err := identify.Scan(ctx, img, size, identify.Options{})
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", path, err)
 	}
@@ -67,7 +60,7 @@ func (a *app) identify(ctx context.Context, f *identifyFlags, path string) error
 			return err
 		}
 	} else {
-		fmt.Fprintf(a.stdout, "%s: %d bytes\n\n", path, st.Size())
+		fmt.Fprintf(a.stdout, "%s: %d bytes\n\n", path, size)
 		if err := rep.WriteTable(a.stdout); err != nil {
 			return err
 		}
@@ -83,4 +76,21 @@ func (a *app) identify(ctx context.Context, f *identifyFlags, path string) error
 		return fmt.Errorf("%s has %d damaged part(s), listed above", path, n)
 	}
 	return nil
+}
+
+// openImage opens an image file for reading and tells its size.
+func openImage(path string) (*os.File, int64, error) {
+	img, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := img.Stat()
+	if err == nil && st.IsDir() {
+		err = fmt.Errorf("%s is a folder: give an image file", path)
+	}
+	if err != nil {
+		img.Close()
+		return nil, 0, err
+	}
+	return img, st.Size(), nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -50,16 +49,12 @@ func (a *app) verify(ctx context.Context, f *verifyFlags, path string) error {
 	if err := f.conn.check(); err != nil {
 		return err
 	}
-	img, err := os.Open(path)
+	img, n, err := openImage(path)
 	if err != nil {
 		return err
 	}
 	defer img.Close()
-	st, err := img.Stat()
-	if err != nil {
-		return err
-	}
-	size := uint64(st.Size())
+	size := uint64(n)
 	switch {
 	case size == 0:
 		return fmt.Errorf("%s is empty: nothing to verify", path)
