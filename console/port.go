@@ -94,7 +94,8 @@ func (s *serialPort) Read(b []byte) (int, error) {
 	}
 }
 
-// openSim parses sim:DIALECT?image=FILE&base=A&baud=N&order=be&layout=old&bits=64&bootdelay=N&crc32=no.
+// openSim parses sim:DIALECT?image=FILE&base=A&baud=N&order=be&layout=old&bits=64&bootdelay=N&crc32=no
+// &sf=FILE&nand=FILE&nandbad=OFF,...&mmc=FILE&mtdparts=SPEC.
 func openSim(name string, hostBaud int) (Port, error) {
 	u, err := url.Parse(name)
 	if err != nil {
@@ -156,5 +157,28 @@ func SimConfig(q url.Values) (sim.UBootConfig, error) {
 	cfg.OldLayout = q.Get("layout") == "old"
 	cfg.Bits64 = q.Get("bits") == "64"
 	cfg.NoCRC32 = q.Get("crc32") == "no"
+	cfg.Mtdparts = q.Get("mtdparts")
+	// Flash behind controllers: sf=FILE, nand=FILE (nandbad=OFF,OFF...), mmc=FILE.
+	for _, kind := range []string{"sf", "nand", "mmc"} {
+		path := q.Get(kind)
+		if path == "" {
+			continue
+		}
+		img, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("simulator %s image: %w", kind, err)
+		}
+		dev := sim.FlashDevice{Kind: kind, Image: img}
+		if kind == "nand" && q.Get("nandbad") != "" {
+			for _, b := range strings.Split(q.Get("nandbad"), ",") {
+				v, err := strconv.ParseInt(b, 0, 64)
+				if err != nil {
+					return cfg, fmt.Errorf("nandbad=%s: %q is not a number", q.Get("nandbad"), b)
+				}
+				dev.BadBlocks = append(dev.BadBlocks, v)
+			}
+		}
+		cfg.Flash = append(cfg.Flash, dev)
+	}
 	return cfg, nil
 }

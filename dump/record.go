@@ -51,6 +51,9 @@ type Record struct {
 	CRC32     string           `json:"crc32,omitempty"`
 	// Contents is what the finished image holds (package identify's report).
 	Contents json.RawMessage `json:"contents,omitempty"`
+	// BadBlocks are NAND erase blocks (offsets from Addr) that were not
+	// read: the image holds 0xFF there.
+	BadBlocks []Hex `json:"bad_blocks,omitempty"`
 }
 
 // Chunk is one verified piece of the image.
@@ -95,22 +98,20 @@ func ReadRecord(path string) (*Record, error) {
 	return &r, nil
 }
 
-// SaveContents keeps a description of the finished image at out (any value
-// that marshals to JSON) in its record.
-func SaveContents(out string, contents any) error {
+// UpdateRecord changes the finished record of the image at out: what is
+// known only after the dump (its contents, the bad blocks it skipped).
+func UpdateRecord(out string, edit func(*Record) error) error {
 	path := RecordPath(out)
 	r, err := ReadRecord(path)
 	if err != nil {
 		return err
 	}
 	if r == nil {
-		return fmt.Errorf("no record %s to add the contents to", path)
+		return fmt.Errorf("no record %s to update", path)
 	}
-	b, err := json.Marshal(contents)
-	if err != nil {
+	if err := edit(r); err != nil {
 		return err
 	}
-	r.Contents = b
 	return r.save(path)
 }
 

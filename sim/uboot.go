@@ -25,6 +25,12 @@ type UBootConfig struct {
 	Prompt    string // default "=> "
 	NoCRC32   bool   // a build without the crc32 command
 
+	// Flash lists the devices behind sf, nand, mtd and mmc (the image
+	// above is the memory-mapped NOR flash, nor0 to mtd).
+	Flash []FlashDevice
+	// Mtdparts, when set, is the mtdparts variable naming partitions.
+	Mtdparts string
+
 	// BaudRates are the rates `setenv baudrate` accepts; default 9600 to
 	// 921600. Real U-Boot on QEMU's virt board stops at 115200.
 	BaudRates []int
@@ -82,7 +88,8 @@ func NewUBoot(cfg UBootConfig) *UBoot {
 	l := newLine(cfg.Baud, cfg.HostBaud, fs)
 	return &UBoot{cfg: cfg, line: l, faults: fs, b: &uboot{
 		cfg: cfg, out: l.out, in: l.in, faults: fs,
-		mem: &memory{flashBase: cfg.Base, flash: cfg.Image, ramBase: ramBase, ramSize: ramSize},
+		mem:   &memory{flashBase: cfg.Base, flash: cfg.Image, ramBase: ramBase, ramSize: ramSize},
+		flash: flashDefaults(cfg.Flash),
 	}}
 }
 
@@ -115,8 +122,12 @@ type uboot struct {
 	in     <-chan byte
 	faults *faultState
 	mem    *memory
+	flash  []FlashDevice
 	env    map[string]string
-	last   string // the command an empty line repeats
+
+	sfProbed bool   // sf probe ran since power-on
+	mmcDev   int    // the current mmc device
+	last     string // the command an empty line repeats
 
 	// md's memory between calls, as in U-Boot's cmd/mem.c
 	mdAddr   uint64
@@ -173,6 +184,10 @@ func (b *uboot) run(ctx context.Context) (err error) {
 	if b.cfg.Bits64 {
 		b.env["arch"], b.env["cpu"], b.env["board"] = "arm", "armv8", "qemu-arm"
 	}
+	if b.cfg.Mtdparts != "" {
+		b.env["mtdparts"] = b.cfg.Mtdparts
+	}
+	b.sfProbed, b.mmcDev = false, 0
 	b.mdSize, b.mdLength, b.mdAddr, b.last = 4, 0x40, 0, ""
 	if err := b.boot(ctx); err != nil {
 		return err
@@ -372,6 +387,24 @@ func (b *uboot) exec(ctx context.Context, line string, repeat bool) (ok bool, er
 	case "help", "?":
 		b.help()
 		return true, nil
+	case "mtd":
+		b.mtd(args)
+		return false, nil
+	case "sf":
+		if b.device("sf", 0) != nil {
+			b.sf(args)
+			return false, nil
+		}
+	case "nand":
+		if b.device("nand", 0) != nil {
+			b.nand(args)
+			return false, nil
+		}
+	case "mmc":
+		if b.device("mmc", 0) != nil {
+			b.mmc(args)
+			return false, nil
+		}
 	case "reset":
 		b.out.puts("resetting ...\n")
 		b.out.flush()

@@ -115,6 +115,9 @@ func (s *Session) findScratch(ctx context.Context, n uint64) (uint64, error) {
 
 // outsideRange: [a, a+n) does not overlap the range the session reads.
 func (s *Session) outsideRange(a, n uint64) bool {
+	if s.rangeSize == 0 {
+		return true
+	}
 	end := s.rangeAddr + s.rangeSize
 	return a+n <= s.rangeAddr || (end > s.rangeAddr && a >= end)
 }

@@ -29,6 +29,7 @@ type Session struct {
 
 	// the range this session reads, which the scratch buffer must avoid
 	rangeAddr, rangeSize uint64
+	windowSize           uint64 // a RAM window for flash (at rangeAddr), or 0
 	// RAM filled with scratchFill for cmp.b; scratch 0 until found
 	scratch     uint64
 	scratchLen  uint64
@@ -48,7 +49,12 @@ type Options struct {
 	// MaxWidth caps the md unit width (1, 2, 4 or 8); 0 means the widest
 	// the board supports.
 	MaxWidth int
-	Logger   *slog.Logger
+	// Window, when not 0, reserves that many bytes of RAM for reading
+	// flash through (OpenWindow), at RAM or, when 0, at the first load
+	// address the environment names (or the middle of DRAM). It replaces
+	// Addr and Size.
+	Window, RAM uint64
+	Logger      *slog.Logger
 }
 
 var suffix = map[int]string{1: "md.b", 2: "md.w", 4: "md.l", 8: "md.q"}
@@ -62,7 +68,18 @@ func Open(ctx context.Context, con *console.Console, opt Options) (*Session, err
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Session{con: con, log: opt.Logger, maxWidth: opt.MaxWidth, rangeAddr: opt.Addr, rangeSize: opt.Size, scratchFill: -1}
-	probe := opt.Addr
+	if opt.Window > 0 {
+		ram := opt.RAM
+		if ram == 0 {
+			s.rangeAddr, s.rangeSize = 0, 0
+			var err error
+			if ram, err = s.findScratch(ctx, opt.Window); err != nil {
+				return nil, fmt.Errorf("no RAM for the flash window: %w (give --ram)", err)
+			}
+		}
+		s.rangeAddr, s.rangeSize, s.windowSize = ram, opt.Window, opt.Window
+	}
+	probe := s.rangeAddr
 	lines, err := con.Output(ctx, "version")
 	if err != nil {
 		return nil, err

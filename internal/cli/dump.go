@@ -82,7 +82,7 @@ func (c *connection) check() error {
 // session opens the port, syncs with the bootloader, learns the board and,
 // with --fast-baud, moves the line to the faster rate. close ends it all,
 // going back to the original rate first.
-func (c *connection) session(ctx context.Context, a *app, probe, size uint64) (sess *uboot.Session, close func(), err error) {
+func (c *connection) session(ctx context.Context, a *app, opt uboot.Options) (sess *uboot.Session, close func(), err error) {
 	keys, _ := unescape(c.stopKeys)
 	conOpt := console.Options{StopKeys: keys, IdleTimeout: c.idleTimeout, Logger: a.log}
 	var transcript *os.File
@@ -100,7 +100,8 @@ func (c *connection) session(ctx context.Context, a *app, probe, size uint64) (s
 		SyncTimeout: c.syncTimeout,
 	}
 	a.log.Info("waiting for the bootloader prompt", "port", c.port, "baud", c.baud)
-	sess, err = uboot.Connect(ctx, link, uboot.Options{Addr: probe, Size: size, MaxWidth: c.width, Logger: a.log})
+	opt.MaxWidth, opt.Logger = c.width, a.log
+	sess, err = uboot.Connect(ctx, link, opt)
 	if err != nil {
 		if transcript != nil {
 			transcript.Close()
@@ -112,7 +113,7 @@ func (c *connection) session(ctx context.Context, a *app, probe, size uint64) (s
 		case errors.As(err, &se):
 			return nil, nil, fmt.Errorf("%s at %d baud: %w", c.port, c.baud, err)
 		case errors.Is(err, console.ErrReset):
-			return nil, nil, fmt.Errorf("reading %#x made the device reset: the address is probably outside its memory map (see bdinfo): %w", probe, err)
+			return nil, nil, fmt.Errorf("reading %#x made the device reset: the address is probably outside its memory map (see bdinfo): %w", opt.Addr+opt.RAM, err)
 		}
 		return nil, nil, err
 	}
@@ -216,32 +217,43 @@ type dumpFlags struct {
 	restart bool
 	json    bool
 	source  string
+	sizeAll bool // --size all: what the flash source holds
+	ram     uint64
 	noSkip  bool
 	base    string
 }
 
 func (a *app) dumpCommand() *cobra.Command {
 	var f dumpFlags
-	addr, size, chunk := &numberFlag{v: &f.addr}, &numberFlag{v: &f.size}, &numberFlag{v: &f.chunk}
+	addr, size, chunk := &numberFlag{v: &f.addr}, &numberFlag{v: &f.size, all: &f.sizeAll}, &numberFlag{v: &f.chunk}
+	ram := &numberFlag{v: &f.ram}
 	f.chunk = 64 << 10
 	chunk.set = true // show the default in --help
 	cmd := &cobra.Command{
 		Use:   "dump -p PORT --addr A --size N -o FILE",
-		Short: "Read memory or memory-mapped flash into a verified image file",
+		Short: "Read memory or flash into a verified image file",
 		Long: `dump reads SIZE bytes at ADDR through the bootloader's memory-display command
 and writes them to FILE once every chunk is read and verified by the device's
 own checksum. FILE.bootdump.json records how; if the dump is interrupted it is
-the journal the same command resumes from.`,
+the journal the same command resumes from.
+
+Flash the CPU cannot read directly (SPI NOR, NAND, MTD devices and partitions,
+eMMC) is read with --source: each chunk is copied into RAM by the flash's own
+command (sf read, nand read, mtd read, mmc read), checked and dumped there.
+NAND bad blocks are not read: the image holds 0xff there and the record lists
+them. See bootdump info for the devices and partitions a board has.`,
 		Example: `  bootdump dump -p /dev/ttyUSB0 --addr 0x9f000000 --size 16M -o flash.bin
   bootdump dump -p tcp://127.0.0.1:5555 --addr 0x04000000 --size 2M -o nor1.bin
-  bootdump dump -p 'sim:uboot?image=fw.bin' --addr 0x04000000 --size 1M -o copy.bin`,
+  bootdump dump -p 'sim:uboot?image=fw.bin' --addr 0x04000000 --size 1M -o copy.bin
+  bootdump dump -p /dev/ttyUSB0 --source mtd:nor1 --addr 0 --size all -o nor1.bin
+  bootdump dump -p /dev/ttyUSB0 --source sf --addr 0 --size 16M -o spi.bin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !addr.set {
 				return usagef("no address: give --addr, e.g. --addr 0x04000000")
 			}
-			if !size.set {
-				return usagef("no size: give --size, e.g. --size 1M")
+			if !size.set && !f.sizeAll {
+				return usagef("no size: give --size, e.g. --size 1M (or --size all with a flash --source)")
 			}
 			return a.dump(cmd.Context(), &f)
 		},
@@ -249,14 +261,15 @@ the journal the same command resumes from.`,
 	f.conn.flags(cmd)
 	fl := cmd.Flags()
 	fl.Var(addr, "addr", "start address (0x hex, decimal, K/M/G)")
-	fl.Var(size, "size", "bytes to read (e.g. 0x200000, 2M)")
+	fl.Var(size, "size", "bytes to read (e.g. 0x200000, 2M), or all: the rest of a flash source")
 	fl.Var(chunk, "chunk", "bytes per verified chunk (multiple of 16)")
 	fl.IntVar(&f.retries, "retries", 5, "re-reads of a chunk that fails its checks")
 	fl.StringVarP(&f.output, "output", "o", "", "image file to write")
 	fl.BoolVar(&f.force, "force", false, "replace an existing output file")
 	fl.BoolVar(&f.restart, "restart", false, "discard an unfinished journal instead of resuming it")
 	fl.BoolVar(&f.json, "json", false, "print the result as JSON on stdout")
-	fl.StringVar(&f.source, "source", "mem", "where to read: mem (memory-mapped)")
+	fl.StringVar(&f.source, "source", "mem", "where to read: mem (memory-mapped), or flash copied to RAM first: sf[:BUS:CS], nand, mtd:NAME, mmc:DEV (--addr is then the offset in it)")
+	fl.Var(ram, "ram", "RAM address to copy flash to (default: loadaddr, or the middle of DRAM)")
 	fl.BoolVar(&f.noSkip, "no-skip", false, "dump erased (all 0xff or 0x00) chunks too, instead of confirming them on the device")
 	fl.StringVar(&f.base, "base", "", "an earlier image of the same range: unchanged chunks (same crc32) are copied from it")
 	return cmd
@@ -266,36 +279,34 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 	if err := f.conn.check(); err != nil {
 		return err
 	}
+	src, err := uboot.ParseSource(f.source)
 	switch {
+	case err != nil:
+		return usageError{err}
 	case f.output == "":
 		return usagef("no output file: give -o FILE")
-	case f.size == 0:
+	case f.size == 0 && !f.sizeAll:
 		return usagef("the size is 0: give the number of bytes to read, e.g. --size 1M")
+	case f.sizeAll && src.Kind == "mem":
+		return usagef("--size all needs a flash source (e.g. --source mtd:nor1): memory has no size to ask for")
 	case f.chunk < 16 || f.chunk%16 != 0 || f.chunk > 1<<30:
 		return usagef("chunk %d: it must be a multiple of 16 bytes, e.g. --chunk 64K", f.chunk)
 	case f.retries < 0:
 		return usagef("retries %d: it must be 0 or more", f.retries)
-	case f.source != "mem":
-		return usagef("source %q: this version reads memory-mapped regions (mem)", f.source)
+	}
+	if src.Kind != "mem" {
+		return a.dumpFlash(ctx, f, src)
 	}
 	if err := checkRange(f.addr, f.size); err != nil {
 		return err
 	}
-	retries := f.retries
-	if retries == 0 {
-		retries = -1
-	}
 	view := newProgressView(a.stderr, "dump")
-	job, err := dump.Prepare(dump.Options{
-		Addr: f.addr, Size: f.size, ChunkSize: int(f.chunk), Retries: retries, Output: f.output,
-		Force: f.force, Restart: f.restart, Port: f.conn.port, Baud: f.conn.baud, Source: f.source,
-		NoSkip: f.noSkip, Base: f.base, ReconnectTimeout: f.conn.reconnect, Logger: a.log, Progress: view.update,
-	})
+	job, err := a.prepareDump(f, view)
 	if err != nil {
 		return err
 	}
 	defer job.Close()
-	sess, closeSession, err := f.conn.session(ctx, a, f.addr, f.size)
+	sess, closeSession, err := f.conn.session(ctx, a, uboot.Options{Addr: f.addr, Size: f.size})
 	if err != nil {
 		return err
 	}
@@ -303,7 +314,81 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 	if err := checkBoardRange(sess, f.addr, f.size); err != nil {
 		return err
 	}
-	res, err := job.Run(ctx, sess)
+	return a.runDump(ctx, f, job, sess, sess, view, nil)
+}
+
+// dumpFlash reads a flash through a RAM window. The device is asked first:
+// its size may be what --size all means, and the range must fit it.
+func (a *app) dumpFlash(ctx context.Context, f *dumpFlags, src uboot.Source) error {
+	if _, err := os.Stat(f.output); err == nil && !f.force {
+		return fmt.Errorf("%s: %w (use --force to replace it)", f.output, dump.ErrExists)
+	}
+	sess, closeSession, err := f.conn.session(ctx, a, uboot.Options{Window: f.chunk, RAM: f.ram})
+	if err != nil {
+		return err
+	}
+	defer closeSession()
+	win, err := sess.OpenWindow(ctx, src)
+	if err != nil {
+		return err
+	}
+	total := win.Size()
+	if f.sizeAll {
+		if total == 0 {
+			return fmt.Errorf("%s does not say how big it is: give --size", src)
+		}
+		if f.addr >= total {
+			return fmt.Errorf("--addr %#x is beyond the end of %s (%#x bytes)", f.addr, src, total)
+		}
+		f.size = total - f.addr
+	}
+	if total != 0 && (f.addr+f.size > total || f.addr+f.size < f.addr) {
+		return fmt.Errorf("%#x + %#x runs past the end of %s (%#x bytes): give a smaller --size, or --size all", f.addr, f.size, src, total)
+	}
+	ram, _ := win.RAM()
+	a.log.Info("reading flash through RAM", "source", src.String(), "device", win.Device().Name, "size", total, "ram", fmt.Sprintf("%#x", ram))
+	var bad []uint64
+	for _, b := range win.BadBlocks() {
+		if b+win.Device().EraseSize > f.addr && b < f.addr+f.size {
+			bad = append(bad, b-min(b, f.addr))
+		}
+	}
+	if len(bad) > 0 {
+		a.log.Warn(fmt.Sprintf("%d bad blocks: they are not read, and the image holds 0xff there", len(bad)), "offsets", hexList(bad))
+	}
+	view := newProgressView(a.stderr, "dump")
+	job, err := a.prepareDump(f, view)
+	if err != nil {
+		return err
+	}
+	defer job.Close()
+	return a.runDump(ctx, f, job, win, sess, view, bad)
+}
+
+func hexList(vs []uint64) string {
+	var parts []string
+	for _, v := range vs {
+		parts = append(parts, fmt.Sprintf("%#x", v))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (a *app) prepareDump(f *dumpFlags, view *progressView) (*dump.Job, error) {
+	retries := f.retries
+	if retries == 0 {
+		retries = -1
+	}
+	return dump.Prepare(dump.Options{
+		Addr: f.addr, Size: f.size, ChunkSize: int(f.chunk), Retries: retries, Output: f.output,
+		Force: f.force, Restart: f.restart, Port: f.conn.port, Baud: f.conn.baud, Source: f.source,
+		NoSkip: f.noSkip, Base: f.base, ReconnectTimeout: f.conn.reconnect, Logger: a.log, Progress: view.update,
+	})
+}
+
+// runDump runs a prepared job on dev and reports; bad lists the NAND
+// blocks the image holds 0xFF for.
+func (a *app) runDump(ctx context.Context, f *dumpFlags, job *dump.Job, dev dump.Reader, sess *uboot.Session, view *progressView, bad []uint64) error {
+	res, err := job.Run(ctx, dev)
 	view.finish()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -315,7 +400,21 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 		}
 		return fmt.Errorf("%w; what was verified is kept in %s", err, dump.RecordPath(f.output))
 	}
+	if len(bad) > 0 {
+		err := dump.UpdateRecord(f.output, func(r *dump.Record) error {
+			for _, b := range bad {
+				r.BadBlocks = append(r.BadBlocks, dump.Hex(b))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
 	a.summary(f, res, sess, a.identifyDump(ctx, f.output))
+	if len(bad) > 0 {
+		fmt.Fprintf(a.stderr, "bad blocks (not read, 0xff in the image): %s\n", hexList(bad))
+	}
 	return nil
 }
 
@@ -331,7 +430,10 @@ func (a *app) identifyDump(ctx context.Context, path string) *identify.Report {
 	defer img.Close()
 	rep, err := identify.Scan(ctx, img, size, identify.Options{})
 	if err == nil {
-		err = dump.SaveContents(path, rep)
+		err = dump.UpdateRecord(path, func(r *dump.Record) error {
+			r.Contents, err = json.Marshal(rep)
+			return err
+		})
 	}
 	if err != nil {
 		a.log.Warn("could not identify the image's contents", "err", err)

@@ -41,6 +41,7 @@ func parseNumber(s string) (uint64, error) {
 type numberFlag struct {
 	v   *uint64
 	set bool
+	all *bool // when not nil, "all" is accepted and sets it
 }
 
 func (n *numberFlag) String() string {
@@ -51,6 +52,10 @@ func (n *numberFlag) String() string {
 }
 
 func (n *numberFlag) Set(s string) error {
+	if n.all != nil && s == "all" {
+		*n.all = true
+		return nil
+	}
 	v, err := parseNumber(s)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bootdump/bootdump/dialect/uboot"
 	"github.com/bootdump/bootdump/dump"
 )
 
@@ -64,7 +65,7 @@ func (a *app) verify(ctx context.Context, f *verifyFlags, path string) error {
 	if err := checkRange(f.addr, size); err != nil {
 		return err
 	}
-	sess, closeSession, err := f.conn.session(ctx, a, f.addr, size)
+	sess, closeSession, err := f.conn.session(ctx, a, uboot.Options{Addr: f.addr, Size: size})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,340 @@
+package uboot
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/bootdump/bootdump/dialect"
+)
+
+// Source is where a dump reads: memory the CPU maps, or a flash U-Boot
+// copies into RAM first.
+type Source struct {
+	Kind string // "mem", "sf", "nand", "mtd" or "mmc"
+	Name string // sf: "BUS:CS" (optional); mtd: device or partition; mmc: device number
+}
+
+// ParseSource reads --source: mem, sf[:BUS:CS], nand, mtd:NAME, mmc:DEV.
+func ParseSource(s string) (Source, error) {
+	kind, name, _ := strings.Cut(s, ":")
+	src := Source{Kind: kind, Name: name}
+	switch {
+	case kind == "mem" && name == "", kind == "nand" && name == "":
+	case kind == "sf":
+		if name != "" && !validBusCS(name) {
+			return src, fmt.Errorf("source %q: give sf or sf:BUS:CS, e.g. sf:0:0", s)
+		}
+	case kind == "mtd" && name != "":
+	case kind == "mmc":
+		if _, err := strconv.Atoi(cmpOr(name, "0")); err != nil {
+			return src, fmt.Errorf("source %q: give mmc:DEV, e.g. mmc:0", s)
+		}
+		src.Name = cmpOr(name, "0")
+	default:
+		return src, fmt.Errorf("source %q: give mem, sf[:BUS:CS], nand, mtd:NAME or mmc:DEV", s)
+	}
+	return src, nil
+}
+
+func validBusCS(s string) bool {
+	bus, cs, ok := strings.Cut(s, ":")
+	_, e1 := strconv.Atoi(bus)
+	_, e2 := strconv.Atoi(cs)
+	return ok && e1 == nil && e2 == nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func (s Source) String() string {
+	if s.Name == "" {
+		return s.Kind
+	}
+	return s.Kind + ":" + s.Name
+}
+
+// Flash describes a flash device as U-Boot reports it.
+type Flash struct {
+	Kind       string      `json:"kind"` // the command family that reads it: mtd, sf, nand, mmc
+	Name       string      `json:"name"`
+	Type       string      `json:"type,omitempty"` // "NOR flash", "NAND flash", the SPI chip, "eMMC"
+	Size       uint64      `json:"size,omitempty"`
+	EraseSize  uint64      `json:"erase_size,omitempty"`
+	PageSize   uint64      `json:"page_size,omitempty"`
+	OOBSize    uint64      `json:"oob_size,omitempty"`
+	Partitions []Partition `json:"partitions,omitempty"`
+	BadBlocks  []uint64    `json:"bad_blocks,omitempty"`
+}
+
+// Partition is an MTD partition (from mtdparts), as mtd list shows it.
+type Partition struct {
+	Name   string `json:"name"`
+	Offset uint64 `json:"offset"`
+	Size   uint64 `json:"size"`
+}
+
+// hasCommand runs cmd and says whether the build knows it.
+func unknownCommand(lines []string) bool {
+	return len(lines) > 0 && strings.HasPrefix(lines[0], "Unknown command")
+}
+
+// MTDDevices lists what `mtd list` shows: devices with their partitions.
+func (s *Session) MTDDevices(ctx context.Context) ([]Flash, error) {
+	lines, err := s.con.Output(ctx, "mtd list")
+	if err != nil || unknownCommand(lines) {
+		return nil, err
+	}
+	return parseMTDList(lines), nil
+}
+
+func parseMTDList(lines []string) []Flash {
+	var devs []Flash
+	for _, l := range lines {
+		t := strings.TrimSpace(l)
+		if name, ok := strings.CutPrefix(t, "* "); ok {
+			devs = append(devs, Flash{Kind: "mtd", Name: name})
+			continue
+		}
+		if len(devs) == 0 {
+			continue
+		}
+		d := &devs[len(devs)-1]
+		t = strings.TrimPrefix(t, "- ")
+		switch {
+		case strings.HasPrefix(t, "type: "):
+			d.Type = strings.TrimPrefix(t, "type: ")
+		case strings.HasPrefix(t, "block size: "):
+			d.EraseSize = leadingNumber(strings.TrimPrefix(t, "block size: "))
+		case strings.HasPrefix(t, "min I/O: "):
+			d.PageSize = leadingNumber(strings.TrimPrefix(t, "min I/O: "))
+		case strings.HasPrefix(t, "OOB size: "):
+			d.OOBSize = leadingNumber(strings.TrimPrefix(t, "OOB size: "))
+		case strings.HasPrefix(t, "0x"):
+			// "0x000000000000-0x000002000000 : "name"": the device itself,
+			// then (indented) its partitions.
+			var from, to uint64
+			var name string
+			if _, err := fmt.Sscanf(t, "0x%x-0x%x : %q", &from, &to, &name); err != nil || to < from {
+				continue
+			}
+			if name == d.Name && d.Size == 0 {
+				d.Size = to - from
+			} else {
+				d.Partitions = append(d.Partitions, Partition{name, from, to - from})
+			}
+		}
+	}
+	return devs
+}
+
+// leadingNumber reads "0x20000 bytes" or "64 bytes".
+func leadingNumber(s string) uint64 {
+	f, _, _ := strings.Cut(s, " ")
+	v, _ := strconv.ParseUint(f, 0, 64)
+	return v
+}
+
+// ProbeSF runs sf probe and reads what it detected.
+func (s *Session) ProbeSF(ctx context.Context, busCS string) (*Flash, error) {
+	cmd := strings.TrimSpace("sf probe " + busCS)
+	lines, err := s.con.Output(ctx, cmd)
+	if err != nil || unknownCommand(lines) {
+		return nil, err
+	}
+	for _, l := range lines {
+		rest, ok := strings.CutPrefix(l, "SF: Detected ")
+		if !ok {
+			continue
+		}
+		// "w25q128 with page size 256 Bytes, erase size 64 KiB, total 16 MiB"
+		chip, sizes, _ := strings.Cut(rest, " with ")
+		f := &Flash{Kind: "sf", Name: cmpOr(busCS, "0:0"), Type: chip}
+		for _, part := range strings.Split(sizes, ", ") {
+			switch {
+			case strings.HasPrefix(part, "page size "):
+				f.PageSize = sizeWithUnit(strings.TrimPrefix(part, "page size "))
+			case strings.HasPrefix(part, "erase size "):
+				f.EraseSize = sizeWithUnit(strings.TrimPrefix(part, "erase size "))
+			case strings.HasPrefix(part, "total "):
+				f.Size = sizeWithUnit(strings.TrimPrefix(part, "total "))
+			}
+		}
+		return f, nil
+	}
+	return nil, fmt.Errorf("%s found no SPI flash: %s", cmd, strings.Join(lines, " / "))
+}
+
+// sizeWithUnit reads print_size's "16 MiB", "4 KiB", "256 Bytes".
+func sizeWithUnit(s string) uint64 {
+	num, unit, _ := strings.Cut(strings.TrimSpace(s), " ")
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0
+	}
+	mult := map[string]float64{"Bytes": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}[unit]
+	return uint64(v * mult)
+}
+
+// NAND reads nand info and nand bad.
+func (s *Session) NAND(ctx context.Context) (*Flash, error) {
+	lines, err := s.con.Output(ctx, "nand info")
+	if err != nil || unknownCommand(lines) {
+		return nil, err
+	}
+	var f *Flash
+	for _, l := range lines {
+		t := strings.TrimSpace(l)
+		if rest, ok := strings.CutPrefix(t, "Device 0: "); ok {
+			name, _, _ := strings.Cut(rest, ",")
+			f = &Flash{Kind: "nand", Name: name, Type: "NAND flash"}
+			continue
+		}
+		if f == nil {
+			continue
+		}
+		fields := strings.Fields(t)
+		if len(fields) < 3 {
+			continue
+		}
+		v, _ := strconv.ParseUint(fields[len(fields)-2], 10, 64)
+		switch strings.Join(fields[:len(fields)-2], " ") {
+		case "Page size":
+			f.PageSize = v
+		case "OOB size":
+			f.OOBSize = v
+		case "Erase size":
+			f.EraseSize = v
+		}
+	}
+	if f == nil {
+		return nil, fmt.Errorf("nand info shows no device: %s", strings.Join(lines, " / "))
+	}
+	if f.BadBlocks, err = s.badBlocks(ctx, "nand bad"); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// badBlocks reads the offsets nand bad or mtd bad list.
+func (s *Session) badBlocks(ctx context.Context, cmd string) ([]uint64, error) {
+	lines, err := s.con.Output(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	var bad []uint64
+	for _, l := range lines[min(1, len(lines)):] {
+		t := strings.TrimSpace(l)
+		v, err := strconv.ParseUint(strings.TrimPrefix(t, "0x"), 16, 64)
+		if err == nil && t != "" {
+			bad = append(bad, v)
+		}
+	}
+	return bad, nil
+}
+
+// MMC lists the devices mmc list shows ("mmc@fe320000: 0 (eMMC)").
+func (s *Session) MMC(ctx context.Context) ([]Flash, error) {
+	lines, err := s.con.Output(ctx, "mmc list")
+	if err != nil || unknownCommand(lines) {
+		return nil, err
+	}
+	var devs []Flash
+	for _, l := range lines {
+		name, rest, ok := strings.Cut(strings.TrimSpace(l), ": ")
+		if !ok {
+			continue
+		}
+		num, kind, _ := strings.Cut(rest, " ")
+		if _, err := strconv.Atoi(num); err != nil {
+			continue
+		}
+		devs = append(devs, Flash{Kind: "mmc", Name: num, Type: strings.Trim(kind, "()") + " " + name})
+	}
+	return devs, nil
+}
+
+// Board is what info reports: the bootloader, its RAM and its flash.
+type Board struct {
+	Identity   dialect.Identity `json:"bootloader"`
+	RAMStart   uint64           `json:"ram_start,omitempty"`
+	RAMSize    uint64           `json:"ram_size,omitempty"`
+	LoadAddr   uint64           `json:"ram_window"` // where flash is copied to
+	Flash      []Flash          `json:"flash"`
+	Mtdparts   string           `json:"mtdparts,omitempty"`
+	MissingCmd []string         `json:"commands_missing,omitempty"` // flash commands this build lacks
+}
+
+// Describe asks the board what it has: DRAM (bdinfo), and every flash
+// device the mtd, sf, nand and mmc commands can find, with partitions and
+// bad blocks. A command the build lacks is listed, not an error.
+func (s *Session) Describe(ctx context.Context) (*Board, error) {
+	b := &Board{LoadAddr: s.rangeAddr}
+	// A short read learns the byte order, which the identity reports.
+	if err := s.ReadMemory(ctx, s.rangeAddr, make([]byte, 16), nil); err != nil {
+		return nil, err
+	}
+	b.Identity = s.Identity()
+	if start, size, err := s.dramBank(ctx); err == nil {
+		b.RAMStart, b.RAMSize = start, size
+	}
+	mtd, err := s.MTDDevices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if mtd == nil {
+		b.MissingCmd = append(b.MissingCmd, "mtd")
+	}
+	for i := range mtd {
+		if strings.Contains(mtd[i].Type, "NAND") {
+			if mtd[i].BadBlocks, err = s.badBlocks(ctx, "mtd bad "+mtd[i].Name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	b.Flash = append(b.Flash, mtd...)
+	if sf, err := s.ProbeSF(ctx, ""); err != nil {
+		s.log.Debug("sf probe found nothing", "err", err)
+	} else if sf == nil {
+		b.MissingCmd = append(b.MissingCmd, "sf")
+	} else {
+		b.Flash = append(b.Flash, *sf)
+	}
+	nand, err := s.NAND(ctx)
+	switch {
+	case err != nil:
+		s.log.Debug("nand info found nothing", "err", err)
+	case nand == nil:
+		b.MissingCmd = append(b.MissingCmd, "nand")
+	default:
+		for _, d := range mtd {
+			if d.Name == nand.Name {
+				nand.Size = d.Size
+			}
+		}
+		b.Flash = append(b.Flash, *nand)
+	}
+	mmc, err := s.MMC(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if mmc == nil {
+		b.MissingCmd = append(b.MissingCmd, "mmc")
+	}
+	b.Flash = append(b.Flash, mmc...)
+	lines, err := s.con.Output(ctx, "printenv mtdparts")
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range lines {
+		if v, ok := strings.CutPrefix(l, "mtdparts="); ok {
+			b.Mtdparts = v
+		}
+	}
+	return b, nil
+}

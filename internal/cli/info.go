@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bootdump/bootdump/dialect/uboot"
+)
+
+type infoFlags struct {
+	conn connection
+	json bool
+}
+
+func (a *app) infoCommand() *cobra.Command {
+	var f infoFlags
+	cmd := &cobra.Command{
+		Use:   "info -p PORT",
+		Short: "Show the bootloader, its RAM, and the flash devices and partitions it can read",
+		Long: `info stops the bootloader and asks it what it has: its version, prompt, byte
+order and memory-display width; its RAM (bdinfo); and every flash device the
+mtd, sf, nand and mmc commands find, with sizes, erase blocks, NAND bad blocks
+and the mtdparts partition table. It changes nothing on the device.`,
+		Example: `  bootdump info -p /dev/ttyUSB0
+  bootdump info -p tcp://127.0.0.1:5555 --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.info(cmd.Context(), &f)
+		},
+	}
+	f.conn.flags(cmd)
+	cmd.Flags().BoolVar(&f.json, "json", false, "print the result as JSON on stdout")
+	return cmd
+}
+
+func (a *app) info(ctx context.Context, f *infoFlags) error {
+	if err := f.conn.check(); err != nil {
+		return err
+	}
+	sess, closeSession, err := f.conn.session(ctx, a, uboot.Options{Window: 64 << 10})
+	if err != nil {
+		return err
+	}
+	defer closeSession()
+	board, err := sess.Describe(ctx)
+	if err != nil {
+		return err
+	}
+	if f.json {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(board)
+	}
+	w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	id := board.Identity
+	fmt.Fprintf(w, "bootloader\t%s\n", id.Version)
+	fmt.Fprintf(w, "found by\tthe prompt %q and the U-Boot line that version printed\n", id.Prompt)
+	order := id.ByteOrder
+	if order == "unknown" {
+		order = "not yet known (the RAM read holds no telling pattern)"
+	}
+	fmt.Fprintf(w, "reads with\t%s (%d-bit addresses), checksum %s\n", id.Command, id.AddrBits, cmpOr(id.Checksum, "none (chunks are read twice)"))
+	fmt.Fprintf(w, "byte order\t%s\n", order)
+	if board.RAMSize > 0 {
+		fmt.Fprintf(w, "RAM\t%#x, %s (bdinfo); flash is copied to %#x\n", board.RAMStart, humanSize(board.RAMSize), board.LoadAddr)
+	}
+	w.Flush()
+	fmt.Fprintln(a.stdout)
+	if len(board.Flash) == 0 {
+		fmt.Fprintln(a.stdout, "flash: none found")
+	} else {
+		w = tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(w, "SOURCE\tTYPE\tSIZE\tERASE BLOCK\tNOTES")
+		for _, d := range board.Flash {
+			notes := ""
+			if d.PageSize > 1 {
+				notes = fmt.Sprintf("page %d", d.PageSize)
+			}
+			if len(d.BadBlocks) > 0 {
+				notes += fmt.Sprintf(", %d bad blocks: %s", len(d.BadBlocks), hexList(d.BadBlocks))
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", sourceOf(d), d.Type, humanSize(d.Size), humanSize(d.EraseSize), strings.TrimPrefix(notes, ", "))
+			for _, p := range d.Partitions {
+				fmt.Fprintf(w, "  mtd:%s\tpartition of %s at %#x\t%s\t\t\n", p.Name, d.Name, p.Offset, humanSize(p.Size))
+			}
+		}
+		w.Flush()
+	}
+	if board.Mtdparts != "" {
+		fmt.Fprintf(a.stdout, "\nmtdparts=%s\n", board.Mtdparts)
+	}
+	if len(board.MissingCmd) > 0 {
+		fmt.Fprintf(a.stdout, "\nnot in this build: %s\n", strings.Join(board.MissingCmd, ", "))
+	}
+	if len(board.Flash) > 0 {
+		d := board.Flash[len(board.Flash)-1]
+		fmt.Fprintf(a.stdout, "\nto back one up: bootdump dump -p %s --source %s --addr 0 --size all -o %s.bin\n", shellQuote(f.conn.port), sourceOf(d), strings.ReplaceAll(d.Name, ":", "-"))
+	}
+	return nil
+}
+
+// sourceOf is the --source that reads a device.
+func sourceOf(d uboot.Flash) string {
+	switch d.Kind {
+	case "nand":
+		return "nand"
+	case "sf":
+		return "sf:" + d.Name
+	}
+	return d.Kind + ":" + d.Name
+}
+
+// shellQuote quotes s for a shell when it needs it.
+func shellQuote(s string) string {
+	if strings.ContainsAny(s, "&?;|<>()$`\\\"' *") {
+		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	}
+	return s
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// humanSize prints 0x2000000 as "32 MiB" when exact, else with a decimal.
+func humanSize(n uint64) string {
+	if n == 0 {
+		return "?"
+	}
+	for _, u := range []struct {
+		shift uint
+		name  string
+	}{{30, "GiB"}, {20, "MiB"}, {10, "KiB"}} {
+		if n >= 1<<u.shift {
+			if n%(1<<u.shift) == 0 {
+				return fmt.Sprintf("%d %s", n>>u.shift, u.name)
+			}
+			return fmt.Sprintf("%.1f %s", float64(n)/float64(uint64(1)<<u.shift), u.name)
+		}
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
