@@ -1,0 +1,94 @@
+package uboot
+
+import (
+	"bufio"
+	"os"
+	"strings"
+	"testing"
+)
+
+// captureOutput returns what the real capture printed for cmd.
+func captureOutput(t *testing.T, cmd string) []string {
+	t.Helper()
+	f, err := os.Open("../../testdata/uboot-2023.01-qemu-arm.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []string
+	in := false
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		l := strings.TrimRight(sc.Text(), "\r")
+		if strings.HasPrefix(l, "=> ") {
+			if in {
+				return out
+			}
+			in = l == "=> "+cmd
+			continue
+		}
+		if in {
+			out = append(out, l)
+		}
+	}
+	t.Fatalf("the capture has no %q", cmd)
+	return nil
+}
+
+// mtd list as real U-Boot 2023.01 on QEMU's virt board prints it.
+func TestParseMTDListRealCapture(t *testing.T) {
+	devs := parseMTDList(captureOutput(t, "mtd list"))
+	if len(devs) != 2 {
+		t.Fatalf("%+v", devs)
+	}
+	for i, name := range []string{"nor0", "nor1"} {
+		d := devs[i]
+		if d.Name != name || d.Type != "NOR flash" || d.Size != 0x2000000 || d.EraseSize != 0x20000 || d.PageSize != 1 || len(d.Partitions) != 0 {
+			t.Errorf("device %d: %+v", i, d)
+		}
+	}
+}
+
+func TestParseMTDListPartitions(t *testing.T) {
+	devs := parseMTDList([]string{
+		"List of MTD devices:",
+		"* nand0",
+		"  - type: NAND flash",
+		"  - block size: 0x20000 bytes",
+		"  - min I/O: 0x800 bytes",
+		"  - OOB size: 64 bytes",
+		"  - 0x000000000000-0x000004000000 : \"nand0\"",
+		"\t  - 0x000000000000-0x000000100000 : \"boot\"",
+		"\t  - 0x000000100000-0x000004000000 : \"rootfs\"",
+	})
+	want := Flash{Kind: "mtd", Name: "nand0", Type: "NAND flash", Size: 64 << 20, EraseSize: 128 << 10, PageSize: 2048, OOBSize: 64,
+		Partitions: []Partition{{"boot", 0, 1 << 20}, {"rootfs", 1 << 20, 63 << 20}}}
+	if len(devs) != 1 || devs[0].Name != want.Name || devs[0].Size != want.Size || devs[0].OOBSize != 64 ||
+		len(devs[0].Partitions) != 2 || devs[0].Partitions[1] != want.Partitions[1] {
+		t.Fatalf("%+v", devs)
+	}
+}
+
+func TestParseSource(t *testing.T) {
+	for in, want := range map[string]Source{
+		"mem": {"mem", ""}, "sf": {"sf", ""}, "sf:0:1": {"sf", "0:1"}, "nand": {"nand", ""},
+		"mtd:nor1": {"mtd", "nor1"}, "mmc:1": {"mmc", "1"}, "mmc": {"mmc", "0"},
+	} {
+		if got, err := ParseSource(in); err != nil || got != want {
+			t.Errorf("%q: %+v, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "flash", "mtd", "sf:0", "sf:a:b", "mmc:x", "nand:0", "mem:1"} {
+		if _, err := ParseSource(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestSizeWithUnit(t *testing.T) {
+	for in, want := range map[string]uint64{"256 Bytes": 256, "4 KiB": 4096, "16 MiB": 16 << 20, "1 GiB": 1 << 30} {
+		if got := sizeWithUnit(in); got != want {
+			t.Errorf("%q: %d", in, got)
+		}
+	}
+}

@@ -1,0 +1,169 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bootdump/bootdump/dialect/uboot"
+	"github.com/bootdump/bootdump/dump"
+	"github.com/bootdump/bootdump/internal/qemutest"
+)
+
+// flashImage is size bytes of erased flash with random data in the given
+// (offset, length) ranges.
+func flashImage(size int, seed uint64, data ...[2]int) []byte {
+	img := bytes.Repeat([]byte{0xFF}, size)
+	for i, d := range data {
+		copy(img[d[0]:], randomBytes(d[1], seed+uint64(i)))
+	}
+	return img
+}
+
+func writeFile(t *testing.T, path string, data []byte) string {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// A board with SPI NOR (16 MiB), NAND (64 MiB, two bad blocks, partitions
+// from mtdparts) and eMMC: each dumped through the RAM window, identical,
+// bad blocks reported and recorded, --size all from the device and from
+// the partition table.
+func TestFlashSources(t *testing.T) {
+	dir := t.TempDir()
+	spi := flashImage(16<<20, 1, [2]int{0, 3 << 20}, [2]int{12 << 20, 1 << 20})
+	nand := flashImage(64<<20, 2, [2]int{0, 4 << 20}, [2]int{30 << 20, 2 << 20}, [2]int{60 << 20, 1 << 20})
+	mmc := flashImage(4<<20, 3, [2]int{0, 1 << 20})
+	bad := []int64{0x40000, 0x1E00000} // in the kernel area and in the rootfs partition
+	port := "sim:uboot?image=" + writeFile(t, filepath.Join(dir, "nor.img"), flashImage(1<<20, 4)) +
+		"&sf=" + writeFile(t, filepath.Join(dir, "spi.img"), spi) +
+		"&nand=" + writeFile(t, filepath.Join(dir, "nand.img"), nand) + "&nandbad=0x40000,0x1e00000" +
+		"&mmc=" + writeFile(t, filepath.Join(dir, "mmc.img"), mmc) +
+		"&mtdparts=mtdparts=nand0:1m(boot),3m(kernel),-(rootfs)"
+	nandRead := bytes.Clone(nand)
+	for _, b := range bad {
+		copy(nandRead[b:b+128<<10], bytes.Repeat([]byte{0xFF}, 128<<10))
+	}
+
+	t.Run("spi", func(t *testing.T) {
+		out := filepath.Join(dir, "spi.bin")
+		r, _ := dumpOK(t, spi, "-p", port, "--source", "sf", "--addr", "0", "--size", "all", "-o", out)
+		if r.ChunksErased == 0 || r.ChunksDumped == 0 {
+			t.Errorf("%+v: want erased chunks confirmed and data chunks dumped", r)
+		}
+	})
+	t.Run("nand", func(t *testing.T) {
+		out := filepath.Join(dir, "nand.bin")
+		_, stderr := dumpOK(t, nandRead, "-p", port, "--source", "nand", "--addr", "0", "--size", "all", "-o", out)
+		if !strings.Contains(stderr, "bad blocks (not read, 0xff in the image): 0x40000, 0x1e00000") {
+			t.Errorf("bad blocks not reported:\n%s", stderr)
+		}
+		rec, err := dump.ReadRecord(dump.RecordPath(out))
+		if err != nil || len(rec.BadBlocks) != 2 || rec.BadBlocks[0] != 0x40000 || rec.BadBlocks[1] != 0x1E00000 || rec.Source != "nand" {
+			t.Errorf("record: bad blocks %v, source %q, %v", rec.BadBlocks, rec.Source, err)
+		}
+	})
+	t.Run("partition", func(t *testing.T) {
+		out := filepath.Join(dir, "rootfs.bin")
+		_, stderr := dumpOK(t, nandRead[4<<20:], "-p", port, "--source", "mtd:rootfs", "--addr", "0", "--size", "all", "-o", out)
+		// The bad block at 0x1e00000 of the device is at 0x1a00000 of the partition.
+		if !strings.Contains(stderr, "0x1a00000") {
+			t.Errorf("bad block not reported at its partition offset:\n%s", stderr)
+		}
+	})
+	t.Run("mmc", func(t *testing.T) {
+		out := filepath.Join(dir, "mmc.bin")
+		dumpOK(t, mmc[1<<20:3<<20], "-p", port, "--source", "mmc:0", "--addr", "1M", "--size", "2M", "-o", out)
+	})
+	t.Run("info", func(t *testing.T) {
+		stdout, stderr, code := run(t, "info", "-p", port, "--json")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var board uboot.Board
+		if err := json.Unmarshal([]byte(stdout), &board); err != nil {
+			t.Fatal(err)
+		}
+		found := map[string]uboot.Flash{}
+		for _, f := range board.Flash {
+			found[f.Kind+":"+f.Name] = f
+		}
+		if f := found["sf:0:0"]; f.Size != 16<<20 || f.EraseSize != 64<<10 {
+			t.Errorf("sf: %+v", f)
+		}
+		if f := found["nand:nand0"]; f.Size != 64<<20 || f.PageSize != 2048 || len(f.BadBlocks) != 2 {
+			t.Errorf("nand: %+v", f)
+		}
+		if f := found["mtd:nand0"]; len(f.Partitions) != 3 || f.Partitions[2].Name != "rootfs" || f.Partitions[2].Size != 60<<20 {
+			t.Errorf("mtd nand0: %+v", f)
+		}
+		if f, ok := found["mmc:0"]; !ok {
+			t.Errorf("mmc: %+v", f)
+		}
+		text, _, _ := run(t, "info", "-p", port)
+		for _, want := range []string{"sf:0:0", "mtd:rootfs", "2 bad blocks: 0x40000, 0x1e00000", "mmc:0"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("info does not show %q:\n%s", want, text)
+			}
+		}
+	})
+	t.Run("refusals", func(t *testing.T) {
+		out := filepath.Join(dir, "refused.bin")
+		noSF := "sim:uboot?image=" + filepath.Join(dir, "nor.img")
+		for _, c := range []struct {
+			args []string
+			code int
+			says string
+		}{
+			{[]string{"--source", "flash", "--size", "1M"}, 2, "give mem, sf"},
+			{[]string{"--size", "all"}, 2, "needs a flash source"},
+			{[]string{"--source", "mtd:missing", "--size", "1M"}, 1, "mtd list shows nor0, spi-nor@0, nand0, boot, kernel, rootfs"},
+			{[]string{"--source", "sf", "--addr", "15M", "--size", "2M"}, 1, "runs past the end of sf"},
+			{[]string{"--source", "sf", "--addr", "16M", "--size", "all"}, 1, "beyond the end of sf"},
+			{[]string{"--source", "sf", "--size", "1M", "-p", noSF}, 1, "sf is not in this U-Boot build"},
+		} {
+			args := append([]string{"dump", "-p", port, "--addr", "0", "-o", out}, c.args...)
+			_, stderr, code := run(t, args...)
+			if code != c.code || !strings.Contains(stderr, c.says) || strings.Count(strings.TrimSpace(lastLine(stderr)), "\n") > 0 {
+				t.Errorf("%v: exit %d, %q", c.args, code, lastLine(stderr))
+			}
+			noFile(t, out)
+		}
+	})
+}
+
+// Real U-Boot under QEMU: info lists the two CFI flashes as nor0 and nor1,
+// and the second is dumped through the RAM window with mtd read.
+func TestRealUBootMTD(t *testing.T) {
+	flash := flashImage(2<<20, 5, [2]int{0, 1 << 20}, [2]int{(1 << 20) + (512 << 10), 256 << 10})
+	board := qemutest.Start(t, flash)
+	stdout, stderr, code := run(t, "info", "-p", board.Port, "--json")
+	if code != 0 {
+		t.Fatalf("info: exit %d: %s", code, stderr)
+	}
+	var info uboot.Board
+	if err := json.Unmarshal([]byte(stdout), &info); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range info.Flash {
+		names = append(names, f.Name)
+		if f.Kind != "mtd" || f.Size != 32<<20 || f.EraseSize != 128<<10 || f.Type != "NOR flash" {
+			t.Errorf("%+v", f)
+		}
+	}
+	if strings.Join(names, ",") != "nor0,nor1" || !strings.HasPrefix(info.Identity.Version, "U-Boot 2023.01") {
+		t.Fatalf("info: %s", stdout)
+	}
+	out := filepath.Join(t.TempDir(), "nor1.bin")
+	r, _ := dumpOK(t, flash, "-p", board.Port, "--source", "mtd:nor1", "--addr", "0", "--size", "2M", "-o", out)
+	if r.ChunksDumped < 20 || r.ChunksErased < 8 {
+		t.Errorf("%+v", r)
+	}
+}
