@@ -25,6 +25,7 @@ type Window struct {
 	size   uint64 // what the source holds (a partition's size)
 	align  uint64 // the copy command's unit: a NAND page, an MMC block
 	bad    []uint64
+	raw    bool // NAND pages with their spare areas (nand read.raw)
 
 	loaded   bool
 	from, to uint64 // the flash range the RAM window holds
@@ -141,6 +142,23 @@ func (w *Window) findMTD(ctx context.Context, devs []Flash) error {
 	return nil
 }
 
+// Raw makes a NAND window read pages with their spare (OOB) areas, as
+// nand read.raw does, ECC uncorrected and bad blocks included. Offsets are
+// then in that stream: page size plus spare size bytes a page.
+func (w *Window) Raw() error {
+	if w.src.Kind != "nand" || w.device.PageSize == 0 || w.device.OOBSize == 0 {
+		return fmt.Errorf("raw reads (pages with their spare areas) need --source nand; %s is not", w.src)
+	}
+	w.raw, w.loaded = true, false
+	w.align = w.device.PageSize + w.device.OOBSize
+	w.size = w.device.Size / w.device.PageSize * w.align
+	return nil
+}
+
+// PageUnit is how many bytes a page takes in what the window reads: the
+// page, plus its spare area when raw.
+func (w *Window) PageUnit() (page, unit uint64) { return w.device.PageSize, w.align }
+
 // Device is the flash behind the window.
 func (w *Window) Device() Flash { return w.device }
 
@@ -179,6 +197,15 @@ func (w *Window) load(ctx context.Context, off, n uint64) error {
 	// Bad blocks are not read (U-Boot would skip them and shift the rest):
 	// the window holds 0xFF there instead.
 	at := from
+	if w.raw {
+		pages := (to - from) / w.align
+		cmd := fmt.Sprintf("nand read.raw %#x %#x %#x", w.s.rangeAddr, from/w.align*w.device.PageSize, pages)
+		if err := w.run(ctx, cmd, "bytes read: OK"); err != nil {
+			return err
+		}
+		w.loaded, w.from, w.to = true, from, to
+		return nil
+	}
 	for at < to {
 		bad, next := w.badAt(at)
 		end := min(to, next)
@@ -224,6 +251,11 @@ func (w *Window) copy(ctx context.Context, ram, off, n uint64) error {
 	case "mmc":
 		cmd, ok = fmt.Sprintf("mmc read %#x %#x %#x", ram, off/512, n/512), "blocks read: OK"
 	}
+	return w.run(ctx, cmd, ok)
+}
+
+// run runs a copy command and checks it said ok and nothing went wrong.
+func (w *Window) run(ctx context.Context, cmd, ok string) error {
 	lines, err := w.s.con.Output(ctx, cmd)
 	if err != nil {
 		return err

@@ -207,20 +207,23 @@ func unescape(s string) ([]byte, error) {
 }
 
 type dumpFlags struct {
-	conn    connection
-	addr    uint64
-	size    uint64
-	chunk   uint64
-	retries int
-	output  string
-	force   bool
-	restart bool
-	json    bool
-	source  string
-	sizeAll bool // --size all: what the flash source holds
-	ram     uint64
-	noSkip  bool
-	base    string
+	conn     connection
+	addr     uint64
+	size     uint64
+	chunk    uint64
+	retries  int
+	output   string
+	force    bool
+	restart  bool
+	json     bool
+	source   string
+	sizeAll  bool // --size all: what the flash source holds
+	ram      uint64
+	raw      bool   // NAND pages with spare areas
+	window   uint64 // RAM window size for a flash source
+	chunkSet bool
+	noSkip   bool
+	base     string
 }
 
 func (a *app) dumpCommand() *cobra.Command {
@@ -252,6 +255,7 @@ them. See bootdump info for the devices and partitions a board has.`,
 			if !addr.set {
 				return usagef("no address: give --addr, e.g. --addr 0x04000000")
 			}
+			f.chunkSet = cmd.Flags().Changed("chunk")
 			if !size.set && !f.sizeAll {
 				return usagef("no size: give --size, e.g. --size 1M (or --size all with a flash --source)")
 			}
@@ -270,6 +274,7 @@ them. See bootdump info for the devices and partitions a board has.`,
 	fl.BoolVar(&f.json, "json", false, "print the result as JSON on stdout")
 	fl.StringVar(&f.source, "source", "mem", "where to read: mem (memory-mapped), or flash copied to RAM first: sf[:BUS:CS], nand, mtd:NAME, mmc:DEV (--addr is then the offset in it)")
 	fl.Var(ram, "ram", "RAM address to copy flash to (default: loadaddr, or the middle of DRAM)")
+	fl.BoolVar(&f.raw, "raw", false, "with --source nand: dump each page with its spare (OOB) area, ECC uncorrected, bad blocks included (nand read.raw)")
 	fl.BoolVar(&f.noSkip, "no-skip", false, "dump erased (all 0xff or 0x00) chunks too, instead of confirming them on the device")
 	fl.StringVar(&f.base, "base", "", "an earlier image of the same range: unchanged chunks (same crc32) are copied from it")
 	return cmd
@@ -293,6 +298,8 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 		return usagef("chunk %d: it must be a multiple of 16 bytes, e.g. --chunk 64K", f.chunk)
 	case f.retries < 0:
 		return usagef("retries %d: it must be 0 or more", f.retries)
+	case f.raw && src.Kind != "nand":
+		return usagef("--raw reads NAND pages with their spare areas: give --source nand")
 	}
 	if src.Kind != "mem" {
 		return a.dumpFlash(ctx, f, src)
@@ -323,7 +330,12 @@ func (a *app) dumpFlash(ctx context.Context, f *dumpFlags, src uboot.Source) err
 	if _, err := os.Stat(f.output); err == nil && !f.force {
 		return fmt.Errorf("%s: %w (use --force to replace it)", f.output, dump.ErrExists)
 	}
-	sess, closeSession, err := f.conn.session(ctx, a, uboot.Options{Window: f.chunk, RAM: f.ram})
+	// A raw read takes pages with their spare areas: room for a bit more.
+	f.window = f.chunk
+	if f.raw {
+		f.window = max(f.chunk, 128<<10)
+	}
+	sess, closeSession, err := f.conn.session(ctx, a, uboot.Options{Window: f.window, RAM: f.ram})
 	if err != nil {
 		return err
 	}
@@ -331,6 +343,24 @@ func (a *app) dumpFlash(ctx context.Context, f *dumpFlags, src uboot.Source) err
 	win, err := sess.OpenWindow(ctx, src)
 	if err != nil {
 		return err
+	}
+	if f.raw {
+		if err := win.Raw(); err != nil {
+			return usageError{err}
+		}
+		// --addr and --size count page data; the image holds each page
+		// with its spare area.
+		page, unit := win.PageUnit()
+		if f.addr%page != 0 || (!f.sizeAll && f.size%page != 0) {
+			return usagef("--raw reads whole pages: --addr and --size must be multiples of the %d-byte page", page)
+		}
+		f.addr, f.size = f.addr/page*unit, f.size/page*unit
+		if !f.chunkSet {
+			f.chunk = 32 * unit
+		}
+		if f.chunk%unit != 0 || f.chunk%16 != 0 || f.chunk > f.window {
+			return usagef("--chunk with --raw: a multiple of 16 pages of %d bytes (page and spare area), up to %d bytes", unit, f.window)
+		}
 	}
 	total := win.Size()
 	if f.sizeAll {
@@ -353,7 +383,11 @@ func (a *app) dumpFlash(ctx context.Context, f *dumpFlags, src uboot.Source) err
 			bad = append(bad, b-min(b, f.addr))
 		}
 	}
-	if len(bad) > 0 {
+	switch {
+	case len(bad) > 0 && f.raw:
+		a.log.Warn(fmt.Sprintf("%d bad blocks: read raw like the rest, their spare areas carry the bad-block marker", len(bad)), "offsets", hexList(bad))
+		bad = nil // nothing in the image stands for them
+	case len(bad) > 0:
 		a.log.Warn(fmt.Sprintf("%d bad blocks: they are not read, and the image holds 0xff there", len(bad)), "offsets", hexList(bad))
 	}
 	view := newProgressView(a.stderr, "dump")

@@ -77,6 +77,24 @@ func TestFlashSources(t *testing.T) {
 			t.Errorf("bad block not reported at its partition offset:\n%s", stderr)
 		}
 	})
+	t.Run("raw", func(t *testing.T) {
+		// Pages with their spare areas, the bad block included: its first
+		// page's spare area starts with the zero bad-block marker.
+		var want []byte
+		for p := 0; p < (4<<20)/2048; p++ {
+			want = append(want, nand[p*2048:(p+1)*2048]...)
+			spare := bytes.Repeat([]byte{0xFF}, 64)
+			if int64(p*2048) == bad[0] {
+				spare[0] = 0
+			}
+			want = append(want, spare...)
+		}
+		out := filepath.Join(dir, "raw.bin")
+		_, stderr := dumpOK(t, want, "-p", port, "--source", "nand", "--raw", "--addr", "0", "--size", "4M", "-o", out)
+		if !strings.Contains(stderr, "read raw like the rest") {
+			t.Errorf("the bad block was not mentioned:\n%s", stderr)
+		}
+	})
 	t.Run("mmc", func(t *testing.T) {
 		out := filepath.Join(dir, "mmc.bin")
 		dumpOK(t, mmc[1<<20:3<<20], "-p", port, "--source", "mmc:0", "--addr", "1M", "--size", "2M", "-o", out)
@@ -127,6 +145,8 @@ func TestFlashSources(t *testing.T) {
 			{[]string{"--source", "sf", "--addr", "15M", "--size", "2M"}, 1, "runs past the end of sf"},
 			{[]string{"--source", "sf", "--addr", "16M", "--size", "all"}, 1, "beyond the end of sf"},
 			{[]string{"--source", "sf", "--size", "1M", "-p", noSF}, 1, "sf is not in this U-Boot build"},
+			{[]string{"--source", "sf", "--raw", "--size", "1M"}, 2, "give --source nand"},
+			{[]string{"--source", "nand", "--raw", "--addr", "0x100", "--size", "1M"}, 2, "multiples of the 2048-byte page"},
 		} {
 			args := append([]string{"dump", "-p", port, "--addr", "0", "-o", out}, c.args...)
 			_, stderr, code := run(t, args...)
