@@ -160,25 +160,13 @@ func SimConfig(q url.Values) (sim.UBootConfig, error) {
 	cfg.Mtdparts = q.Get("mtdparts")
 	// Flash behind controllers: sf=FILE, nand=FILE (nandbad=OFF,OFF...), mmc=FILE.
 	for _, kind := range []string{"sf", "nand", "mmc"} {
-		path := q.Get(kind)
-		if path == "" {
-			continue
-		}
-		img, err := os.ReadFile(path)
-		if err != nil {
-			return cfg, fmt.Errorf("simulator %s image: %w", kind, err)
-		}
-		dev := sim.FlashDevice{Kind: kind, Image: img}
-		if kind == "nand" && q.Get("nandbad") != "" {
-			for _, b := range strings.Split(q.Get("nandbad"), ",") {
-				v, err := strconv.ParseInt(b, 0, 64)
-				if err != nil {
-					return cfg, fmt.Errorf("nandbad=%s: %q is not a number", q.Get("nandbad"), b)
-				}
-				dev.BadBlocks = append(dev.BadBlocks, v)
+		if path := q.Get(kind); path != "" {
+			dev, err := sim.FlashFromFile(kind, path, q.Get(kind+"bad"))
+			if err != nil {
+				return cfg, err
 			}
+			cfg.Flash = append(cfg.Flash, dev)
 		}
-		cfg.Flash = append(cfg.Flash, dev)
 	}
 	return cfg, nil
 }

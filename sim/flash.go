@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -17,6 +18,32 @@ type FlashDevice struct {
 	PageSize  int     // default 256 (sf), 2048 (nand)
 	OOBSize   int     // NAND spare bytes per page; default 64
 	BadBlocks []int64 // NAND blocks marked bad (offsets)
+}
+
+// FlashFromFile loads a device of kind (sf, nand, mmc) from an image file;
+// bad lists NAND bad blocks as comma-separated offsets ("0x40000,0x1e00000").
+func FlashFromFile(kind, path, bad string) (FlashDevice, error) {
+	dev := FlashDevice{Kind: kind}
+	switch kind {
+	case "sf", "nand", "mmc":
+	default:
+		return dev, fmt.Errorf("flash kind %q: sf, nand or mmc", kind)
+	}
+	img, err := os.ReadFile(path)
+	if err != nil {
+		return dev, fmt.Errorf("simulated %s image: %w", kind, err)
+	}
+	dev.Image = img
+	if bad != "" {
+		for _, b := range strings.Split(bad, ",") {
+			v, err := strconv.ParseInt(b, 0, 64)
+			if err != nil || v < 0 || v >= int64(len(img)) {
+				return dev, fmt.Errorf("bad block %q: an offset inside the %d-byte NAND image", b, len(img))
+			}
+			dev.BadBlocks = append(dev.BadBlocks, v)
+		}
+	}
+	return dev, nil
 }
 
 func (d FlashDevice) withDefaults() FlashDevice {

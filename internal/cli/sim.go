@@ -26,6 +26,10 @@ type simFlags struct {
 	listen    string
 	faults    string
 	noCRC32   bool
+	sf, nand  string // flash behind controllers
+	nandBad   string
+	mmc       string
+	mtdparts  string
 }
 
 func (a *app) simCommand() *cobra.Command {
@@ -56,6 +60,11 @@ interrupted. Each TCP connection is a fresh power-on.`,
 	fl.BoolVar(&f.pty, "pty", false, "serve on a new pseudo-terminal and print its path")
 	fl.StringVar(&f.listen, "listen", "", "serve on tcp://HOST:PORT")
 	fl.BoolVar(&f.noCRC32, "no-crc32", false, "a U-Boot build without the crc32 command")
+	fl.StringVar(&f.sf, "sf", "", "image of a SPI NOR flash (sf probe, sf read, mtd)")
+	fl.StringVar(&f.nand, "nand", "", "image of a NAND flash (nand info/bad/read, mtd)")
+	fl.StringVar(&f.nandBad, "nand-bad", "", "NAND bad blocks, offsets separated by commas (e.g. 0x40000,0x1e00000)")
+	fl.StringVar(&f.mmc, "mmc", "", "image of an eMMC (mmc list/dev/info/read)")
+	fl.StringVar(&f.mtdparts, "mtdparts", "", "the mtdparts variable, e.g. mtdparts=nand0:1m(boot),-(rootfs)")
 	fl.StringVar(&f.faults, "faults", "", "inject faults, replayable by seed: seed=N,flip=RATE,drop=RATE,dup=RATE,noise=RATE,stall=RATE:DURATION,reset=BYTES,close=BYTES")
 	return cmd
 }
@@ -97,6 +106,17 @@ func (a *app) sim(ctx context.Context, f *simFlags) error {
 		return err
 	}
 	cfg.Image = img
+	cfg.Mtdparts = f.mtdparts
+	for _, d := range []struct{ kind, path, bad string }{{"sf", f.sf, ""}, {"nand", f.nand, f.nandBad}, {"mmc", f.mmc, ""}} {
+		if d.path == "" {
+			continue
+		}
+		dev, err := sim.FlashFromFile(d.kind, d.path, d.bad)
+		if err != nil {
+			return err
+		}
+		cfg.Flash = append(cfg.Flash, dev)
+	}
 	describe := func(where string) {
 		base := cfg.Base
 		if base == 0 {
