@@ -79,7 +79,8 @@ type Partition struct {
 	Size   uint64 `json:"size"`
 }
 
-// hasCommand runs cmd and says whether the build knows it.
+// unknownCommand says whether a command's output is U-Boot's answer to a
+// command the build lacks.
 func unknownCommand(lines []string) bool {
 	return len(lines) > 0 && strings.HasPrefix(lines[0], "Unknown command")
 }
@@ -106,15 +107,16 @@ func parseMTDList(lines []string) []Flash {
 		}
 		d := &devs[len(devs)-1]
 		t = strings.TrimPrefix(t, "- ")
+		key, value, _ := strings.Cut(t, ": ")
 		switch {
-		case strings.HasPrefix(t, "type: "):
-			d.Type = strings.TrimPrefix(t, "type: ")
-		case strings.HasPrefix(t, "block size: "):
-			d.EraseSize = leadingNumber(strings.TrimPrefix(t, "block size: "))
-		case strings.HasPrefix(t, "min I/O: "):
-			d.PageSize = leadingNumber(strings.TrimPrefix(t, "min I/O: "))
-		case strings.HasPrefix(t, "OOB size: "):
-			d.OOBSize = leadingNumber(strings.TrimPrefix(t, "OOB size: "))
+		case key == "type":
+			d.Type = value
+		case key == "block size":
+			d.EraseSize = leadingNumber(value)
+		case key == "min I/O":
+			d.PageSize = leadingNumber(value)
+		case key == "OOB size":
+			d.OOBSize = leadingNumber(value)
 		case strings.HasPrefix(t, "0x"):
 			// "0x000000000000-0x000002000000 : "name"": the device itself,
 			// then (indented) its partitions.
@@ -155,14 +157,12 @@ func (s *Session) ProbeSF(ctx context.Context, busCS string) (*Flash, error) {
 		// "w25q128 with page size 256 Bytes, erase size 64 KiB, total 16 MiB"
 		chip, sizes, _ := strings.Cut(rest, " with ")
 		f := &Flash{Kind: "sf", Name: cmpOr(busCS, "0:0"), Type: chip}
+		fields := map[string]*uint64{"page size ": &f.PageSize, "erase size ": &f.EraseSize, "total ": &f.Size}
 		for _, part := range strings.Split(sizes, ", ") {
-			switch {
-			case strings.HasPrefix(part, "page size "):
-				f.PageSize = sizeWithUnit(strings.TrimPrefix(part, "page size "))
-			case strings.HasPrefix(part, "erase size "):
-				f.EraseSize = sizeWithUnit(strings.TrimPrefix(part, "erase size "))
-			case strings.HasPrefix(part, "total "):
-				f.Size = sizeWithUnit(strings.TrimPrefix(part, "total "))
+			for prefix, field := range fields {
+				if v, ok := strings.CutPrefix(part, prefix); ok {
+					*field = sizeWithUnit(v)
+				}
 			}
 		}
 		return f, nil

@@ -495,7 +495,11 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, sess *uboot.Session, conte
 	}
 	id := rec.Device
 	var parts []string
-	parts = append(parts, fmt.Sprintf("%d bytes at %#x -> %s", f.size, f.addr, f.output))
+	where := ""
+	if f.source != "mem" {
+		where = " of " + f.source
+	}
+	parts = append(parts, fmt.Sprintf("%d bytes at %#x%s -> %s", f.size, f.addr, where, f.output))
 	parts = append(parts, fmt.Sprintf("%s, %.0f bytes/s", res.Elapsed.Round(time.Millisecond), rate))
 	switch {
 	case strings.HasPrefix(f.conn.port, "tcp://"):
