@@ -194,9 +194,6 @@ func (w *Window) load(ctx context.Context, off, n uint64) error {
 		return fmt.Errorf("%s: 0x%x bytes do not fit the 0x%x-byte RAM window: use a smaller --chunk", w.src, to-from, w.s.windowSize)
 	}
 	w.loaded = false
-	// Bad blocks are not read (U-Boot would skip them and shift the rest):
-	// the window holds 0xFF there instead.
-	at := from
 	if w.raw {
 		pages := (to - from) / w.align
 		cmd := fmt.Sprintf("nand read.raw %#x %#x %#x", w.s.rangeAddr, from/w.align*w.device.PageSize, pages)
@@ -206,7 +203,9 @@ func (w *Window) load(ctx context.Context, off, n uint64) error {
 		w.loaded, w.from, w.to = true, from, to
 		return nil
 	}
-	for at < to {
+	// Bad blocks are not read (U-Boot would skip them and shift the rest):
+	// the window holds 0xFF there instead.
+	for at := from; at < to; {
 		bad, next := w.badAt(at)
 		end := min(to, next)
 		if bad {
