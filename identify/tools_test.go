@@ -159,3 +159,21 @@ func TestCompositeWithOneFlippedByteInEachPart(t *testing.T) {
 		t.Logf("found:\n%s", describe(rep.Findings, ""))
 	}
 }
+
+// Big-endian JFFS2 and cramfs, as big-endian boards carry them: found, ok,
+// and damaged when a byte in the middle flips.
+func TestBigEndianFileSystems(t *testing.T) {
+	for _, p := range imagetest.BigEndian(t) {
+		rep := scan(t, p.Data)
+		if len(rep.Findings) == 0 || rep.Findings[0].Type != p.Type || rep.Findings[0].Verdict != identify.OK ||
+			rep.Findings[0].Detail("endian") != "big-endian" {
+			t.Errorf("%s:\n%s", p.Name, describe(rep.Findings, ""))
+		}
+		bad := bytes.Clone(p.Data)
+		bad[p.Flip] ^= 0x01
+		rep = scan(t, bad)
+		if len(rep.Findings) == 0 || rep.Findings[0].Verdict != identify.Damaged {
+			t.Errorf("%s with byte 0x%x flipped:\n%s", p.Name, p.Flip, describe(rep.Findings, ""))
+		}
+	}
+}

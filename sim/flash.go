@@ -365,7 +365,27 @@ func (b *uboot) mtd(args []string) bool {
 			b.out.puts(fmt.Sprintf("Failure while reading at offset %#x\nRead on %s failed with error -22\n", off, args[2]))
 			return false
 		}
-		b.toRAM(addr, d.image[base+off:base+off+n])
+		if d.flash == nil || d.flash.Kind != "nand" {
+			b.toRAM(addr, d.image[base+off:base+off+n])
+			return true
+		}
+		// On NAND, mtd read steps over bad blocks without a word.
+		var data []byte
+		for at := int64(base + off); uint64(len(data)) < n; {
+			if at >= int64(len(d.image)) {
+				b.out.puts(fmt.Sprintf("Failure while reading at offset %#x\nRead on %s failed with error -22\n", off, args[2]))
+				return false
+			}
+			block := at - at%int64(d.eraseSize)
+			if d.flash.bad(at) {
+				at = block + int64(d.eraseSize)
+				continue
+			}
+			k := min(int64(n)-int64(len(data)), block+int64(d.eraseSize)-at)
+			data = append(data, d.image[at:at+k]...)
+			at += k
+		}
+		b.toRAM(addr, data)
 		return true
 	}
 	b.out.puts("mtd - MTD utils\n")

@@ -12,15 +12,17 @@ import (
 )
 
 type verifyFlags struct {
-	conn  connection
-	addr  uint64
-	chunk uint64
-	json  bool
+	conn   connection
+	addr   uint64
+	chunk  uint64
+	json   bool
+	source string
+	ram    uint64
 }
 
 func (a *app) verifyCommand() *cobra.Command {
 	var f verifyFlags
-	addr, chunk := &numberFlag{v: &f.addr}, &numberFlag{v: &f.chunk}
+	addr, chunk, ram := &numberFlag{v: &f.addr}, &numberFlag{v: &f.chunk}, &numberFlag{v: &f.ram}
 	f.chunk, chunk.set = 64<<10, true
 	cmd := &cobra.Command{
 		Use:   "verify -p PORT --addr A FILE",
@@ -29,8 +31,9 @@ func (a *app) verifyCommand() *cobra.Command {
 only the bootloader's crc32: nothing is dumped, so it takes seconds where a
 dump takes hours. It prints "identical", or each differing range (narrowed
 down to the byte where the difference is in one place), and exits 1 if any.`,
-		Example: `  bootdump verify -p /dev/ttyUSB0 --addr 0x9f000000 router-flash.bin`,
-		Args:    cobra.ExactArgs(1),
+		Example: `  bootdump verify -p /dev/ttyUSB0 --addr 0x9f000000 router-flash.bin
+  bootdump verify -p /dev/ttyUSB0 --source mtd:nor1 --addr 0 nor1.bin`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !addr.set {
 				return usagef("no address: give --addr, e.g. --addr 0x04000000")
@@ -43,6 +46,8 @@ down to the byte where the difference is in one place), and exits 1 if any.`,
 	fl.Var(addr, "addr", "device address of the image's first byte")
 	fl.Var(chunk, "chunk", "bytes per checksum")
 	fl.BoolVar(&f.json, "json", false, "print the result as JSON on stdout")
+	fl.StringVar(&f.source, "source", "mem", "where the image is: mem, or a flash read through RAM: sf[:BUS:CS], nand, mtd:NAME, mmc:DEV (--addr is the offset in it)")
+	fl.Var(ram, "ram", "RAM address to copy flash to (default: loadaddr, or the middle of DRAM)")
 	return cmd
 }
 
@@ -62,19 +67,41 @@ func (a *app) verify(ctx context.Context, f *verifyFlags, path string) error {
 	case f.chunk == 0 || f.chunk > 1<<30:
 		return usagef("chunk %d: give a size up to 1G, e.g. --chunk 64K", f.chunk)
 	}
+	src, err := uboot.ParseSource(f.source)
+	if err != nil {
+		return usageError{err}
+	}
 	if err := checkRange(f.addr, size); err != nil {
 		return err
 	}
-	sess, closeSession, err := f.conn.session(ctx, a, uboot.Options{Addr: f.addr, Size: size})
-	if err != nil {
-		return err
-	}
-	defer closeSession()
-	if err := checkBoardRange(sess, f.addr, size); err != nil {
-		return err
+	var dev dump.CRC32er
+	if src.Kind == "mem" {
+		sess, closeSession, err := f.conn.session(ctx, a, uboot.Options{Addr: f.addr, Size: size})
+		if err != nil {
+			return err
+		}
+		defer closeSession()
+		if err := checkBoardRange(sess, f.addr, size); err != nil {
+			return err
+		}
+		dev = sess
+	} else {
+		sess, closeSession, err := f.conn.session(ctx, a, uboot.Options{Window: f.chunk, RAM: f.ram})
+		if err != nil {
+			return err
+		}
+		defer closeSession()
+		win, err := sess.OpenWindow(ctx, src)
+		if err != nil {
+			return err
+		}
+		if total := win.Size(); total != 0 && f.addr+size > total {
+			return fmt.Errorf("%s (%d bytes) at %#x runs past the end of %s (%#x bytes)", path, size, f.addr, src, total)
+		}
+		dev = win
 	}
 	view := newProgressView(a.stderr, "verify")
-	diffs, err := dump.Verify(ctx, sess, f.addr, img, size, int(f.chunk), view.update)
+	diffs, err := dump.Verify(ctx, dev, f.addr, img, size, int(f.chunk), view.update)
 	view.finish()
 	if err != nil {
 		return err

@@ -95,6 +95,22 @@ func TestFlashSources(t *testing.T) {
 			t.Errorf("the bad block was not mentioned:\n%s", stderr)
 		}
 	})
+	t.Run("verify", func(t *testing.T) {
+		// The dump of the partition is identical by the device's crc32;
+		// a changed byte is found to the byte.
+		img := filepath.Join(dir, "rootfs-check.bin")
+		changed := bytes.Clone(nandRead[4<<20:])
+		changed[0x123457] ^= 0x40
+		writeFile(t, img, nandRead[4<<20:])
+		if _, stderr, code := run(t, "verify", "-p", port, "--source", "mtd:rootfs", "--addr", "0", img); code != 0 || !strings.Contains(stderr, "identical") {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		writeFile(t, img, changed)
+		_, stderr, code := run(t, "verify", "-p", port, "--source", "mtd:rootfs", "--addr", "0", img)
+		if code != 1 || !strings.Contains(stderr, "0x123457 (1 byte)") {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+	})
 	t.Run("mmc", func(t *testing.T) {
 		out := filepath.Join(dir, "mmc.bin")
 		dumpOK(t, mmc[1<<20:3<<20], "-p", port, "--source", "mmc:0", "--addr", "1M", "--size", "2M", "-o", out)

@@ -253,3 +253,22 @@ func (b *builder) run(name string, args ...string) {
 		b.t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
 }
+
+// BigEndian makes the file systems whose byte order follows the CPU in
+// their big-endian form (mkfs.jffs2 -b, mkfs.cramfs -N big), as MIPS and
+// PowerPC boards carry them. Flip is in the middle of each.
+func BigEndian(t testing.TB) []Part {
+	t.Helper()
+	RequireTools(t, "mkfs.jffs2", "mkfs.cramfs")
+	b := builder{t: t, dir: t.TempDir(), rng: rand.New(rand.NewPCG(3, 4))}
+	b.write("root/etc/config.txt", b.text(300))
+	b.write("root/bin/app", b.text(40<<10))
+	b.run("mkfs.jffs2", "-b", "-r", "root", "-o", "be.jffs2", "-e", "0x10000")
+	b.run("mkfs.cramfs", "-N", "big", "root", "be.cramfs")
+	var parts []Part
+	for _, p := range []struct{ name, typ string }{{"be.jffs2", "jffs2"}, {"be.cramfs", "cramfs"}} {
+		data := b.read(p.name)
+		parts = append(parts, Part{Name: p.name, Type: p.typ, Verdict: identify.OK, Flip: len(data) / 2, Data: data})
+	}
+	return parts
+}
