@@ -2,6 +2,7 @@ package identify
 
 import (
 	"bufio"
+	"errors"
 	"io"
 )
 
@@ -39,11 +40,7 @@ type cappedWriter struct {
 	limit int64
 }
 
-var errTooLarge = errorString("decompressed size over the limit")
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }
+var errTooLarge = errors.New("decompressed size over the limit")
 
 func (c *cappedWriter) Write(p []byte) (int, error) {
 	if c.n+int64(len(p)) > c.limit {

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"strconv"
@@ -49,15 +50,15 @@ func FlashFromFile(kind, path, bad string) (FlashDevice, error) {
 func (d FlashDevice) withDefaults() FlashDevice {
 	switch d.Kind {
 	case "sf":
-		d.Name = cmpOr(d.Name, "spi-nor@0")
-		d.Chip = cmpOr(d.Chip, "w25q128")
-		d.EraseSize = cmpOrInt(d.EraseSize, 64<<10)
-		d.PageSize = cmpOrInt(d.PageSize, 256)
+		d.Name = cmp.Or(d.Name, "spi-nor@0")
+		d.Chip = cmp.Or(d.Chip, "w25q128")
+		d.EraseSize = cmp.Or(d.EraseSize, 64<<10)
+		d.PageSize = cmp.Or(d.PageSize, 256)
 	case "nand":
-		d.Name = cmpOr(d.Name, "nand0")
-		d.EraseSize = cmpOrInt(d.EraseSize, 128<<10)
-		d.PageSize = cmpOrInt(d.PageSize, 2048)
-		d.OOBSize = cmpOrInt(d.OOBSize, 64)
+		d.Name = cmp.Or(d.Name, "nand0")
+		d.EraseSize = cmp.Or(d.EraseSize, 128<<10)
+		d.PageSize = cmp.Or(d.PageSize, 2048)
+		d.OOBSize = cmp.Or(d.OOBSize, 64)
 	}
 	return d
 }
@@ -68,20 +69,6 @@ func flashDefaults(devs []FlashDevice) []FlashDevice {
 		out[i] = d.withDefaults()
 	}
 	return out
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
-func cmpOrInt(n, def int) int {
-	if n == 0 {
-		return def
-	}
-	return n
 }
 
 func (d *FlashDevice) bad(off int64) bool {

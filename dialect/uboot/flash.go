@@ -1,6 +1,7 @@
 package uboot
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -28,10 +29,10 @@ func ParseSource(s string) (Source, error) {
 		}
 	case kind == "mtd" && name != "":
 	case kind == "mmc":
-		if _, err := strconv.Atoi(cmpOr(name, "0")); err != nil {
+		if _, err := strconv.Atoi(cmp.Or(name, "0")); err != nil {
 			return src, fmt.Errorf("source %q: give mmc:DEV, e.g. mmc:0", s)
 		}
-		src.Name = cmpOr(name, "0")
+		src.Name = cmp.Or(name, "0")
 	default:
 		return src, fmt.Errorf("source %q: give mem, sf[:BUS:CS], nand, mtd:NAME or mmc:DEV", s)
 	}
@@ -43,13 +44,6 @@ func validBusCS(s string) bool {
 	_, e1 := strconv.Atoi(bus)
 	_, e2 := strconv.Atoi(cs)
 	return ok && e1 == nil && e2 == nil
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 func (s Source) String() string {
@@ -156,7 +150,7 @@ func (s *Session) ProbeSF(ctx context.Context, busCS string) (*Flash, error) {
 		}
 		// "w25q128 with page size 256 Bytes, erase size 64 KiB, total 16 MiB"
 		chip, sizes, _ := strings.Cut(rest, " with ")
-		f := &Flash{Kind: "sf", Name: cmpOr(busCS, "0:0"), Type: chip}
+		f := &Flash{Kind: "sf", Name: cmp.Or(busCS, "0:0"), Type: chip}
 		fields := map[string]*uint64{"page size ": &f.PageSize, "erase size ": &f.EraseSize, "total ": &f.Size}
 		for _, part := range strings.Split(sizes, ", ") {
 			for prefix, field := range fields {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -64,7 +65,7 @@ func (a *app) info(ctx context.Context, f *infoFlags) error {
 	if order == "unknown" {
 		order = "not yet known (the RAM read holds no telling pattern)"
 	}
-	fmt.Fprintf(w, "reads with\t%s (%d-bit addresses), checksum %s\n", id.Command, id.AddrBits, cmpOr(id.Checksum, "none (chunks are read twice)"))
+	fmt.Fprintf(w, "reads with\t%s (%d-bit addresses), checksum %s\n", id.Command, id.AddrBits, cmp.Or(id.Checksum, "none (chunks are read twice)"))
 	fmt.Fprintf(w, "byte order\t%s\n", order)
 	if board.RAMSize > 0 {
 		fmt.Fprintf(w, "RAM\t%#x, %s (bdinfo); flash is copied to %#x\n", board.RAMStart, humanSize(board.RAMSize), board.LoadAddr)
@@ -119,13 +120,6 @@ func sourceOf(d uboot.Flash) string {
 func shellQuote(s string) string {
 	if strings.ContainsAny(s, "&?;|<>()$`\\\"' *") {
 		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-	}
-	return s
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
 	}
 	return s
 }
