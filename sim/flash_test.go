@@ -2,7 +2,6 @@ package sim
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -28,15 +27,7 @@ func TestNANDReadsSkipBadBlocks(t *testing.T) {
 		if line != "" {
 			io.WriteString(port, line+"\r")
 		}
-		var b []byte
-		for !bytes.HasSuffix(b, []byte("\r\n=> ")) {
-			c, err := r.ReadByte()
-			if err != nil {
-				t.Fatal(err)
-			}
-			b = append(b, c)
-		}
-		return string(b)
+		return readToPrompt(t, r)
 	}
 	cmd("") // the banner
 	// Two blocks from 0x20000: the bad one is skipped, so 0x40000..0x80000.

@@ -152,17 +152,7 @@ func TestEmptyLineRepeatsMd(t *testing.T) {
 	}
 	defer port.Close()
 	r := bufio.NewReader(port)
-	next := func() string {
-		var b []byte
-		for !bytes.HasSuffix(b, []byte("\r\n=> ")) {
-			c, err := r.ReadByte()
-			if err != nil {
-				t.Fatal(err)
-			}
-			b = append(b, c)
-		}
-		return string(b)
-	}
+	next := func() string { return readToPrompt(t, r) }
 	next()
 	io.WriteString(port, "md.b 0x04000000 0x10\r")
 	next()
@@ -170,4 +160,18 @@ func TestEmptyLineRepeatsMd(t *testing.T) {
 	if got := next(); !strings.Contains(got, "04000010: 10 11 12 13") {
 		t.Fatalf("an empty line after md printed %q, want the next 16 bytes", got)
 	}
+}
+
+// readToPrompt reads the board's output up to and including the next prompt.
+func readToPrompt(t *testing.T, r *bufio.Reader) string {
+	t.Helper()
+	var b []byte
+	for !bytes.HasSuffix(b, []byte("\r\n=> ")) {
+		c, err := r.ReadByte()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = append(b, c)
+	}
+	return string(b)
 }

@@ -164,6 +164,21 @@ func (c *connection) session(ctx context.Context, a *app, opt uboot.Options) (se
 	}, nil
 }
 
+// flashWindow connects with a RAM window of the given size at ram (0: the
+// board's load address) and opens src through it.
+func (c *connection) flashWindow(ctx context.Context, a *app, src uboot.Source, window, ram uint64) (*uboot.Session, *uboot.Window, func(), error) {
+	sess, closeSession, err := c.session(ctx, a, uboot.Options{Window: window, RAM: ram})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	win, err := sess.OpenWindow(ctx, src)
+	if err != nil {
+		closeSession()
+		return nil, nil, nil, err
+	}
+	return sess, win, closeSession, nil
+}
+
 // checkRange refuses a range that wraps past the top of a 64-bit address
 // space, before anything is sent (a usage error).
 func checkRange(addr, size uint64) error {
@@ -335,15 +350,11 @@ func (a *app) dumpFlash(ctx context.Context, f *dumpFlags, src uboot.Source) err
 	if f.raw {
 		f.window = max(f.chunk, 128<<10)
 	}
-	sess, closeSession, err := f.conn.session(ctx, a, uboot.Options{Window: f.window, RAM: f.ram})
+	sess, win, closeSession, err := f.conn.flashWindow(ctx, a, src, f.window, f.ram)
 	if err != nil {
 		return err
 	}
 	defer closeSession()
-	win, err := sess.OpenWindow(ctx, src)
-	if err != nil {
-		return err
-	}
 	if f.raw {
 		if err := win.Raw(); err != nil {
 			return usageError{err}

@@ -86,15 +86,11 @@ func (a *app) verify(ctx context.Context, f *verifyFlags, path string) error {
 		}
 		dev = sess
 	} else {
-		sess, closeSession, err := f.conn.session(ctx, a, uboot.Options{Window: f.chunk, RAM: f.ram})
+		_, win, closeSession, err := f.conn.flashWindow(ctx, a, src, f.chunk, f.ram)
 		if err != nil {
 			return err
 		}
 		defer closeSession()
-		win, err := sess.OpenWindow(ctx, src)
-		if err != nil {
-			return err
-		}
 		if total := win.Size(); total != 0 && f.addr+size > total {
 			return fmt.Errorf("%s (%d bytes) at %#x runs past the end of %s (%#x bytes)", path, size, f.addr, src, total)
 		}
