@@ -93,15 +93,26 @@ func (b *uboot) device(kind string, index int) *FlashDevice {
 	return nil
 }
 
-// sizeText prints a size as U-Boot's print_size does: "16 MiB", "4 KiB", "256 Bytes".
+// sizeText prints a size as U-Boot's print_size does: the largest binary
+// unit the size reaches, with one rounded decimal when it is not whole:
+// "16 MiB", "4 KiB", "3.5 MiB", "256 Bytes".
 func sizeText(n int64) string {
 	for _, u := range []struct {
-		shift int
+		shift uint
 		name  string
 	}{{30, "GiB"}, {20, "MiB"}, {10, "KiB"}} {
-		if n >= 1<<u.shift && n%(1<<u.shift) == 0 {
-			return fmt.Sprintf("%d %s", n>>u.shift, u.name)
+		if n < 1<<u.shift {
+			continue
 		}
+		whole, rest := n>>u.shift, n&(1<<u.shift-1)
+		tenth := (10*rest + 1<<(u.shift-1)) >> u.shift
+		if tenth >= 10 {
+			whole, tenth = whole+1, tenth-10
+		}
+		if tenth == 0 {
+			return fmt.Sprintf("%d %s", whole, u.name)
+		}
+		return fmt.Sprintf("%d.%d %s", whole, tenth, u.name)
 	}
 	return fmt.Sprintf("%d Bytes", n)
 }

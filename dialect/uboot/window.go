@@ -162,7 +162,8 @@ func (w *Window) PageUnit() (page, unit uint64) { return w.device.PageSize, w.al
 // Device is the flash behind the window.
 func (w *Window) Device() Flash { return w.device }
 
-// Size is what the source holds: the device, or the partition.
+// Size is what the source holds: the device, or the partition; 0 when the
+// device does not say exactly.
 func (w *Window) Size() uint64 { return w.size }
 
 // BadBlocks lists the bad erase blocks inside the source (offsets in it),
@@ -186,9 +187,13 @@ func (w *Window) load(ctx context.Context, off, n uint64) error {
 		return nil
 	}
 	from := off - off%w.align
-	to := min(w.size, (off+n+w.align-1)/w.align*w.align)
-	if off+n > w.size {
-		return fmt.Errorf("%s: 0x%x..0x%x is beyond its size (0x%x)", w.src, off, off+n, w.size)
+	to := (off + n + w.align - 1) / w.align * w.align
+	// A size of 0 is unknown (an eMMC whose capacity mmc info rounds).
+	if w.size != 0 {
+		if off+n > w.size {
+			return fmt.Errorf("%s: 0x%x..0x%x is beyond its size (0x%x)", w.src, off, off+n, w.size)
+		}
+		to = min(to, w.size)
 	}
 	if to-from > w.s.windowSize {
 		return fmt.Errorf("%s: 0x%x bytes do not fit the 0x%x-byte RAM window: use a smaller --chunk", w.src, to-from, w.s.windowSize)
@@ -206,8 +211,7 @@ func (w *Window) load(ctx context.Context, off, n uint64) error {
 	// Bad blocks are not read (U-Boot would skip them and shift the rest):
 	// the window holds 0xFF there instead.
 	for at := from; at < to; {
-		bad, next := w.badAt(at)
-		end := min(to, next)
+		bad, end := w.badAt(at, to)
 		if bad {
 			if _, err := w.s.con.Output(ctx, fmt.Sprintf("mw.b %#x 0xff %#x", w.s.rangeAddr+at-from, end-at)); err != nil {
 				return err
@@ -222,19 +226,19 @@ func (w *Window) load(ctx context.Context, off, n uint64) error {
 }
 
 // badAt says whether the erase block at off (in the source) is bad, and
-// where the run of blocks like it ends.
-func (w *Window) badAt(off uint64) (bool, uint64) {
+// where the run of blocks like it ends, at to at the latest.
+func (w *Window) badAt(off, to uint64) (bool, uint64) {
 	if len(w.bad) == 0 || w.device.EraseSize == 0 {
-		return false, w.size
+		return false, to
 	}
 	es := w.device.EraseSize
 	isBad := func(o uint64) bool { return slices.Contains(w.bad, (w.base+o)/es*es) }
 	bad := isBad(off)
 	next := (w.base+off)/es*es + es - w.base
-	for next < w.size && isBad(next) == bad {
+	for next < to && isBad(next) == bad {
 		next += es
 	}
-	return bad, min(next, w.size)
+	return bad, min(next, to)
 }
 
 // copy runs the flash's read command for n bytes at off into ram.

@@ -115,6 +115,17 @@ func TestFlashSources(t *testing.T) {
 		out := filepath.Join(dir, "mmc.bin")
 		dumpOK(t, mmc[1<<20:3<<20], "-p", port, "--source", "mmc:0", "--addr", "1M", "--size", "2M", "-o", out)
 	})
+	t.Run("mmc of a rounded capacity", func(t *testing.T) {
+		// 3.5 MiB + 512 bytes: mmc info says "3.5 MiB", which is not the
+		// size; a given --size reads, --size all asks for one.
+		odd := flashImage(3<<20+512<<10+512, 6, [2]int{0, 1 << 20})
+		oddPort := "sim:uboot?image=" + filepath.Join(dir, "nor.img") + "&mmc=" + writeFile(t, filepath.Join(dir, "odd.img"), odd)
+		dumpOK(t, odd[:2<<20], "-p", oddPort, "--source", "mmc:0", "--addr", "0", "--size", "2M", "-o", filepath.Join(dir, "odd.bin"))
+		_, stderr, code := run(t, "dump", "-p", oddPort, "--source", "mmc:0", "--addr", "0", "--size", "all", "-o", filepath.Join(dir, "odd-all.bin"))
+		if code != 1 || !strings.Contains(stderr, "does not say how big it is: give --size") {
+			t.Errorf("--size all on a rounded capacity: exit %d, %q", code, lastLine(stderr))
+		}
+	})
 	t.Run("info", func(t *testing.T) {
 		stdout, stderr, code := run(t, "info", "-p", port, "--json")
 		if code != 0 {
