@@ -215,6 +215,17 @@ func (s *Session) NAND(ctx context.Context) (*Flash, error) {
 	return f, nil
 }
 
+// sizeFromMTD is the size mtd list gives the named device (nand info
+// leaves it out), or 0.
+func sizeFromMTD(name string, devs []Flash) uint64 {
+	for _, d := range devs {
+		if d.Name == name {
+			return d.Size
+		}
+	}
+	return 0
+}
+
 // badBlocks reads the offsets nand bad or mtd bad list.
 func (s *Session) badBlocks(ctx context.Context, cmd string) ([]uint64, error) {
 	lines, err := s.con.Output(ctx, cmd)
@@ -306,11 +317,7 @@ func (s *Session) Describe(ctx context.Context) (*Board, error) {
 	case nand == nil:
 		b.MissingCmd = append(b.MissingCmd, "nand")
 	default:
-		for _, d := range mtd {
-			if d.Name == nand.Name {
-				nand.Size = d.Size
-			}
-		}
+		nand.Size = sizeFromMTD(nand.Name, mtd)
 		b.Flash = append(b.Flash, *nand)
 	}
 	mmc, err := s.MMC(ctx)

@@ -67,11 +67,7 @@ func (s *Session) OpenWindow(ctx context.Context, src Source) (*Window, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, d := range devs {
-			if d.Name == f.Name {
-				w.device.Size = d.Size
-			}
-		}
+		w.device.Size = sizeFromMTD(f.Name, devs)
 	case "mtd":
 		devs, err := s.MTDDevices(ctx)
 		if err != nil {
