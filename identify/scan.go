@@ -37,8 +37,9 @@ func Scan(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Report
 	if s.minErased <= 0 {
 		s.minErased = 64 << 10
 	}
-	for _, d := range s.detectors {
+	for i, d := range s.detectors {
 		for _, m := range d.Magics() {
+			s.magics = append(s.magics, magic{m, i})
 			s.longestMagic = max(s.longestMagic, len(m))
 		}
 	}
@@ -63,7 +64,13 @@ type scanner struct {
 	r            io.ReaderAt
 	detectors    []Detector
 	minErased    int64
+	magics       []magic // every detector's, asked once
 	longestMagic int
+}
+
+type magic struct {
+	bytes []byte
+	det   int // index into detectors
 }
 
 type hit struct {
@@ -118,16 +125,14 @@ func (s *scanner) scan(sp span, depth int) ([]Finding, error) {
 // the rest of buf), in offset order.
 func (s *scanner) hits(buf []byte, base int64, limit int) []hit {
 	var hs []hit
-	for i, d := range s.detectors {
-		for _, m := range d.Magics() {
-			for at := 0; at < limit; {
-				j := bytes.Index(buf[at:], m)
-				if j < 0 || at+j >= limit {
-					break
-				}
-				hs = append(hs, hit{base + int64(at+j), i})
-				at += j + 1
+	for _, m := range s.magics {
+		for at := 0; at < limit; {
+			j := bytes.Index(buf[at:], m.bytes)
+			if j < 0 || at+j >= limit {
+				break
 			}
+			hs = append(hs, hit{base + int64(at+j), m.det})
+			at += j + 1
 		}
 	}
 	slices.SortFunc(hs, func(a, b hit) int {
