@@ -18,10 +18,16 @@ type Options struct {
 	// Prompts are recognised at once; any other prompt is learned by
 	// sending Ctrl-C until the same last line comes back twice.
 	Prompts []string
-	// AutobootMarkers are texts a booting board prints while it can still
-	// be stopped; StopKeys are sent each time one is seen.
-	AutobootMarkers []string
-	StopKeys        []byte
+	// Autoboot lists the texts a booting board prints while it can still
+	// be stopped, each with the keys that stop it; they are sent each time
+	// one is seen. StopKeys, when set, replace every marker's keys.
+	Autoboot []Autoboot
+	StopKeys []byte
+	// Wake, when set, is sent instead of Ctrl-C when Ctrl-C brought no
+	// answer: bootloaders that ignore Ctrl-C at their prompt print it
+	// again for an empty line. Never for U-Boot, where an empty line
+	// repeats the last command (U-Boot answers Ctrl-C).
+	Wake []byte
 	// ResetMarkers, seen in a command's output, mean the board rebooted.
 	ResetMarkers []string
 	// IdleTimeout is how long a command may go without sending a byte.
@@ -31,6 +37,15 @@ type Options struct {
 	Logger     *slog.Logger
 }
 
+// Autoboot is a countdown's text and the keys that stop it.
+type Autoboot struct {
+	Marker string
+	Keys   []byte
+}
+
+// UBootAutoboot is U-Boot's countdown, which any key stops.
+var UBootAutoboot = []Autoboot{{"Hit any key to stop autoboot", []byte{CtrlC}}, {"to stop autoboot", []byte{CtrlC}}}
+
 // DefaultPrompts are prompts of U-Boot and of vendors' builds of it.
 var DefaultPrompts = []string{"=> ", "U-Boot> ", "ath> ", "hisilicon # ", "MT7621 # ", "IPQ40xx# ", "ar7240> ", "RT3052 # "}
 
@@ -38,11 +53,15 @@ func (o Options) withDefaults() Options {
 	if o.Prompts == nil {
 		o.Prompts = DefaultPrompts
 	}
-	if o.AutobootMarkers == nil {
-		o.AutobootMarkers = []string{"Hit any key to stop autoboot", "to stop autoboot"}
+	if o.Autoboot == nil {
+		o.Autoboot = UBootAutoboot
 	}
-	if o.StopKeys == nil {
-		o.StopKeys = []byte{CtrlC}
+	if o.StopKeys != nil {
+		var own []Autoboot
+		for _, a := range o.Autoboot {
+			own = append(own, Autoboot{a.Marker, o.StopKeys})
+		}
+		o.Autoboot = own
 	}
 	if o.ResetMarkers == nil {
 		o.ResetMarkers = []string{"Hit any key to stop autoboot", "U-Boot SPL 20", "resetting ..."}
@@ -65,6 +84,8 @@ type Console struct {
 	buf    []byte
 	off    int // buf[:off] is consumed
 	prompt []byte
+	// seen, seenTail: the start and the latest of what Sync received
+	seen, seenTail []byte
 }
 
 // New starts reading from port. The Console owns the port from now on.
@@ -136,7 +157,7 @@ func (c *Console) nextLine(ctx context.Context) (line []byte, isPrompt bool, err
 			c.buf, c.off = c.buf[:0], 0
 			return nil, true, nil
 		}
-		if c.countingDown() {
+		if c.countingDown() != nil {
 			// The board rebooted and counts down to autoboot on a line
 			// that ends only when it is stopped: say so now, while it
 			// still can be.
@@ -219,6 +240,9 @@ func (c *Console) isReset(line []byte) bool {
 	}
 	return false
 }
+
+// Send writes bytes to the device without waiting for an answer.
+func (c *Console) Send(ctx context.Context, b []byte) error { return c.write(ctx, b) }
 
 // Interrupt sends Ctrl-C without waiting for an answer: it stops a command
 // that is still printing. Call Sync before the next Exec.

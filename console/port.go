@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -102,13 +103,14 @@ func openSim(name string, hostBaud int) (Port, error) {
 		return nil, fmt.Errorf("bad simulator port %q: %w", name, err)
 	}
 	dialect := u.Opaque
-	if dialect != "uboot" {
-		return nil, fmt.Errorf("bad simulator port %q: the simulator speaks uboot, not %q", name, dialect)
+	if !slices.Contains(sim.Dialects, dialect) {
+		return nil, fmt.Errorf("bad simulator port %q: the simulator speaks %s, not %q", name, strings.Join(sim.Dialects, ", "), dialect)
 	}
 	cfg, err := SimConfig(u.Query())
 	if err != nil {
 		return nil, fmt.Errorf("bad simulator port %q: %w", name, err)
 	}
+	cfg.Dialect = dialect
 	p, err := sim.Pipe(cfg)
 	if err != nil {
 		return nil, err
@@ -158,6 +160,11 @@ func SimConfig(q url.Values) (sim.UBootConfig, error) {
 	cfg.Bits64 = q.Get("bits") == "64"
 	cfg.NoCRC32 = q.Get("crc32") == "no"
 	cfg.Mtdparts = q.Get("mtdparts")
+	if spec := q.Get("images"); spec != "" {
+		if cfg.Images, err = sim.ParseImages(spec); err != nil {
+			return cfg, err
+		}
+	}
 	// Flash behind controllers: sf=FILE, nand=FILE (nandbad=OFF,OFF...), mmc=FILE.
 	for _, kind := range []string{"sf", "nand", "mmc"} {
 		if path := q.Get(kind); path != "" {

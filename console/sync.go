@@ -46,6 +46,7 @@ func (c *Console) Sync(ctx context.Context) error {
 	drained := false
 	var keysSent time.Time
 	lastTail := ""
+	answeredAt := -1 // len(c.buf) when the last key went out
 	c.buf, c.off = c.buf[c.off:], 0
 	if err := c.write(ctx, []byte{CtrlC}); err != nil {
 		return err
@@ -68,9 +69,14 @@ func (c *Console) Sync(ctx context.Context) error {
 				return nil
 			}
 			lastTail = tail
-			if err := c.write(ctx, []byte{CtrlC}); err != nil {
+			key := []byte{CtrlC}
+			if len(c.buf) == answeredAt && c.opt.Wake != nil {
+				key = c.opt.Wake // Ctrl-C was not answered
+			}
+			if err := c.write(ctx, key); err != nil {
 				return err
 			}
+			answeredAt = len(c.buf)
 			continue
 		case errors.Is(err, context.DeadlineExceeded):
 			st.LastLine = lastLine(c.buf)
@@ -78,16 +84,17 @@ func (c *Console) Sync(ctx context.Context) error {
 		case err != nil:
 			return err
 		}
+		c.keepSeen(c.buf[before:])
 		for _, b := range c.buf[before:] {
 			st.Received++
 			if (b < 0x20 || b > 0x7e) && b != '\r' && b != '\n' && b != '\b' && b != '\t' {
 				st.Unreadable++
 			}
 		}
-		if c.countingDown() && time.Since(keysSent) > keyInterval {
+		if keys := c.countingDown(); keys != nil && time.Since(keysSent) > keyInterval {
 			// Each tick of the countdown gets the keys again: a board
 			// that wants another key keeps counting.
-			if err := c.write(ctx, c.opt.StopKeys); err != nil {
+			if err := c.write(ctx, keys); err != nil {
 				return err
 			}
 			if keysSent.IsZero() {
@@ -99,15 +106,16 @@ func (c *Console) Sync(ctx context.Context) error {
 	}
 }
 
-// countingDown says whether the last line shows an autoboot countdown.
-func (c *Console) countingDown() bool {
+// countingDown returns the keys that stop the autoboot countdown the last
+// line shows, or nil.
+func (c *Console) countingDown() []byte {
 	last := c.buf[bytes.LastIndexByte(c.buf, '\n')+1:]
-	for _, m := range c.opt.AutobootMarkers {
-		if bytes.Contains(last, []byte(m)) {
-			return true
+	for _, a := range c.opt.Autoboot {
+		if bytes.Contains(last, []byte(a.Marker)) {
+			return a.Keys
 		}
 	}
-	return false
+	return nil
 }
 
 // trim keeps Sync's buffer small while a board prints its boot log.
@@ -145,5 +153,26 @@ func plausiblePrompt(s string) bool {
 			return false
 		}
 	}
-	return bytes.IndexByte([]byte(">#$%:]"), t[len(t)-1]) >= 0
+	return bytes.IndexByte([]byte(">#$%:]/"), t[len(t)-1]) >= 0
 }
+
+// seenMax bounds what Seen keeps of a boot log.
+const seenMax = 16 << 10
+
+// keepSeen keeps the start of what the device printed while Sync waited
+// (its banner), and the latest of it.
+func (c *Console) keepSeen(b []byte) {
+	if room := seenMax/2 - len(c.seen); room > 0 {
+		n := min(len(b), room)
+		c.seen = append(c.seen, b[:n]...)
+		b = b[n:]
+	}
+	c.seenTail = append(c.seenTail, b...)
+	if len(c.seenTail) > seenMax/2 {
+		c.seenTail = c.seenTail[len(c.seenTail)-seenMax/2:]
+	}
+}
+
+// Seen is what the device printed while Sync waited for the prompt: the
+// banner, when the board was booting (at most 16 KiB of it).
+func (c *Console) Seen() string { return string(c.seen) + string(c.seenTail) }

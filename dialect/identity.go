@@ -9,11 +9,12 @@ var ErrUnsupported = errors.New("not supported by this bootloader")
 // Identity is what a session learned about the device; the dump record
 // keeps it so a backup says where it came from.
 type Identity struct {
-	Dialect   string `json:"dialect"`            // "uboot"
+	Dialect   string `json:"dialect"`            // "uboot", "winbond", "cfe", "redboot", "barebox", or a profile's name
 	Version   string `json:"version,omitempty"`  // the bootloader's own version line
 	Prompt    string `json:"prompt"`             // as found on the console
 	ByteOrder string `json:"byte_order"`         // "little", "big", or "unknown" until data shows it
 	Command   string `json:"read_command"`       // the widest dump command in use, e.g. "md.l"
 	AddrBits  int    `json:"address_bits"`       // 32 or 64
 	Checksum  string `json:"checksum,omitempty"` // the device-side checksum, e.g. "crc32"
+	Detected  string `json:"detected,omitempty"` // how the dialect was recognised, with --dialect auto
 }

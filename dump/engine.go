@@ -28,6 +28,12 @@ type CRC32er interface {
 	CRC32(ctx context.Context, addr, n uint64) (uint32, error)
 }
 
+// Summer is a device whose checksum command is not crc32 (RedBoot's POSIX
+// cksum): Sum computes the device's checksum here.
+type Summer interface {
+	Sum(data []byte) uint32
+}
+
 // FillChecker is a device that can confirm, on the device, that a range
 // holds one byte value throughout (U-Boot: cmp.b against a filled buffer).
 type FillChecker interface {
@@ -114,7 +120,7 @@ type MismatchError struct {
 }
 
 func (e *MismatchError) Error() string {
-	return fmt.Sprintf("crc32 of %#x..%#x is %08x on the device but %08x as read", e.Addr, e.Addr+uint64(e.Size)-1, e.Device, e.Local)
+	return fmt.Sprintf("the checksum of %#x..%#x is %08x on the device but %08x as read", e.Addr, e.Addr+uint64(e.Size)-1, e.Device, e.Local)
 }
 
 // DisagreeError: two readings of the same range differ.
@@ -134,11 +140,12 @@ type Job struct {
 	erased  map[int][2]uint32 // chunk size -> crc32 of all 0xff, all 0x00
 	done    map[uint64]bool   // chunk offsets verified and on disk
 	resumed uint64
-	save    func() error // writes the journal with the time spent so far
-	noFill  bool         // the device cannot confirm erased chunks
-	noCRC   bool         // the device has no checksum command: read twice
-	second  []byte       // the second reading
-	waiting func(string) // shows what the engine waits for
+	save    func() error        // writes the journal with the time spent so far
+	noFill  bool                // the device cannot confirm erased chunks
+	noCRC   bool                // the device has no checksum command: read twice
+	second  []byte              // the second reading
+	sum     func([]byte) uint32 // the device's checksum, computed here
+	waiting func(string)        // shows what the engine waits for
 }
 
 // Prepare checks a dump request and loads the journal it resumes, if any.
@@ -284,6 +291,10 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 	}
 	res := &Result{Record: j.rec, Resumed: j.resumed}
 	j.rec.Device = dev.Identity()
+	j.sum = crc32.ChecksumIEEE
+	if s, ok := dev.(Summer); ok {
+		j.sum = s.Sum
+	}
 	size := j.opt.Size
 	buf := make([]byte, j.opt.ChunkSize)
 	doneBytes := j.resumed
@@ -489,7 +500,7 @@ func (j *Job) readOnce(ctx context.Context, dev Reader, addr uint64, buf []byte,
 	if err := dev.ReadMemory(ctx, addr, buf, progress); err != nil {
 		return "", err
 	}
-	if got := crc32.ChecksumIEEE(buf); got != want {
+	if got := j.sum(buf); got != want {
 		return "", &MismatchError{Addr: addr, Size: n, Device: want, Local: got}
 	}
 	return VerifiedCRC32, nil
@@ -529,7 +540,7 @@ func (j *Job) fromBase(addr uint64, buf []byte, want uint32) bool {
 		return false
 	}
 	n, err := j.base.ReadAt(buf, int64(addr-j.opt.Addr))
-	return n == len(buf) && (err == nil || err == io.EOF) && crc32.ChecksumIEEE(buf) == want
+	return n == len(buf) && (err == nil || err == io.EOF) && j.sum(buf) == want
 }
 
 // erasedFill says whether sum is the checksum of n bytes of 0xff or 0x00.
@@ -537,11 +548,11 @@ func (j *Job) erasedFill(n int, sum uint32) (byte, bool) {
 	sums, ok := j.erased[n]
 	if !ok {
 		b := make([]byte, n)
-		sums[1] = crc32.ChecksumIEEE(b)
+		sums[1] = j.sum(b)
 		for i := range b {
 			b[i] = 0xff
 		}
-		sums[0] = crc32.ChecksumIEEE(b)
+		sums[0] = j.sum(b)
 		j.erased[n] = sums
 	}
 	switch sum {

@@ -1,9 +1,12 @@
 package dump
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"time"
@@ -54,6 +57,12 @@ type Record struct {
 	// BadBlocks are NAND erase blocks (offsets from Addr) that were not
 	// read: the image holds 0xFF there.
 	BadBlocks []Hex `json:"bad_blocks,omitempty"`
+	// Capture is the console log an image was parsed from (bootdump
+	// parse); Gaps are the ranges no line of it covered, which hold
+	// GapFill in the image.
+	Capture string  `json:"capture,omitempty"`
+	Gaps    []Range `json:"gaps,omitempty"`
+	GapFill string  `json:"gap_fill,omitempty"`
 }
 
 // Chunk is one verified piece of the image.
@@ -155,4 +164,17 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// WriteComplete writes an image made elsewhere (bootdump parse) and its
+// record, each atomically: a crash leaves no image that looks complete.
+func WriteComplete(out string, data []byte, r *Record) error {
+	r.Tool, r.Format, r.State, r.Output, r.Size = "bootdump", 1, StateComplete, out, uint64(len(data))
+	sum := sha256.Sum256(data)
+	r.SHA256, r.CRC32 = hex.EncodeToString(sum[:]), fmt.Sprintf("%08x", crc32.ChecksumIEEE(data))
+	r.Started, r.Updated = time.Now().UTC(), time.Now().UTC()
+	if err := writeFileAtomic(out, data); err != nil {
+		return err
+	}
+	return r.save(RecordPath(out))
 }

@@ -108,6 +108,7 @@ type lineOut struct {
 	block    int          // flush a command's output when this much is buffered
 	hostBaud func() int
 	faults   *faultState
+	lfcr     bool // send LF CR for each LF (the Winbond boot loader), not CR LF
 }
 
 func newLineOut(l *line, baud int, hostBaud func() int, faults *faultState) *lineOut {
@@ -145,7 +146,11 @@ func (o *lineOut) puts(s string) {
 }
 
 func (o *lineOut) putc(c byte) {
-	if c == '\n' {
+	switch {
+	case c == '\n' && o.lfcr:
+		o.buf = append(o.buf, '\n', '\r')
+		return
+	case c == '\n':
 		o.buf = append(o.buf, '\r')
 	}
 	o.buf = append(o.buf, c)

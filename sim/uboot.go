@@ -13,8 +13,14 @@ import (
 	"time"
 )
 
-// UBootConfig describes a simulated U-Boot board.
+// UBootConfig describes a simulated board: U-Boot by default, or another
+// bootloader (Dialect).
 type UBootConfig struct {
+	// Dialect is the bootloader: "uboot" (the default), "winbond", "cfe",
+	// "redboot" or "barebox" (see shell.go).
+	Dialect string
+	// Images is the Winbond boot loader's image table (LS).
+	Images    []Image
 	Image     []byte // flash contents, mapped at Base
 	Base      uint64 // default 0x04000000, the second CFI flash of QEMU's virt board
 	Baud      int    // line rate to pace output at; 0 sends as fast as the host reads
@@ -52,14 +58,17 @@ const (
 )
 
 func (c UBootConfig) withDefaults() UBootConfig {
+	if c.Dialect == "" {
+		c.Dialect = "uboot"
+	}
 	if c.Base == 0 {
-		c.Base = 0x04000000
+		c.Base = defaultBase[c.Dialect]
 	}
 	if c.BootDelay == 0 {
 		c.BootDelay = 2
 	}
 	if c.Prompt == "" {
-		c.Prompt = "=> "
+		c.Prompt = defaultPrompt[c.Dialect]
 	}
 	if c.BaudRates == nil {
 		c.BaudRates = []int{9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600}
@@ -75,7 +84,13 @@ type UBoot struct {
 	line   *line
 	faults *faultState
 	ready  chan struct{} // closed once Run has started
-	b      *uboot
+	fw     firmware
+}
+
+// firmware is what runs on the board: U-Boot, or another bootloader.
+type firmware interface {
+	// run is one power-on, until a reset (errReset) or ctx ends.
+	run(ctx context.Context) error
 }
 
 // NewUBoot builds a board; Run powers it on.
@@ -86,9 +101,12 @@ func NewUBoot(cfg UBootConfig) *UBoot {
 		fs = newFaultState(*cfg.Faults)
 	}
 	l := newLine(cfg.Baud, cfg.HostBaud, fs)
-	return &UBoot{cfg: cfg, line: l, faults: fs, b: &uboot{
-		cfg: cfg, out: l.out, in: l.in, faults: fs,
-		mem:   &memory{flashBase: cfg.Base, flash: cfg.Image, ramBase: ramBase, ramSize: ramSize},
+	mem := &memory{flashBase: cfg.Base, flash: cfg.Image, ramBase: ramBase, ramSize: ramSize}
+	if cfg.Dialect != "uboot" {
+		return &UBoot{cfg: cfg, line: l, faults: fs, fw: newShell(cfg, l, fs, mem)}
+	}
+	return &UBoot{cfg: cfg, line: l, faults: fs, fw: &uboot{
+		cfg: cfg, out: l.out, in: l.in, faults: fs, mem: mem,
 		flash: flashDefaults(cfg.Flash),
 	}}
 }
@@ -106,7 +124,7 @@ func (u *UBoot) Faults() FaultCounts { return u.faults.snapshot() }
 // each reset.
 func (u *UBoot) Run(ctx context.Context) error {
 	for {
-		err := u.b.run(ctx)
+		err := u.fw.run(ctx)
 		if _, ok := err.(errReset); ok {
 			continue
 		}

@@ -5,17 +5,11 @@ import (
 	"time"
 
 	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/dialect"
 )
 
-// Dialer opens the port to the board, anew for each connection.
-type Dialer func(ctx context.Context) (console.Port, error)
-
 // Link says how to reach the board again after the line was lost.
-type Link struct {
-	Dial        Dialer
-	Console     console.Options
-	SyncTimeout time.Duration // how long to wait for a prompt (a rebooting board takes seconds)
-}
+type Link = dialect.Link
 
 // Connect dials, syncs with the bootloader and learns the board.
 func Connect(ctx context.Context, link Link, opt Options) (*Session, error) {
@@ -33,6 +27,17 @@ func Connect(ctx context.Context, link Link, opt Options) (*Session, error) {
 	s, err := Open(ctx, con, opt)
 	if err != nil {
 		con.Close()
+		return nil, err
+	}
+	s.link = &link
+	return s, nil
+}
+
+// OpenLinked learns the board behind a console that link dialed and
+// synced (bootdump's auto-detection does that), so it can reconnect.
+func OpenLinked(ctx context.Context, con *console.Console, link Link, opt Options) (*Session, error) {
+	s, err := Open(ctx, con, opt)
+	if err != nil {
 		return nil, err
 	}
 	s.link = &link

@@ -39,6 +39,9 @@ type Session struct {
 	link               *Link // how to reconnect; nil for a session on a given console
 	baseBaud, fastBaud int   // after a --fast-baud switch: the rates to recover at
 	noCRC              bool  // the build has no crc32 command
+
+	// Detected says how the device was recognised as U-Boot (the record keeps it).
+	Detected string
 }
 
 // Options tune a session.
@@ -205,7 +208,7 @@ func (s *Session) Identity() dialect.Identity {
 	}
 	return dialect.Identity{
 		Dialect: "uboot", Version: s.version, Prompt: s.con.Prompt(), ByteOrder: order,
-		Command: suffix[s.Width()], AddrBits: s.AddrBits(), Checksum: checksum,
+		Command: suffix[s.Width()], AddrBits: s.AddrBits(), Checksum: checksum, Detected: s.Detected,
 	}
 }
 

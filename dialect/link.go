@@ -1,0 +1,18 @@
+package dialect
+
+import (
+	"context"
+	"time"
+
+	"github.com/bootdump/bootdump/console"
+)
+
+// Dialer opens the port to the board, anew for each connection.
+type Dialer func(ctx context.Context) (console.Port, error)
+
+// Link says how to reach the board again after the line was lost.
+type Link struct {
+	Dial        Dialer
+	Console     console.Options
+	SyncTimeout time.Duration // how long to wait for a prompt (a rebooting board takes seconds)
+}

@@ -1,0 +1,148 @@
+package profile
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/hexdump"
+)
+
+// Profile describes how a bootloader shows memory, as data: its prompt,
+// how to stop its autoboot, its dump command and lines, and its checksum
+// command if it has one.
+type Profile struct {
+	Name     string
+	Prompts  []string           // as the console prints them
+	Autoboot []console.Autoboot // countdown texts and the keys that stop them
+	// Banners are texts of its boot banner or of its answer to "version"
+	// that name this bootloader (auto-detection).
+	Banners []string
+	// Settle is sent once the prompt is found: the Winbond shell swallows
+	// the key after an ESC, and a stop key may still be on its way.
+	Settle []byte
+	// Wake is sent when Ctrl-C brings no prompt back (an empty line).
+	Wake []byte
+	// Reads are the dump commands, one per unit width, widest first.
+	Reads []Read
+	// Order is the byte order units are printed in; nil when it is the
+	// CPU's, learned by comparing a byte dump with a wider one.
+	Order binary.ByteOrder
+	// PerCall, when not 0, is what every dump command prints whatever is
+	// asked: that many bytes from the address (the Winbond D: 256).
+	PerCall int
+	// Align is the boundary a dump starts on (the address is rounded down).
+	Align uint64
+	// Skip are the starts of output lines that are not data ("Displaying
+	// memory at"); Errors, texts that mean the command failed.
+	Skip, Errors []string
+	// Status, when set, matches the line that ends every command (CFE's
+	// "*** command status = N"); its first group is the status, 0 success.
+	Status *regexp.Regexp
+	// Checksum is the device's checksum command, or nil.
+	Checksum *Checksum
+	// Version is the command that prints the version ("" for none).
+	Version string
+	// ImageTable is the command that lists the images in flash ("" for none).
+	ImageTable string
+}
+
+// Read is one dump command.
+type Read struct {
+	Width int
+	// Command is a template: {addr} {len} {end} are replaced by the start,
+	// the byte count and the last address, in hex without 0x.
+	Command string
+	// Line parses the command's lines, units in the given order.
+	Line func(order binary.ByteOrder) hexdump.LineParser
+}
+
+// Checksum is a device-side checksum command.
+type Checksum struct {
+	Name    string // "crc32", "cksum"
+	Command string // template, as Read.Command
+	// Result finds the sum in the output: the group named "sum" (or the
+	// first group), decimal, or hex after 0x.
+	Result *regexp.Regexp
+	Sum    func(data []byte) uint32 // the same sum, computed here
+}
+
+// Expand fills in a command template.
+func Expand(template string, addr, n uint64) string {
+	return strings.NewReplacer(
+		"{addr}", strconv.FormatUint(addr, 16),
+		"{len}", strconv.FormatUint(n, 16),
+		"{end}", strconv.FormatUint(addr+n-1, 16),
+	).Replace(template)
+}
+
+// parseSum reads the checksum from one output line, if it is there.
+func (c *Checksum) parseSum(line string) (uint32, bool) {
+	m := c.Result.FindStringSubmatch(line)
+	if m == nil {
+		return 0, false
+	}
+	i := c.Result.SubexpIndex("sum")
+	if i < 0 {
+		i = 1
+	}
+	if i >= len(m) {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(m[i], 0, 32)
+	if err != nil {
+		return 0, false
+	}
+	return uint32(v), true
+}
+
+// Algorithms are the checksums a profile may name.
+var Algorithms = map[string]func([]byte) uint32{
+	"crc32":       crc32.ChecksumIEEE,
+	"posix-cksum": PosixCksum,
+}
+
+// PosixCksum is POSIX cksum's sum (RedBoot's cksum command): a CRC-32 with
+// the polynomial 0x04C11DB7 taken most significant bit first, over the data
+// and then over its length (least significant byte first, as few bytes as
+// it needs), inverted.
+func PosixCksum(data []byte) uint32 {
+	crc := uint32(0)
+	for _, b := range data {
+		crc = cksumTable[byte(crc>>24)^b] ^ crc<<8
+	}
+	for n := uint64(len(data)); n != 0; n >>= 8 {
+		crc = cksumTable[byte(crc>>24)^byte(n)] ^ crc<<8
+	}
+	return ^crc
+}
+
+var cksumTable = func() (t [256]uint32) {
+	for i := range t {
+		c := uint32(i) << 24
+		for range 8 {
+			if c&(1<<31) != 0 {
+				c = c<<1 ^ 0x04c11db7
+			} else {
+				c <<= 1
+			}
+		}
+		t[i] = c
+	}
+	return t
+}()
+
+// check reports what is missing from a profile.
+func (p *Profile) check() error {
+	switch {
+	case p.Name == "":
+		return fmt.Errorf("no name")
+	case len(p.Reads) == 0:
+		return fmt.Errorf("no dump command")
+	}
+	return nil
+}

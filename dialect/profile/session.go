@@ -1,0 +1,363 @@
+package profile
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/dialect"
+	"github.com/bootdump/bootdump/hexdump"
+)
+
+// ErrCommand: the bootloader said the command failed.
+var ErrCommand = errors.New("the bootloader refused the command")
+
+// Options tune a session.
+type Options struct {
+	MaxWidth int // cap on the unit width; 0 for the widest
+	Logger   *slog.Logger
+	Detected string // why this profile was chosen (auto-detection)
+}
+
+// Session reads memory through a profile's commands.
+type Session struct {
+	p         *Profile
+	con       *console.Console
+	link      *dialect.Link
+	log       *slog.Logger
+	maxWidth  int
+	order     binary.ByteOrder // the CPU's, once learned (when the profile does not fix it)
+	version   string
+	detected  string
+	lineChars int // the longest data line seen, line end included
+}
+
+// Open starts a session on a synced console. link, if not nil, is how to
+// reach the board again after the line was lost.
+func Open(ctx context.Context, con *console.Console, link *dialect.Link, p *Profile, opt Options) (*Session, error) {
+	if err := p.check(); err != nil {
+		return nil, fmt.Errorf("profile %q: %w", p.Name, err)
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Session{p: p, con: con, link: link, log: opt.Logger, maxWidth: opt.MaxWidth, detected: opt.Detected, order: p.Order}
+	if err := s.settle(ctx); err != nil {
+		return nil, err
+	}
+	s.version = bannerLine(con.Seen(), p.Banners)
+	if p.Version != "" {
+		lines, err := con.Output(ctx, p.Version)
+		if err != nil {
+			return nil, err
+		}
+		if v := bannerLine(strings.Join(lines, "\n"), p.Banners); v != "" {
+			s.version = v
+		}
+	}
+	return s, nil
+}
+
+// bannerLine is the first line of text that holds one of the banners.
+func bannerLine(text string, banners []string) string {
+	for _, l := range strings.Split(text, "\n") {
+		l = strings.Trim(l, "\r ")
+		for _, b := range banners {
+			if strings.Contains(l, b) {
+				return l
+			}
+		}
+	}
+	return ""
+}
+
+func (s *Session) settle(ctx context.Context) error {
+	if len(s.p.Settle) == 0 {
+		return nil
+	}
+	return s.con.Send(ctx, s.p.Settle)
+}
+
+// Profile is the profile the session speaks.
+func (s *Session) Profile() *Profile { return s.p }
+
+// Console is the session's console (it changes on Reconnect).
+func (s *Session) Console() *console.Console { return s.con }
+
+// Close closes the line.
+func (s *Session) Close() error { return s.con.Close() }
+
+// AddrBits: the bootloaders profiles describe print 32-bit addresses.
+func (s *Session) AddrBits() int { return 32 }
+
+// read is the dump command in use: the widest allowed.
+func (s *Session) read() Read {
+	for _, r := range s.p.Reads {
+		if s.maxWidth == 0 || r.Width <= s.maxWidth {
+			return r
+		}
+	}
+	return s.p.Reads[len(s.p.Reads)-1]
+}
+
+// narrowest is the byte-wide dump command, if there is one.
+func (s *Session) narrowest() (Read, bool) {
+	r := s.p.Reads[len(s.p.Reads)-1]
+	return r, r.Width == 1
+}
+
+// Identity describes the session for the dump record.
+func (s *Session) Identity() dialect.Identity {
+	order := "unknown"
+	switch s.order {
+	case binary.LittleEndian:
+		order = "little"
+	case binary.BigEndian:
+		order = "big"
+	}
+	checksum := ""
+	if s.p.Checksum != nil {
+		checksum = s.p.Checksum.Name
+	}
+	r := s.read()
+	return dialect.Identity{
+		Dialect: s.p.Name, Version: s.version, Prompt: s.con.Prompt(), ByteOrder: order,
+		Command: strings.NewReplacer("0x{addr}", "ADDR", "0x{len}", "LEN", "0x{end}", "END", "{addr}", "ADDR", "{len}", "LEN", "{end}", "END").Replace(r.Command), AddrBits: 32,
+		Checksum: checksum, Detected: s.detected,
+	}
+}
+
+// LineChars is what one 16-byte line costs on the wire: as measured, or a
+// typical 80 until a line was seen.
+func (s *Session) LineChars(uint64) int {
+	if s.lineChars == 0 {
+		return 80
+	}
+	return s.lineChars
+}
+
+// ReadMemory reads len(dst) bytes at addr, checking every line.
+func (s *Session) ReadMemory(ctx context.Context, addr uint64, dst []byte, progress func(int)) error {
+	r := s.read()
+	order := s.order
+	if order == nil && r.Width > 1 {
+		if err := s.probeOrder(ctx, addr); err != nil {
+			return err
+		}
+		if order = s.order; order == nil {
+			// Not known yet (the bytes read the same either way): bytes
+			// need no order.
+			if b, ok := s.narrowest(); ok {
+				r = b
+			} else {
+				order = binary.LittleEndian
+			}
+		}
+	}
+	return s.dump(ctx, r, order, addr, dst, progress)
+}
+
+// dump runs r's command as often as it takes to cover dst.
+func (s *Session) dump(ctx context.Context, r Read, order binary.ByteOrder, addr uint64, dst []byte, progress func(int)) error {
+	align := max(s.p.Align, 1)
+	col := &collector{want: addr, dst: dst, progress: progress}
+	parser := r.Line(order)
+	end := addr + uint64(len(dst))
+	for at := addr &^ (align - 1); col.covered() < end; {
+		n := (end - at + 15) &^ 15
+		if s.p.PerCall > 0 {
+			n = uint64(s.p.PerCall)
+		}
+		cmd := Expand(r.Command, at, n)
+		if err := s.exec(ctx, cmd, parser, col); err != nil {
+			return err
+		}
+		if col.covered() <= at {
+			return fmt.Errorf("%s printed no data for %#x", cmd, at)
+		}
+		at = col.covered()
+	}
+	return nil
+}
+
+// exec runs one dump command and feeds its lines to col.
+func (s *Session) exec(ctx context.Context, cmd string, parser hexdump.LineParser, col *collector) error {
+	var buf []byte
+	err := s.con.Exec(ctx, cmd, func(line []byte) error {
+		addr, data, err := parser.ParseLine(line, buf[:0])
+		if err != nil {
+			return s.otherLine(cmd, line, err)
+		}
+		buf = data
+		s.lineChars = max(s.lineChars, len(line)+2)
+		return col.add(addr, data)
+	})
+	return err
+}
+
+// otherLine judges a line that is not data: expected text, a status, an
+// error message, or a bad line (parseErr).
+func (s *Session) otherLine(cmd string, line []byte, parseErr error) error {
+	text := strings.Trim(string(line), "\r ")
+	if text == "" {
+		return nil
+	}
+	for _, skip := range s.p.Skip {
+		if strings.HasPrefix(text, skip) {
+			return nil
+		}
+	}
+	if s.p.Status != nil {
+		if m := s.p.Status.FindStringSubmatch(text); m != nil {
+			if m[1] != "0" {
+				return fmt.Errorf("%w: %s ended with status %s", ErrCommand, cmd, m[1])
+			}
+			return nil
+		}
+	}
+	for _, e := range s.p.Errors {
+		if strings.Contains(text, e) {
+			return fmt.Errorf("%w: %s printed %q", ErrCommand, cmd, text)
+		}
+	}
+	return parseErr
+}
+
+// probeOrder compares a byte dump and a wide dump of the 16 bytes at addr
+// (rounded down to 16). Bytes that read the same either way cannot tell.
+func (s *Session) probeOrder(ctx context.Context, addr uint64) error {
+	b, ok := s.narrowest()
+	if !ok {
+		return nil
+	}
+	addr &^= 15
+	raw := make([]byte, 16)
+	if err := s.dump(ctx, b, nil, addr, raw, nil); err != nil {
+		return err
+	}
+	r := s.read()
+	le, be := make([]byte, 16), make([]byte, 16)
+	errLE := s.dump(ctx, r, binary.LittleEndian, addr, le, nil)
+	if errLE != nil && !errors.Is(errLE, hexdump.ErrBadLine) {
+		return errLE
+	}
+	errBE := s.dump(ctx, r, binary.BigEndian, addr, be, nil)
+	if errBE != nil && !errors.Is(errBE, hexdump.ErrBadLine) {
+		return errBE
+	}
+	isLE, isBE := errLE == nil && bytes.Equal(le, raw), errBE == nil && bytes.Equal(be, raw)
+	switch {
+	case isLE && isBE:
+	case isLE:
+		s.order = binary.LittleEndian
+	case isBE:
+		s.order = binary.BigEndian
+	default:
+		return &hexdump.LineError{Addr: addr, Reason: "byte and unit dumps disagree: the line is noisy or the memory changes"}
+	}
+	return nil
+}
+
+// CRC32 asks for the device's checksum of n bytes at addr (the profile's
+// algorithm: Sum computes the same here).
+func (s *Session) CRC32(ctx context.Context, addr, n uint64) (uint32, error) {
+	c := s.p.Checksum
+	if c == nil {
+		return 0, fmt.Errorf("%s has no checksum command: %w", s.p.Name, dialect.ErrUnsupported)
+	}
+	cmd := Expand(c.Command, addr, n)
+	lines, err := s.con.Output(ctx, cmd)
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range lines {
+		if sum, ok := c.parseSum(strings.Trim(l, "\r ")); ok {
+			return sum, nil
+		}
+	}
+	return 0, fmt.Errorf("%s printed no checksum: %q", cmd, lines)
+}
+
+// Sum is the profile's checksum of data, computed here.
+func (s *Session) Sum(data []byte) uint32 {
+	if c := s.p.Checksum; c != nil && c.Sum != nil {
+		return c.Sum(data)
+	}
+	return 0
+}
+
+// Resync brings the console back to a fresh prompt after a failed command.
+func (s *Session) Resync(ctx context.Context) error {
+	if err := s.sync(ctx); err != nil {
+		return err
+	}
+	return s.settle(ctx)
+}
+
+func (s *Session) sync(ctx context.Context) error {
+	timeout := 30 * time.Second
+	if s.link != nil && s.link.SyncTimeout > 0 {
+		timeout = s.link.SyncTimeout
+	}
+	sctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return s.con.Sync(sctx)
+}
+
+// Reconnect dials the board again after the line was lost.
+func (s *Session) Reconnect(ctx context.Context) error {
+	if s.link == nil {
+		return console.ErrClosed
+	}
+	s.con.Close()
+	port, err := s.link.Dial(ctx)
+	if err != nil {
+		return err
+	}
+	s.con = console.New(port, s.link.Console)
+	return s.Resync(ctx)
+}
+
+// collector gathers the lines of one or more dump commands into dst: they
+// must follow each other without a gap, and those outside dst are dropped
+// (a Winbond D prints 256 bytes whatever is wanted).
+type collector struct {
+	want     uint64 // dst's address
+	dst      []byte
+	progress func(int)
+	next     uint64 // where the next line must start; 0 before the first
+	started  bool
+}
+
+// covered is the address up to which dst is filled.
+func (c *collector) covered() uint64 {
+	if !c.started {
+		return c.want
+	}
+	return max(c.want, min(c.next, c.want+uint64(len(c.dst))))
+}
+
+func (c *collector) add(addr uint64, data []byte) error {
+	switch {
+	case c.started && addr != c.next:
+		return &hexdump.LineError{Addr: c.next, Reason: fmt.Sprintf("line starts at %#x", addr)}
+	case !c.started && addr > c.want:
+		return &hexdump.LineError{Addr: c.want, Reason: fmt.Sprintf("the first line starts at %#x", addr)}
+	}
+	c.started, c.next = true, addr+uint64(len(data))
+	end := c.want + uint64(len(c.dst))
+	lo, hi := max(addr, c.want), min(c.next, end)
+	if lo < hi {
+		copy(c.dst[lo-c.want:hi-c.want], data[lo-addr:])
+		if c.progress != nil {
+			c.progress(int(hi - c.want))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,148 @@
+package profile
+
+import (
+	"cmp"
+	"encoding/binary"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/hexdump"
+)
+
+// file is a profile as written in TOML (see profiles/*.toml).
+type file struct {
+	Name     string   `toml:"name"`
+	Prompts  []string `toml:"prompts"`
+	Banners  []string `toml:"banners"`
+	Wake     string   `toml:"wake"`
+	Settle   string   `toml:"settle"`
+	Skip     []string `toml:"skip"`
+	Errors   []string `toml:"errors"`
+	Status   string   `toml:"status"`
+	Version  string   `toml:"version"`
+	Images   string   `toml:"image_table"`
+	Autoboot []struct {
+		Marker string `toml:"marker"`
+		Keys   string `toml:"keys"`
+	} `toml:"autoboot"`
+	Dump struct {
+		Command      string `toml:"command"`
+		Width        int    `toml:"width"`
+		ByteOrder    string `toml:"byte_order"`
+		BytesPerCall int    `toml:"bytes_per_call"`
+		Align        uint64 `toml:"align"`
+		Line         string `toml:"line"`
+		ASCII        string `toml:"ascii"`
+	} `toml:"dump"`
+	Checksum *struct {
+		Name      string `toml:"name"`
+		Command   string `toml:"command"`
+		Algorithm string `toml:"algorithm"`
+		Result    string `toml:"result"`
+	} `toml:"checksum"`
+}
+
+// asciiRules are the ASCII columns a profile's "ascii" group may be
+// checked against.
+var asciiRules = map[string]func(byte) byte{
+	"printable": hexdump.Printable,    // 0x20..0x7e as themselves (U-Boot, RedBoot, barebox)
+	"winbond":   hexdump.WinbondASCII, // 0x21..0x7f
+	"cfe":       hexdump.CFEASCII,     // 0x20..0x7f
+}
+
+// Load reads a profile from a TOML file.
+func Load(path string) (*Profile, error) {
+	var f file
+	meta, err := toml.DecodeFile(path, &f)
+	if err != nil {
+		return nil, fmt.Errorf("profile %s: %w", path, err)
+	}
+	if extra := meta.Undecoded(); len(extra) > 0 {
+		return nil, fmt.Errorf("profile %s: unknown setting %q", path, extra[0].String())
+	}
+	p, err := f.profile()
+	if err != nil {
+		return nil, fmt.Errorf("profile %s: %w", path, err)
+	}
+	return p, nil
+}
+
+func (f *file) profile() (*Profile, error) {
+	d := f.Dump
+	var order binary.ByteOrder
+	switch d.ByteOrder {
+	case "big":
+		order = binary.BigEndian
+	case "little":
+		order = binary.LittleEndian
+	case "":
+		if d.Width > 1 {
+			return nil, fmt.Errorf("dump.byte_order: say \"big\" or \"little\" (the order %d-byte units are printed in)", d.Width)
+		}
+		order = binary.BigEndian
+	default:
+		return nil, fmt.Errorf("dump.byte_order %q: \"big\" or \"little\"", d.ByteOrder)
+	}
+	if d.Command == "" || !strings.Contains(d.Command, "{addr}") {
+		return nil, fmt.Errorf("dump.command must name the address as {addr} (and the length as {len} unless bytes_per_call is set)")
+	}
+	if d.BytesPerCall == 0 && !strings.Contains(d.Command, "{len}") && !strings.Contains(d.Command, "{end}") {
+		return nil, fmt.Errorf("dump.command has no {len} or {end}: set dump.bytes_per_call to what one call prints")
+	}
+	if d.BytesPerCall < 0 || d.BytesPerCall%16 != 0 {
+		return nil, fmt.Errorf("dump.bytes_per_call %d: a multiple of 16", d.BytesPerCall)
+	}
+	pattern, err := hexdump.NewPattern(d.Line, max(d.Width, 1), order)
+	if err != nil {
+		return nil, fmt.Errorf("dump.line: %w", err)
+	}
+	if d.ASCII != "" {
+		if pattern.ASCII = asciiRules[d.ASCII]; pattern.ASCII == nil {
+			return nil, fmt.Errorf("dump.ascii %q: printable, winbond or cfe", d.ASCII)
+		}
+		if pattern.Re.SubexpIndex("ascii") < 0 {
+			return nil, fmt.Errorf("dump.ascii is set but dump.line has no (?P<ascii>...) group")
+		}
+	}
+	p := &Profile{
+		Name: f.Name, Prompts: f.Prompts, Banners: f.Banners, Wake: []byte(f.Wake), Settle: []byte(f.Settle),
+		Skip: f.Skip, Errors: f.Errors, Version: f.Version, ImageTable: f.Images, Order: order, PerCall: d.BytesPerCall, Align: max(d.Align, 1),
+		Reads: []Read{{Width: max(d.Width, 1), Command: d.Command, Line: func(binary.ByteOrder) hexdump.LineParser { return pattern }}},
+	}
+	if f.Wake == "" {
+		p.Wake = nil
+	}
+	for _, a := range f.Autoboot {
+		if a.Marker == "" || a.Keys == "" {
+			return nil, fmt.Errorf("autoboot: each needs a marker and keys")
+		}
+		p.Autoboot = append(p.Autoboot, console.Autoboot{Marker: a.Marker, Keys: []byte(a.Keys)})
+	}
+	if f.Status != "" {
+		if p.Status, err = regexp.Compile(f.Status); err != nil {
+			return nil, fmt.Errorf("status: %w", err)
+		}
+	}
+	if c := f.Checksum; c != nil {
+		sum := Algorithms[c.Algorithm]
+		if sum == nil {
+			return nil, fmt.Errorf("checksum.algorithm %q: crc32 or posix-cksum", c.Algorithm)
+		}
+		re, err := regexp.Compile(c.Result)
+		if err != nil || re.NumSubexp() == 0 {
+			return nil, fmt.Errorf("checksum.result %q: a regular expression with a group for the sum (?P<sum>...)", c.Result)
+		}
+		if !strings.Contains(c.Command, "{addr}") {
+			return nil, fmt.Errorf("checksum.command must name the address as {addr} and the length as {len}")
+		}
+		p.Checksum = &Checksum{Name: cmp.Or(c.Name, c.Algorithm), Command: c.Command, Result: re, Sum: sum}
+	}
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
