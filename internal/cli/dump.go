@@ -17,168 +17,6 @@ import (
 	"github.com/bootdump/bootdump/identify"
 )
 
-// connection is how to reach the device: shared by every command that talks to one.
-type connection struct {
-	port        string
-	baud        int
-	flow        string
-	dialect     string
-	stopKeys    string
-	syncTimeout time.Duration
-	idleTimeout time.Duration
-	transcript  string
-	width       int
-	fastBaud    int
-	lineBaud    int // the rate the dump ran at, after --fast-baud
-	reconnect   time.Duration
-}
-
-func (c *connection) flags(cmd *cobra.Command) {
-	f := cmd.Flags()
-	f.StringVarP(&c.port, "port", "p", "", "serial device (/dev/ttyUSB0), tcp://HOST:PORT, or sim:uboot?image=FILE")
-	f.IntVarP(&c.baud, "baud", "b", 115200, "baud rate of the serial line")
-	f.StringVar(&c.flow, "flow", "none", "flow control: none, rtscts or xonxoff")
-	f.StringVar(&c.dialect, "dialect", "auto", "bootloader: auto or uboot")
-	f.StringVar(&c.stopKeys, "stop-keys", "\\x03", "keys that stop autoboot, with \\xNN escapes (e.g. 'tpl' or '\\x1b')")
-	f.DurationVar(&c.syncTimeout, "sync-timeout", 30*time.Second, "how long to wait for the bootloader prompt (power-cycle the board meanwhile)")
-	f.DurationVar(&c.idleTimeout, "idle-timeout", 10*time.Second, "how long a command may go silent before it is retried")
-	f.StringVar(&c.transcript, "transcript", "", "save everything the device sends to this file")
-	f.IntVar(&c.width, "width", 0, "md unit width in bytes: 1, 2, 4 or 8 (default: the widest the board has)")
-	f.DurationVar(&c.reconnect, "reconnect-timeout", 2*time.Minute, "how long to wait for a device whose line was lost (a pulled USB adapter)")
-	f.IntVar(&c.fastBaud, "fast-baud", 0, "switch the line to this rate for the transfer (U-Boot's setenv baudrate), e.g. 921600")
-}
-
-func (c *connection) check() error {
-	if c.port == "" {
-		return usagef("no port: give -p /dev/ttyUSB0 (or tcp://HOST:PORT, or sim:uboot?image=FILE)")
-	}
-	if c.baud <= 0 {
-		return usagef("baud rate %d: it must be positive, e.g. -b 115200", c.baud)
-	}
-	if c.fastBaud < 0 {
-		return usagef("fast baud rate %d: it must be positive, e.g. --fast-baud 921600", c.fastBaud)
-	}
-	switch c.dialect {
-	case "auto", "uboot":
-	default:
-		return usagef("dialect %q: this version speaks uboot (or auto)", c.dialect)
-	}
-	switch c.flow {
-	case console.FlowNone, console.FlowRTSCTS, console.FlowXONXOFF:
-	default:
-		return usagef("flow control %q: none, rtscts or xonxoff", c.flow)
-	}
-	switch c.width {
-	case 0, 1, 2, 4, 8:
-	default:
-		return usagef("width %d: 1, 2, 4 or 8 bytes", c.width)
-	}
-	if _, err := unescape(c.stopKeys); err != nil {
-		return usagef("--stop-keys: %v", err)
-	}
-	return nil
-}
-
-// session opens the port, syncs with the bootloader, learns the board and,
-// with --fast-baud, moves the line to the faster rate. close ends it all,
-// going back to the original rate first.
-func (c *connection) session(ctx context.Context, a *app, opt uboot.Options) (sess *uboot.Session, close func(), err error) {
-	keys, _ := unescape(c.stopKeys)
-	conOpt := console.Options{StopKeys: keys, IdleTimeout: c.idleTimeout, Logger: a.log}
-	var transcript *os.File
-	if c.transcript != "" {
-		if transcript, err = os.Create(c.transcript); err != nil {
-			return nil, nil, err
-		}
-		conOpt.Transcript = transcript
-	}
-	link := uboot.Link{
-		Dial: func(ctx context.Context) (console.Port, error) {
-			return console.Open(ctx, c.port, console.PortOptions{Baud: c.baud, Flow: c.flow})
-		},
-		Console:     conOpt,
-		SyncTimeout: c.syncTimeout,
-	}
-	a.log.Info("waiting for the bootloader prompt", "port", c.port, "baud", c.baud)
-	opt.MaxWidth, opt.Logger = c.width, a.log
-	sess, err = uboot.Connect(ctx, link, opt)
-	if err != nil {
-		if transcript != nil {
-			transcript.Close()
-		}
-		var se *console.SyncError
-		switch {
-		case ctx.Err() != nil:
-			return nil, nil, ctx.Err()
-		case errors.As(err, &se):
-			return nil, nil, fmt.Errorf("%s at %d baud: %w", c.port, c.baud, err)
-		case errors.Is(err, console.ErrReset):
-			return nil, nil, fmt.Errorf("reading %#x made the device reset: the address is probably outside its memory map (see bdinfo): %w", opt.Addr+opt.RAM, err)
-		}
-		return nil, nil, err
-	}
-	id := sess.Identity()
-	a.log.Info("found the bootloader", "version", id.Version, "prompt", id.Prompt, "read_with", id.Command)
-	c.lineBaud = c.baud
-	end := func() {
-		sess.Close()
-		if transcript != nil {
-			transcript.Close()
-		}
-	}
-	close = func() {
-		if ctx.Err() != nil {
-			sess.Console().Interrupt() // stop md's output so the next run finds a quiet prompt
-		}
-		end()
-	}
-	if c.fastBaud == 0 || c.fastBaud == c.baud {
-		return sess, close, nil
-	}
-	if err := sess.SwitchBaud(ctx, c.baud, c.fastBaud); err != nil {
-		if ctx.Err() != nil {
-			end()
-			return nil, nil, ctx.Err()
-		}
-		a.log.Warn(fmt.Sprintf("staying at %d baud: %v", c.baud, err))
-		return sess, close, nil
-	}
-	a.log.Info("switched the line", "baud", c.fastBaud)
-	c.lineBaud = c.fastBaud
-	return sess, func() {
-		// Even after Ctrl-C: leave the board at the rate it had.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		var err error
-		if ctx.Err() != nil {
-			sess.Console().Interrupt() // md may still be printing
-			err = sess.Resync(rctx)
-		}
-		if err == nil {
-			err = sess.SwitchBaud(rctx, c.fastBaud, c.baud)
-		}
-		if err != nil {
-			a.log.Warn(fmt.Sprintf("could not switch the board back to %d baud (a reset will): %v", c.baud, err))
-		}
-		end()
-	}, nil
-}
-
-// flashWindow connects with a RAM window of the given size at ram (0: the
-// board's load address) and opens src through it.
-func (c *connection) flashWindow(ctx context.Context, a *app, src uboot.Source, window, ram uint64) (*uboot.Session, *uboot.Window, func(), error) {
-	sess, closeSession, err := c.session(ctx, a, uboot.Options{Window: window, RAM: ram})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	win, err := sess.OpenWindow(ctx, src)
-	if err != nil {
-		closeSession()
-		return nil, nil, nil, err
-	}
-	return sess, win, closeSession, nil
-}
-
 // checkRange refuses a range that wraps past the top of a 64-bit address
 // space, before anything is sent (a usage error).
 func checkRange(addr, size uint64) error {
@@ -190,35 +28,11 @@ func checkRange(addr, size uint64) error {
 
 // checkBoardRange refuses, before any memory is read, a range beyond a
 // 32-bit board's address space.
-func checkBoardRange(sess *uboot.Session, addr, size uint64) error {
+func checkBoardRange(sess device, addr, size uint64) error {
 	if end := addr + size; sess.AddrBits() == 32 && (end > 1<<32 || end < addr) {
 		return fmt.Errorf("%#x + %#x runs past the top of this 32-bit board's address space (0xffffffff)", addr, size)
 	}
 	return nil
-}
-
-// unescape turns "\x03" style escapes into bytes.
-func unescape(s string) ([]byte, error) {
-	var out []byte
-	for i := 0; i < len(s); i++ {
-		if s[i] != '\\' {
-			out = append(out, s[i])
-			continue
-		}
-		if i+3 >= len(s) || s[i+1] != 'x' {
-			return nil, fmt.Errorf("bad escape in %q: use \\xNN", s)
-		}
-		v, err := parseNumber("0x" + s[i+2:i+4])
-		if err != nil {
-			return nil, fmt.Errorf("bad escape in %q: use \\xNN", s)
-		}
-		out = append(out, byte(v))
-		i += 3
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no keys")
-	}
-	return out, nil
 }
 
 type dumpFlags struct {
@@ -239,6 +53,7 @@ type dumpFlags struct {
 	chunkSet bool
 	noSkip   bool
 	base     string
+	image    string // an image of the bootloader's table, or all
 }
 
 func (a *app) dumpCommand() *cobra.Command {
@@ -264,9 +79,17 @@ them. See bootdump info for the devices and partitions a board has.`,
   bootdump dump -p tcp://127.0.0.1:5555 --addr 0x04000000 --size 2M -o nor1.bin
   bootdump dump -p 'sim:uboot?image=fw.bin' --addr 0x04000000 --size 1M -o copy.bin
   bootdump dump -p /dev/ttyUSB0 --source mtd:nor1 --addr 0 --size all -o nor1.bin
-  bootdump dump -p /dev/ttyUSB0 --source sf --addr 0 --size 16M -o spi.bin`,
+  bootdump dump -p /dev/ttyUSB0 --source sf --addr 0 --size 16M -o spi.bin
+  bootdump dump -p /dev/ttyUSB0 --image all -o camera/        (Winbond: every image LS lists)
+  bootdump dump -p /dev/ttyUSB0 --dialect my-loader.toml --addr 0x80000000 --size 4M -o ram.bin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.image != "" {
+				if addr.set || size.set || f.sizeAll {
+					return usagef("--image takes its address and size from the image table: leave out --addr and --size")
+				}
+				return a.dumpImages(cmd.Context(), &f)
+			}
 			if !addr.set {
 				return usagef("no address: give --addr, e.g. --addr 0x04000000")
 			}
@@ -291,6 +114,7 @@ them. See bootdump info for the devices and partitions a board has.`,
 	fl.Var(ram, "ram", "RAM address to copy flash to (default: loadaddr, or the middle of DRAM)")
 	fl.BoolVar(&f.raw, "raw", false, "with --source nand: dump each page with its spare (OOB) area, ECC uncorrected, bad blocks included (nand read.raw)")
 	fl.BoolVar(&f.noSkip, "no-skip", false, "dump erased (all 0xff or 0x00) chunks too, instead of confirming them on the device")
+	fl.StringVar(&f.image, "image", "", "dump an image the bootloader's table lists (Winbond LS) by name to -o FILE, or all of them into -o DIR")
 	fl.StringVar(&f.base, "base", "", "an earlier image of the same range: unchanged chunks (same crc32) are copied from it")
 	return cmd
 }
@@ -328,15 +152,19 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 		return err
 	}
 	defer job.Close()
-	sess, closeSession, err := f.conn.session(ctx, a, uboot.Options{Addr: f.addr, Size: f.size})
+	sess, ps, closeSession, err := f.conn.open(ctx, a, uboot.Options{Addr: f.addr, Size: f.size})
 	if err != nil {
 		return err
 	}
 	defer closeSession()
-	if err := checkBoardRange(sess, f.addr, f.size); err != nil {
+	var dev device = ps
+	if sess != nil {
+		dev = sess
+	}
+	if err := checkBoardRange(dev, f.addr, f.size); err != nil {
 		return err
 	}
-	return a.runDump(ctx, f, job, sess, sess, view, nil)
+	return a.runDump(ctx, f, job, dev, dev, view, nil)
 }
 
 // dumpFlash reads a flash through a RAM window. The device is asked first:
@@ -432,7 +260,7 @@ func (a *app) prepareDump(f *dumpFlags, view *progressView) (*dump.Job, error) {
 
 // runDump runs a prepared job on dev and reports; bad lists the NAND
 // blocks the image holds 0xFF for.
-func (a *app) runDump(ctx context.Context, f *dumpFlags, job *dump.Job, dev dump.Reader, sess *uboot.Session, view *progressView, bad []uint64) error {
+func (a *app) runDump(ctx context.Context, f *dumpFlags, job *dump.Job, dev dump.Reader, sess device, view *progressView, bad []uint64) error {
 	res, err := job.Run(ctx, dev)
 	view.finish()
 	if err != nil {
@@ -495,7 +323,7 @@ func verifiedBy(checksum string) string {
 }
 
 // summary prints the one line a person reads, and --json for scripts.
-func (a *app) summary(f *dumpFlags, res *dump.Result, sess *uboot.Session, contents *identify.Report) {
+func (a *app) summary(f *dumpFlags, res *dump.Result, sess device, contents *identify.Report) {
 	rec := res.Record
 	secs := res.Elapsed.Seconds()
 	rate := float64(res.Read) / max(secs, 1e-9)

@@ -4,12 +4,15 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/bootdump/bootdump/dialect"
+	"github.com/bootdump/bootdump/dialect/profile"
 	"github.com/bootdump/bootdump/dialect/uboot"
 )
 
@@ -22,11 +25,13 @@ func (a *app) infoCommand() *cobra.Command {
 	var f infoFlags
 	cmd := &cobra.Command{
 		Use:   "info -p PORT",
-		Short: "Show the bootloader, its RAM, and the flash devices and partitions it can read",
-		Long: `info stops the bootloader and asks it what it has: its version, prompt, byte
-order and memory-display width; its RAM (bdinfo); and every flash device the
-mtd, sf, nand and mmc commands find, with sizes, erase blocks, NAND bad blocks
-and the mtdparts partition table. It changes nothing on the device.`,
+		Short: "Show the bootloader, its RAM, and the flash devices, partitions and images it can read",
+		Long: `info stops the bootloader, says which one it is and why (its prompt, its
+banner, or its answer to version), and asks it what it has: its version,
+prompt, byte order and memory-display width. On U-Boot: its RAM (bdinfo) and
+every flash device the mtd, sf, nand and mmc commands find, with sizes, erase
+blocks, NAND bad blocks and the mtdparts partition table. On the Winbond boot
+loader: the images LS lists. It changes nothing on the device.`,
 		Example: `  bootdump info -p /dev/ttyUSB0
   bootdump info -p tcp://127.0.0.1:5555 --json`,
 		Args: cobra.NoArgs,
@@ -43,11 +48,14 @@ func (a *app) info(ctx context.Context, f *infoFlags) error {
 	if err := f.conn.check(); err != nil {
 		return err
 	}
-	sess, closeSession, err := f.conn.session(ctx, a, uboot.Options{Window: 64 << 10})
+	sess, ps, closeSession, err := f.conn.open(ctx, a, uboot.Options{Window: 64 << 10})
 	if err != nil {
 		return err
 	}
 	defer closeSession()
+	if ps != nil {
+		return a.infoProfile(ctx, f, ps)
+	}
 	board, err := sess.Describe(ctx)
 	if err != nil {
 		return err
@@ -60,7 +68,8 @@ func (a *app) info(ctx context.Context, f *infoFlags) error {
 	w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	id := board.Identity
 	fmt.Fprintf(w, "bootloader\t%s\n", id.Version)
-	fmt.Fprintf(w, "found by\tthe prompt %q and the U-Boot line that version printed\n", id.Prompt)
+	fmt.Fprintf(w, "found by\t%s\n", cmp.Or(id.Detected, "the U-Boot line that version printed"))
+	fmt.Fprintf(w, "prompt\t%q\n", id.Prompt)
 	order := id.ByteOrder
 	if order == "unknown" {
 		order = "not yet known (the RAM read holds no telling pattern)"
@@ -102,6 +111,44 @@ func (a *app) info(ctx context.Context, f *infoFlags) error {
 		d := board.Flash[len(board.Flash)-1]
 		fmt.Fprintf(a.stdout, "\nto back one up: bootdump dump -p %s --source %s --addr 0 --size all -o %s.bin\n", shellQuote(f.conn.port), sourceOf(d), strings.ReplaceAll(d.Name, ":", "-"))
 	}
+	return nil
+}
+
+// infoProfile describes a bootloader other than U-Boot: what it is, why
+// it was taken for it, how it is read, and its image table if it has one.
+func (a *app) infoProfile(ctx context.Context, f *infoFlags, ps *profile.Session) error {
+	id := ps.Identity()
+	images, err := ps.Images(ctx)
+	if err != nil && !errors.Is(err, dialect.ErrUnsupported) {
+		return err
+	}
+	if f.json {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"bootloader": id, "images": images})
+	}
+	w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "bootloader\t%s (%s)\n", id.Dialect, cmp.Or(id.Version, "version not shown"))
+	fmt.Fprintf(w, "found by\t%s\n", id.Detected)
+	fmt.Fprintf(w, "prompt\t%q\n", id.Prompt)
+	fmt.Fprintf(w, "reads with\t%s, checksum %s\n", id.Command, cmp.Or(id.Checksum, "none (chunks are read twice)"))
+	fmt.Fprintf(w, "byte order\t%s\n", id.ByteOrder)
+	w.Flush()
+	if errors.Is(err, dialect.ErrUnsupported) {
+		return nil
+	}
+	fmt.Fprintln(a.stdout)
+	if len(images) == 0 {
+		fmt.Fprintln(a.stdout, "images: none listed")
+		return nil
+	}
+	w = tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "IMAGE\tNAME\tBASE\tSIZE\tEXEC\tFLAGS")
+	for _, im := range images {
+		fmt.Fprintf(w, "%d\t%s\t%#x\t%#x (%s)\t%#x\t%s\n", im.Num, im.Name, im.Base, im.Size, humanSize(im.Size), im.Exec, im.Flags)
+	}
+	w.Flush()
+	fmt.Fprintf(a.stdout, "\nto back them up: bootdump dump -p %s --image all -o images/\n", shellQuote(f.conn.port))
 	return nil
 }
 

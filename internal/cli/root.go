@@ -70,7 +70,7 @@ Try it without hardware:  bootdump demo`,
 	root.CompletionOptions.HiddenDefaultCmd = true
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log every step")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(a.dumpCommand(), a.infoCommand(), a.verifyCommand(), a.identifyCommand(), a.simCommand(), a.demoCommand())
+	root.AddCommand(a.dumpCommand(), a.infoCommand(), a.verifyCommand(), a.identifyCommand(), a.parseCommand(), a.simCommand(), a.demoCommand())
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -30,6 +32,7 @@ type simFlags struct {
 	nandBad   string
 	mmc       string
 	mtdparts  string
+	images    string // the Winbond loader's image table
 }
 
 func (a *app) simCommand() *cobra.Command {
@@ -48,15 +51,16 @@ interrupted. Each TCP connection is a fresh power-on.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.sim(cmd.Context(), &f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.dialect, "dialect", "uboot", "bootloader to simulate: uboot")
+	fl.StringVar(&f.dialect, "dialect", "uboot", "bootloader to simulate: "+strings.Join(sim.Dialects, ", "))
+	fl.StringVar(&f.images, "images", "", "winbond: the image table LS lists, NAME@BASE+SIZE[:FLAGS],... (e.g. linux.bin@0x7F020000+0xB0000:acxz)")
 	fl.StringVar(&f.image, "image", "", "flash image the board holds")
-	fl.Var(base, "base", "address the image is mapped at (default 0x04000000)")
+	fl.Var(base, "base", "address the image is mapped at (default: 0x04000000 uboot, 0x7F000000 winbond, 0x1FC00000 cfe, 0x50000000 redboot, 0x08000000 barebox)")
 	fl.IntVar(&f.baud, "baud", 115200, "line rate to pace output at (0: as fast as the host reads)")
 	fl.StringVar(&f.order, "order", "le", "CPU byte order: le or be")
 	fl.StringVar(&f.layout, "layout", "new", "md layout: new (2023.01) or old (4 spaces, unpadded last line)")
 	fl.IntVar(&f.bits, "bits", 32, "32- or 64-bit build (64 has md.q)")
 	fl.IntVar(&f.bootDelay, "bootdelay", 2, "autoboot countdown in seconds (-1: none)")
-	fl.StringVar(&f.prompt, "prompt", "=> ", "the prompt")
+	fl.StringVar(&f.prompt, "prompt", "", "the prompt (default: the bootloader's own, e.g. => or CFE> )")
 	fl.BoolVar(&f.pty, "pty", false, "serve on a new pseudo-terminal and print its path")
 	fl.StringVar(&f.listen, "listen", "", "serve on tcp://HOST:PORT")
 	fl.BoolVar(&f.noCRC32, "no-crc32", false, "a U-Boot build without the crc32 command")
@@ -71,8 +75,8 @@ interrupted. Each TCP connection is a fresh power-on.`,
 
 func (a *app) sim(ctx context.Context, f *simFlags) error {
 	switch {
-	case f.dialect != "uboot":
-		return usagef("dialect %q: the simulator speaks uboot", f.dialect)
+	case !slices.Contains(sim.Dialects, f.dialect):
+		return usagef("dialect %q: the simulator speaks %s", f.dialect, strings.Join(sim.Dialects, ", "))
 	case f.image == "":
 		return usagef("no image: give --image FILE")
 	case f.pty == (f.listen != ""):
@@ -91,7 +95,7 @@ func (a *app) sim(ctx context.Context, f *simFlags) error {
 		bootDelay = -1 // no countdown at all
 	}
 	cfg := sim.UBootConfig{
-		Base: f.base, Baud: f.baud, BigEndian: f.order == "be", OldLayout: f.layout == "old",
+		Dialect: f.dialect, Base: f.base, Baud: f.baud, BigEndian: f.order == "be", OldLayout: f.layout == "old",
 		Bits64: f.bits == 64, BootDelay: bootDelay, Prompt: f.prompt, NoCRC32: f.noCRC32,
 	}
 	if f.faults != "" {
@@ -100,6 +104,13 @@ func (a *app) sim(ctx context.Context, f *simFlags) error {
 			return usagef("--faults: %v", err)
 		}
 		cfg.Faults = &faults
+	}
+	if f.images != "" {
+		images, err := sim.ParseImages(f.images)
+		if err != nil {
+			return usagef("--images: %v", err)
+		}
+		cfg.Images = images
 	}
 	img, err := os.ReadFile(f.image)
 	if err != nil {
@@ -118,12 +129,9 @@ func (a *app) sim(ctx context.Context, f *simFlags) error {
 		cfg.Flash = append(cfg.Flash, dev)
 	}
 	describe := func(where string) {
-		base := cfg.Base
-		if base == 0 {
-			base = 0x04000000
-		}
+		base := cmp.Or(cfg.Base, sim.DefaultBase(f.dialect))
 		fmt.Fprintf(a.stdout, "%s\n", where)
-		fmt.Fprintf(a.stderr, "simulated U-Boot on %s: %d bytes of flash at %#x, %d baud; Ctrl-C stops it\n", where, len(img), base, f.baud)
+		fmt.Fprintf(a.stderr, "simulated %s on %s: %d bytes of flash at %#x, %d baud; Ctrl-C stops it\n", f.dialect, where, len(img), base, f.baud)
 	}
 	if f.pty {
 		board, err := sim.ServePTY(cfg)

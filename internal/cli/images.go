@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/bootdump/bootdump/dialect"
+	"github.com/bootdump/bootdump/dialect/profile"
+	"github.com/bootdump/bootdump/dialect/uboot"
+	"github.com/bootdump/bootdump/dump"
+)
+
+// dumpImages dumps images of the bootloader's image table: one by name to
+// -o FILE, or all of them, each to -o DIR/NAME.
+func (a *app) dumpImages(ctx context.Context, f *dumpFlags) error {
+	if err := f.conn.check(); err != nil {
+		return err
+	}
+	switch {
+	case f.output == "":
+		return usagef("no output: give -o FILE (or -o DIR with --image all)")
+	case f.source != "mem":
+		return usagef("--image reads the images the bootloader lists: leave out --source")
+	case f.chunk < 16 || f.chunk%16 != 0 || f.chunk > 1<<30:
+		return usagef("chunk %d: it must be a multiple of 16 bytes, e.g. --chunk 64K", f.chunk)
+	}
+	sess, ps, closeSession, err := f.conn.open(ctx, a, uboot.Options{})
+	if err != nil {
+		return err
+	}
+	defer closeSession()
+	if sess != nil {
+		return fmt.Errorf("U-Boot keeps no image table: give --addr and --size (bootdump info lists its flash)")
+	}
+	images, err := ps.Images(ctx)
+	if errors.Is(err, dialect.ErrUnsupported) {
+		return fmt.Errorf("%v: give --addr and --size", err)
+	}
+	if err != nil {
+		return err
+	}
+	if len(images) == 0 {
+		return fmt.Errorf("the image table is empty: give --addr and --size")
+	}
+	var chosen []profile.Image
+	for _, im := range images {
+		if f.image == "all" || im.Name == f.image {
+			chosen = append(chosen, im)
+		}
+	}
+	if len(chosen) == 0 {
+		var names []string
+		for _, im := range images {
+			names = append(names, im.Name)
+		}
+		return fmt.Errorf("no image %q: the table lists %s", f.image, strings.Join(names, ", "))
+	}
+	outputs := map[string]string{}
+	for _, im := range chosen {
+		name := filepath.Base(im.Name)
+		if name != im.Name || name == "." || name == ".." || im.Size == 0 {
+			return fmt.Errorf("image %d has a name (%q) or size (%#x) that cannot be dumped to a file", im.Num, im.Name, im.Size)
+		}
+		out := f.output
+		if f.image == "all" {
+			if err := os.MkdirAll(f.output, 0o755); err != nil {
+				return err
+			}
+			out = filepath.Join(f.output, name)
+		}
+		if _, err := os.Stat(out); err == nil && !f.force {
+			return fmt.Errorf("%s: %w (use --force to replace it)", out, dump.ErrExists)
+		}
+		outputs[im.Name] = out
+	}
+	for _, im := range chosen {
+		one := *f
+		one.addr, one.size, one.output = im.Base, im.Size, outputs[im.Name]
+		fmt.Fprintf(a.stderr, "image %d %s: %d bytes at %#x -> %s\n", im.Num, im.Name, im.Size, im.Base, one.output)
+		view := newProgressView(a.stderr, im.Name)
+		job, err := a.prepareDump(&one, view)
+		if err != nil {
+			return err
+		}
+		err = a.runDump(ctx, &one, job, ps, ps, view, nil)
+		job.Close()
+		if err != nil {
+			return fmt.Errorf("image %s: %w", im.Name, err)
+		}
+	}
+	return nil
+}
