@@ -96,7 +96,8 @@ func (s *serialPort) Read(b []byte) (int, error) {
 }
 
 // openSim parses sim:DIALECT?image=FILE&base=A&baud=N&order=be&layout=old&bits=64&bootdelay=N&crc32=no
-// &sf=FILE&nand=FILE&nandbad=OFF,...&mmc=FILE&mtdparts=SPEC.
+// &sf=FILE&nand=FILE&nandbad=OFF,...&mmc=FILE&mtdparts=SPEC&prompt=P&images=NAME@BASE+SIZE:FLAGS,...
+// DIALECT is uboot, winbond, cfe, redboot or barebox.
 func openSim(name string, hostBaud int) (Port, error) {
 	u, err := url.Parse(name)
 	if err != nil {
@@ -160,6 +161,7 @@ func SimConfig(q url.Values) (sim.UBootConfig, error) {
 	cfg.Bits64 = q.Get("bits") == "64"
 	cfg.NoCRC32 = q.Get("crc32") == "no"
 	cfg.Mtdparts = q.Get("mtdparts")
+	cfg.Prompt = q.Get("prompt")
 	if spec := q.Get("images"); spec != "" {
 		if cfg.Images, err = sim.ParseImages(spec); err != nil {
 			return cfg, err

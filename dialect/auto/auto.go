@@ -61,15 +61,15 @@ func Detect(ctx context.Context, con *console.Console, candidates []*profile.Pro
 			return found(p, fmt.Sprintf("its prompt %q is %s's", prompt, p.Name)), nil
 		}
 	}
-	if f, ok := fromText(con.Seen(), "its boot banner says", candidates); ok {
-		return f, nil
-	}
 	for _, p := range candidates {
 		for _, b := range p.Banners {
 			if strings.Contains(prompt, b) {
 				return found(p, fmt.Sprintf("its prompt %q is %s's", prompt, p.Name)), nil
 			}
 		}
+	}
+	if f, ok := fromText(con.Seen(), "its boot banner says", candidates); ok {
+		return f, nil
 	}
 	lines, err := con.Output(ctx, "version")
 	if err != nil && !errors.Is(err, console.ErrEcho) {

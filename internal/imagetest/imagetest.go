@@ -272,3 +272,11 @@ func BigEndian(t testing.TB) []Part {
 	}
 	return parts
 }
+
+// Path is where a tool is, after RequireTools.
+func Path(t testing.TB, name string) string {
+	t.Helper()
+	RequireTools(t, name)
+	p, _ := lookPath(name)
+	return p
+}
