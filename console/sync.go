@@ -62,15 +62,21 @@ func (c *Console) Sync(ctx context.Context) error {
 				*st, drained = SyncError{}, true
 			}
 			tail := lastLine(c.buf)
-			if c.knownPrompt(tail) || (tail == lastTail && plausiblePrompt(tail)) {
+			// A prompt is learned when the same line answers twice. Where
+			// Ctrl-C may go unanswered (Wake is set), only a fresh answer
+			// counts: a prompt garbled by the line noise stays garbled on
+			// a silent console, and must not be learned.
+			answered := len(c.buf) != answeredAt || c.opt.Wake == nil
+			if c.knownPrompt(tail) || (answered && tail == lastTail && plausiblePrompt(tail)) {
 				c.prompt = []byte(tail)
 				c.buf, c.off = c.buf[:0], 0
 				c.opt.Logger.Debug("found prompt", "prompt", tail)
 				return nil
 			}
-			lastTail = tail
 			key := []byte{CtrlC}
-			if len(c.buf) == answeredAt && c.opt.Wake != nil {
+			if answered {
+				lastTail = tail
+			} else {
 				key = c.opt.Wake // Ctrl-C was not answered
 			}
 			if err := c.write(ctx, key); err != nil {

@@ -69,10 +69,9 @@ func (s *shell) run(ctx context.Context) (err error) {
 		return err
 	}
 	if !stopped {
-		// The kernel runs; its console is not the bootloader's.
-		s.out.flush()
-		<-ctx.Done()
-		return ctx.Err()
+		// There is no kernel to run: like the U-Boot board, fall back to
+		// the prompt, where a host that comes later finds it.
+		s.out.puts("no kernel in this simulated flash; back to the boot loader\n")
 	}
 	for {
 		if s.cfg.Dialect == "winbond" {
@@ -149,7 +148,7 @@ func (s *shell) boot() (bool, error) {
 			func(int) { s.out.putc('.') })
 		s.out.puts("\n")
 		if err == nil && !stopped {
-			s.out.puts("Boot from image 1 linux.bin ...\nUncompressing Linux........ done, booting the kernel.\n")
+			s.out.puts("Boot from image 1 linux.bin ...\n")
 		}
 	case "cfe":
 		s.out.puts("\nCFE version 1.0.37-108.4 for BCM96348 (32bit,SP,BE)\nBuild Date: Thu Nov 26 12:00:00 UTC 2026\n")
@@ -172,7 +171,7 @@ func (s *shell) boot() (bool, error) {
 		}
 		s.out.puts("\n")
 		if err == nil && !stopped {
-			s.out.puts("RedBoot> fis load -d vmlinux\nRedBoot> exec\n")
+			s.out.puts("RedBoot> fis load -d vmlinux\n")
 		}
 	case "barebox":
 		s.out.puts("\n" + s.bareboxVersion() + "\n\nBoard: Bootdump Sim Board\nNOR flash: 16 MiB\nmalloc space: 0x43f00000 -> 0x47efffff (size 64 MiB)\n\n")

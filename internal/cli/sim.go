@@ -44,7 +44,8 @@ func (a *app) simCommand() *cobra.Command {
 		Long: `sim powers on a simulated board whose flash holds FILE and serves its
 bootloader console on a pseudo-terminal or a TCP port, printing exactly what
 the real bootloader prints, paced like a UART at --baud. It runs until
-interrupted. Each TCP connection is a fresh power-on.`,
+interrupted. On TCP the board lives on across connections, as a real one
+does while its USB-serial adapter is unplugged.`,
 		Example: `  bootdump sim --dialect uboot --image fw.bin --pty
   bootdump sim --dialect uboot --image fw.bin --listen tcp://127.0.0.1:5555 --baud 0`,
 		Args: cobra.NoArgs,

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bootdump/bootdump/dump"
 	"github.com/bootdump/bootdump/internal/imagetest"
@@ -318,5 +319,25 @@ func TestProfileRefusals(t *testing.T) {
 		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") > 1 {
 			t.Fatalf("%s: exit %d: %s", name, code, stderr)
 		}
+	}
+}
+
+// TestOtherDialectsNoisyLine: flipped, lost and foreign bytes, stalls and
+// a board that resets mid-dump, on each of the other bootloaders: the
+// image still comes out identical, checked by cksum or crc32 where the
+// bootloader has it and by reading twice where it has not.
+func TestOtherDialectsNoisyLine(t *testing.T) {
+	img := randomBytes(16<<10, 51)
+	for i, d := range []string{"winbond", "cfe", "redboot", "barebox"} {
+		t.Run(d, func(t *testing.T) {
+			faults := &sim.Faults{Seed: uint64(i + 1), Flip: 5e-5, Drop: 2e-5, Noise: 0.002, Stall: 0.001, StallFor: 1500 * time.Millisecond, ResetAfter: 50000}
+			board := ptyBoard(t, sim.UBootConfig{Dialect: d, Image: img, Faults: faults, BootDelay: 1})
+			out := filepath.Join(t.TempDir(), "flash.bin")
+			r, stderr := dumpOK(t, img, "-p", board.Path, "--addr", fmt.Sprintf("%#x", sim.DefaultBase(d)), "--size", "16K",
+				"-o", out, "--chunk", "2K", "--idle-timeout", "1s")
+			if r.Retries == 0 || r.Resets == 0 {
+				t.Fatalf("%d retries and %d resets: the faults did not strike:\n%s", r.Retries, r.Resets, stderr)
+			}
+		})
 	}
 }
