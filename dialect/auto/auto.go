@@ -10,7 +10,11 @@ import (
 	"strings"
 
 	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/dialect/barebox"
+	"github.com/bootdump/bootdump/dialect/cfe"
 	"github.com/bootdump/bootdump/dialect/profile"
+	"github.com/bootdump/bootdump/dialect/redboot"
+	"github.com/bootdump/bootdump/dialect/winbond"
 )
 
 // ErrUnknown: the console answers, but as no bootloader bootdump knows.
@@ -23,12 +27,31 @@ type Found struct {
 	Reason  string
 }
 
+// Names are the built-in dialects besides U-Boot, each a profile of its
+// own package.
+var Names = []string{"winbond", "cfe", "redboot", "barebox"}
+
+// Builtin returns a fresh copy of the built-in profile of that name, or nil.
+func Builtin(name string) *profile.Profile {
+	switch name {
+	case "winbond":
+		return winbond.Profile()
+	case "cfe":
+		return cfe.Profile()
+	case "redboot":
+		return redboot.Profile()
+	case "barebox":
+		return barebox.Profile()
+	}
+	return nil
+}
+
 // Candidates are the built-in profiles auto-detection chooses from (U-Boot
 // besides).
 func Candidates() []*profile.Profile {
 	var out []*profile.Profile
-	for _, name := range profile.Names {
-		out = append(out, profile.Builtin(name))
+	for _, name := range Names {
+		out = append(out, Builtin(name))
 	}
 	return out
 }

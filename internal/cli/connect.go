@@ -60,13 +60,13 @@ func (c *connection) check() error {
 		return usagef("fast baud rate %d: it must be positive, e.g. --fast-baud 921600", c.fastBaud)
 	}
 	switch {
-	case c.dialect == "auto" || c.dialect == "uboot" || profile.Builtin(c.dialect) != nil:
+	case c.dialect == "auto" || c.dialect == "uboot" || auto.Builtin(c.dialect) != nil:
 	case strings.HasSuffix(c.dialect, ".toml"):
 		if _, err := profile.Load(c.dialect); err != nil {
 			return usageError{err}
 		}
 	default:
-		return usagef("dialect %q: auto, uboot, %s, or a profile FILE.toml", c.dialect, strings.Join(profile.Names, ", "))
+		return usagef("dialect %q: auto, uboot, %s, or a profile FILE.toml", c.dialect, strings.Join(auto.Names, ", "))
 	}
 	switch c.flow {
 	case console.FlowNone, console.FlowRTSCTS, console.FlowXONXOFF:
@@ -111,7 +111,7 @@ func (c *connection) connect(ctx context.Context, a *app) (*linked, error) {
 		conOpt = auto.ConsoleOptions(conOpt, auto.Candidates())
 	case c.dialect == "uboot":
 	default:
-		p := profile.Builtin(c.dialect)
+		p := auto.Builtin(c.dialect)
 		if p == nil {
 			var err error
 			if p, err = profile.Load(c.dialect); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bootdump/bootdump/capture"
 	"github.com/bootdump/bootdump/dialect"
+	"github.com/bootdump/bootdump/dialect/auto"
 	"github.com/bootdump/bootdump/dialect/profile"
 	"github.com/bootdump/bootdump/dump"
 	"github.com/bootdump/bootdump/hexdump"
@@ -160,12 +161,12 @@ func captureFormats(name string) ([]capture.Format, error) {
 	var profiles []*profile.Profile
 	switch {
 	case name == "auto":
-		for _, n := range profile.Names {
-			profiles = append(profiles, profile.Builtin(n))
+		for _, n := range auto.Names {
+			profiles = append(profiles, auto.Builtin(n))
 		}
 	case name == "uboot":
-	case profile.Builtin(name) != nil:
-		profiles = append(profiles, profile.Builtin(name))
+	case auto.Builtin(name) != nil:
+		profiles = append(profiles, auto.Builtin(name))
 	case strings.HasSuffix(name, ".toml"):
 		p, err := profile.Load(name)
 		if err != nil {
@@ -173,7 +174,7 @@ func captureFormats(name string) ([]capture.Format, error) {
 		}
 		profiles = append(profiles, p)
 	default:
-		return nil, usagef("dialect %q: auto, uboot, %s, or a profile FILE.toml", name, strings.Join(profile.Names, ", "))
+		return nil, usagef("dialect %q: auto, uboot, %s, or a profile FILE.toml", name, strings.Join(auto.Names, ", "))
 	}
 	for _, p := range profiles {
 		for _, o := range orders {

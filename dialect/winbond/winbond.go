@@ -1,0 +1,44 @@
+// Package winbond is the Winbond/Nuvoton W90P710 boot loader of the seed post's camera, as a
+// profile: its D command, its ESC to stop autoboot, its LS image table.
+package winbond
+
+import (
+	"encoding/binary"
+
+	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/dialect/profile"
+	"github.com/bootdump/bootdump/hexdump"
+)
+
+const esc = 0x1b
+
+// Profile is the Winbond/Nuvoton W90P710 boot loader of the seed's camera:
+// D shows 256 bytes a call; -s prints units in memory order. It has no
+// checksum command, so every chunk is read twice.
+func Profile() *profile.Profile {
+	var reads []profile.Read
+	for _, w := range []struct {
+		width int
+		flag  string
+	}{{4, "-w"}, {2, "-h"}, {1, "-b"}} {
+		width := w.width
+		reads = append(reads, profile.Read{Width: width, Command: "D " + w.flag + " -s 0x{addr}",
+			Line: func(binary.ByteOrder) hexdump.LineParser { return hexdump.Winbond(width) }})
+	}
+	return &profile.Profile{
+		Name:     "winbond",
+		Prompts:  []string{"bootloader > ", "bootrom > "},
+		Autoboot: []console.Autoboot{{Marker: "Press ESC to enter debug mode", Keys: []byte{esc}}},
+		Banners:  []string{"Boot Loader [ Version", "ERROR: unrecognised command", "Press ESC to enter debug mode"},
+		Settle:   []byte{console.CtrlC},
+		Wake:     []byte{'\r'},
+		Reads:    reads,
+		Order:    binary.BigEndian,
+		PerCall:  256,
+		Align:    4,
+		Skip:     []string{"Displaying memory at"},
+		Errors:   []string{"ERROR:"},
+
+		ImageTable: "LS",
+	}
+}
