@@ -1,4 +1,3 @@
-// Package barebox is barebox, as a profile.
 package barebox
 
 import (

@@ -1,4 +1,3 @@
-// Package cfe is Broadcom's Common Firmware Environment, as a profile.
 package cfe
 
 import (

@@ -1,4 +1,3 @@
-// Package redboot is eCos's RedBoot, as a profile.
 package redboot
 
 import (

@@ -1,0 +1,2 @@
+// Package barebox is barebox, as a profile.
+package barebox

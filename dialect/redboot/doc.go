@@ -1,0 +1,2 @@
+// Package redboot is eCos's RedBoot, as a profile.
+package redboot
