@@ -1,6 +1,9 @@
 package dialect
 
-import "errors"
+import (
+	"encoding/binary"
+	"errors"
+)
 
 // ErrUnsupported: the bootloader (or this board) cannot do what was asked;
 // callers fall back to a slower way rather than retry.
@@ -17,4 +20,15 @@ type Identity struct {
 	AddrBits  int    `json:"address_bits"`       // 32 or 64
 	Checksum  string `json:"checksum,omitempty"` // the device-side checksum, e.g. "crc32"
 	Detected  string `json:"detected,omitempty"` // how the dialect was recognised, with --dialect auto
+}
+
+// OrderName names a byte order as Identity.ByteOrder does ("unknown" for nil).
+func OrderName(o binary.ByteOrder) string {
+	switch o {
+	case binary.LittleEndian:
+		return "little"
+	case binary.BigEndian:
+		return "big"
+	}
+	return "unknown"
 }

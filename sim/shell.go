@@ -51,15 +51,7 @@ func newShell(cfg UBootConfig, l *line, fs *faultState, mem *memory) *shell {
 }
 
 func (s *shell) run(ctx context.Context) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			if e, isReset := r.(errReset); isReset {
-				err = e
-				return
-			}
-			panic(r)
-		}
-	}()
+	defer catchReset(&err)
 	s.ctx = ctx
 	s.faults.powerOn()
 	s.mem.resetRAM()

@@ -158,6 +158,18 @@ type errReset struct{}
 
 func (errReset) Error() string { return "board reset" }
 
+// catchReset, deferred by a firmware's run, turns the errReset panic of a
+// board that resets into run's error.
+func catchReset(err *error) {
+	if r := recover(); r != nil {
+		e, isReset := r.(errReset)
+		if !isReset {
+			panic(r)
+		}
+		*err = e
+	}
+}
+
 // ServeUBoot runs a simulated U-Boot console on rw until ctx ends or the
 // host side closes. Each call is a power-on: banner, autoboot, prompt.
 func ServeUBoot(ctx context.Context, rw io.ReadWriter, cfg UBootConfig) error {
@@ -178,15 +190,7 @@ func ServeUBoot(ctx context.Context, rw io.ReadWriter, cfg UBootConfig) error {
 
 // run is one power-on, until a reset (errReset) or ctx ends.
 func (b *uboot) run(ctx context.Context) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			if e, isReset := r.(errReset); isReset {
-				err = e
-				return
-			}
-			panic(r)
-		}
-	}()
+	defer catchReset(&err)
 	b.ctx = ctx
 	b.faults.powerOn()
 	b.mem.resetRAM()

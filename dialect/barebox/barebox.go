@@ -12,24 +12,16 @@ import (
 
 // Profile is barebox: md [-b|-w|-l|-q] START+SIZE and crc32 START+SIZE.
 func Profile() *profile.Profile {
-	var reads []profile.Read
-	for _, w := range []struct {
-		width int
-		flag  string
-	}{{8, "-q"}, {4, "-l"}, {2, "-w"}, {1, "-b"}} {
-		width := w.width
-		reads = append(reads, profile.Read{Width: width, Command: "md " + w.flag + " 0x{addr}+0x{len}",
-			Line: func(o binary.ByteOrder) hexdump.LineParser { return hexdump.Barebox(width, o) }})
-	}
 	return &profile.Profile{
 		Name:     "barebox",
 		Prompts:  nil, // barebox@BOARD:/ : learned, recognised by its start
 		Autoboot: []console.Autoboot{{Marker: "to stop autoboot", Keys: []byte{console.CtrlC}}},
 		Banners:  []string{"barebox 20", "barebox@"},
 		Wake:     []byte{'\r'},
-		Reads:    reads,
-		Align:    1,
-		Errors:   []string{"No such file or directory", "invalid area", "Usage:"},
+		Reads: profile.Widths("md {flag} 0x{addr}+0x{len}", map[int]string{8: "-q", 4: "-l", 2: "-w", 1: "-b"},
+			func(w int, o binary.ByteOrder) hexdump.LineParser { return hexdump.Barebox(w, o) }),
+		Align:  1,
+		Errors: []string{"No such file or directory", "invalid area", "Usage:"},
 		Checksum: &profile.Checksum{Name: "crc32", Command: "crc32 0x{addr}+0x{len}",
 			Result: regexp.MustCompile(`^CRC32 for \S+ 0x[0-9a-f]+ \.\.\. 0x[0-9a-f]+ ==> (?P<sum>0x[0-9a-f]+)`), Sum: crc32.ChecksumIEEE},
 		Version: "version",

@@ -12,24 +12,16 @@ import (
 // Profile is Broadcom's Common Firmware Environment: d [-b|-h|-w|-q] ADDR LEN,
 // every command ending in "*** command status = N".
 func Profile() *profile.Profile {
-	var reads []profile.Read
-	for _, w := range []struct {
-		width int
-		flag  string
-	}{{8, "-q"}, {4, "-w"}, {2, "-h"}, {1, "-b"}} {
-		width := w.width
-		reads = append(reads, profile.Read{Width: width, Command: "d " + w.flag + " 0x{addr} 0x{len}",
-			Line: func(o binary.ByteOrder) hexdump.LineParser { return hexdump.CFE(width, o) }})
-	}
 	return &profile.Profile{
 		Name:     "cfe",
 		Prompts:  []string{"CFE> "},
 		Autoboot: []console.Autoboot{{Marker: "Press any key to stop auto run", Keys: []byte{console.CtrlC}}},
 		Banners:  []string{"CFE version", "*** command status", "Broadcom Corporation"},
 		Wake:     []byte{'\r'},
-		Reads:    reads,
-		Align:    1,
-		Errors:   []string{"Invalid command", "Usage:", "Invalid argument"},
-		Status:   regexp.MustCompile(`^\*\*\* command status = (-?\d+)`),
+		Reads: profile.Widths("d {flag} 0x{addr} 0x{len}", map[int]string{8: "-q", 4: "-w", 2: "-h", 1: "-b"},
+			func(w int, o binary.ByteOrder) hexdump.LineParser { return hexdump.CFE(w, o) }),
+		Align:  1,
+		Errors: []string{"Invalid command", "Usage:", "Invalid argument"},
+		Status: regexp.MustCompile(`^\*\*\* command status = (-?\d+)`),
 	}
 }

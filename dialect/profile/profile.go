@@ -61,6 +61,20 @@ type Read struct {
 	Line func(order binary.ByteOrder) hexdump.LineParser
 }
 
+// Widths makes one Read per unit width, widest first: flags maps a width
+// to the switch that asks for it, which replaces {flag} in command; line
+// parses the lines of that width.
+func Widths(command string, flags map[int]string, line func(width int, order binary.ByteOrder) hexdump.LineParser) []Read {
+	var reads []Read
+	for _, width := range []int{8, 4, 2, 1} {
+		if flag, ok := flags[width]; ok {
+			reads = append(reads, Read{Width: width, Command: strings.ReplaceAll(command, "{flag}", flag),
+				Line: func(o binary.ByteOrder) hexdump.LineParser { return line(width, o) }})
+		}
+	}
+	return reads
+}
+
 // Checksum is a device-side checksum command.
 type Checksum struct {
 	Name    string // "crc32", "cksum"

@@ -114,13 +114,7 @@ func (s *Session) narrowest() (Read, bool) {
 
 // Identity describes the session for the dump record.
 func (s *Session) Identity() dialect.Identity {
-	order := "unknown"
-	switch s.order {
-	case binary.LittleEndian:
-		order = "little"
-	case binary.BigEndian:
-		order = "big"
-	}
+	order := dialect.OrderName(s.order)
 	checksum := ""
 	if s.p.Checksum != nil {
 		checksum = s.p.Checksum.Name

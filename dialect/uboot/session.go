@@ -195,13 +195,7 @@ func (s *Session) AddrBits() int {
 
 // Identity describes the session for the dump record.
 func (s *Session) Identity() dialect.Identity {
-	order := "unknown"
-	switch s.order {
-	case binary.LittleEndian:
-		order = "little"
-	case binary.BigEndian:
-		order = "big"
-	}
+	order := dialect.OrderName(s.order)
 	checksum := "crc32"
 	if s.noCRC {
 		checksum = ""

@@ -14,15 +14,6 @@ const esc = 0x1b
 // D shows 256 bytes a call; -s prints units in memory order. It has no
 // checksum command, so every chunk is read twice.
 func Profile() *profile.Profile {
-	var reads []profile.Read
-	for _, w := range []struct {
-		width int
-		flag  string
-	}{{4, "-w"}, {2, "-h"}, {1, "-b"}} {
-		width := w.width
-		reads = append(reads, profile.Read{Width: width, Command: "D " + w.flag + " -s 0x{addr}",
-			Line: func(binary.ByteOrder) hexdump.LineParser { return hexdump.Winbond(width) }})
-	}
 	return &profile.Profile{
 		Name:     "winbond",
 		Prompts:  []string{"bootloader > ", "bootrom > "},
@@ -30,12 +21,13 @@ func Profile() *profile.Profile {
 		Banners:  []string{"Boot Loader [ Version", "ERROR: unrecognised command", "Press ESC to enter debug mode"},
 		Settle:   []byte{console.CtrlC},
 		Wake:     []byte{'\r'},
-		Reads:    reads,
-		Order:    binary.BigEndian,
-		PerCall:  256,
-		Align:    4,
-		Skip:     []string{"Displaying memory at"},
-		Errors:   []string{"ERROR:"},
+		Reads: profile.Widths("D {flag} -s 0x{addr}", map[int]string{4: "-w", 2: "-h", 1: "-b"},
+			func(w int, _ binary.ByteOrder) hexdump.LineParser { return hexdump.Winbond(w) }),
+		Order:   binary.BigEndian,
+		PerCall: 256,
+		Align:   4,
+		Skip:    []string{"Displaying memory at"},
+		Errors:  []string{"ERROR:"},
 
 		ImageTable: "LS",
 	}
