@@ -187,7 +187,11 @@ func (r *Result) confirms(e entry) bool {
 	return string(r.Data[e.addr-r.Addr:e.end()-r.Addr]) == string(e.data)
 }
 
-// bestGroup is the group whose formats parse the most lines.
+// sample is how many lines of one group settle which group a capture is in.
+const sample = 2000
+
+// bestGroup is the group whose formats parse the most lines (of the first
+// few thousand dump lines: a log is in one format).
 func bestGroup(lines []string, formats []Format) string {
 	count := map[string]int{}
 	var order []string
@@ -207,6 +211,9 @@ func bestGroup(lines []string, formats []Format) string {
 				count[f.Group]++
 				seen[f.Group] = true
 			}
+		}
+		if slices.ContainsFunc(order, func(g string) bool { return count[g] >= sample }) {
+			break
 		}
 	}
 	best := ""

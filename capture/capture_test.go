@@ -3,6 +3,7 @@ package capture
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -66,4 +67,35 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("%d of %d bytes missing with %d lines accepted", missing, len(res.Data), res.Accepted)
 		}
 	})
+}
+
+// BenchmarkParse reads a 4 MiB dump's log (md.l lines, CR LF) and reports
+// the rate in bytes of text.
+func BenchmarkParse(b *testing.B) {
+	var log bytes.Buffer
+	line := make([]byte, 16)
+	for addr := 0x04000000; addr < 0x04000000+4<<20; addr += 16 {
+		for i := range line {
+			line[i] = byte(addr*7 + i*13)
+		}
+		fmt.Fprintf(&log, "%08x:", addr)
+		for i := 0; i < 16; i += 4 {
+			fmt.Fprintf(&log, " %08x", binary.LittleEndian.Uint32(line[i:]))
+		}
+		log.WriteString("  ")
+		for _, c := range line {
+			if c < 0x20 || c > 0x7e {
+				c = '.'
+			}
+			log.WriteByte(c)
+		}
+		log.WriteString("\r\n")
+	}
+	b.SetBytes(int64(log.Len()))
+	for b.Loop() {
+		res, err := Parse(log.Bytes(), uboot)
+		if err != nil || len(res.Data) != 4<<20 || len(res.Gaps) != 0 {
+			b.Fatalf("%v", err)
+		}
+	}
 }
