@@ -184,6 +184,14 @@ func (c *Console) write(ctx context.Context, b []byte) error {
 // the rest of the output is drained (so the console stays in step) and the
 // first error is returned.
 func (c *Console) Exec(ctx context.Context, cmd string, onLine func(line []byte) error) error {
+	if err := c.send(ctx, cmd); err != nil {
+		return err
+	}
+	return c.finish(ctx, cmd, false, onLine)
+}
+
+// send types a command.
+func (c *Console) send(ctx context.Context, cmd string) error {
 	if cmd == "" || strings.ContainsAny(cmd, "\r\n") {
 		return fmt.Errorf("console: refusing to send %q: an empty line repeats the last command", cmd)
 	}
@@ -193,7 +201,30 @@ func (c *Console) Exec(ctx context.Context, cmd string, onLine func(line []byte)
 	if err := c.write(ctx, []byte(cmd+"\r")); err != nil {
 		return &CommandError{cmd, err}
 	}
-	echoed := false
+	return nil
+}
+
+// Finish reads the output of a command begun with Start up to the prompt
+// (after a transfer that Start's command took the line over for).
+func (c *Console) Finish(ctx context.Context, cmd string, onLine func(line []byte) error) error {
+	return c.finish(ctx, cmd, true, onLine)
+}
+
+// Next is the next byte the device sends, for a transfer protocol; it
+// waits up to timeout.
+func (c *Console) Next(ctx context.Context, timeout time.Duration) (byte, error) {
+	for c.off >= len(c.buf) {
+		if err := c.recv(ctx, timeout); err != nil {
+			return 0, err
+		}
+	}
+	b := c.buf[c.off]
+	c.off++
+	return b, nil
+}
+
+// finish reads a command's output lines up to the prompt.
+func (c *Console) finish(ctx context.Context, cmd string, echoed bool, onLine func(line []byte) error) error {
 	var first error
 	for {
 		line, isPrompt, err := c.nextLine(ctx)
@@ -205,6 +236,9 @@ func (c *Console) Exec(ctx context.Context, cmd string, onLine func(line []byte)
 				first = &CommandError{cmd, ErrEcho}
 			}
 			return first
+		}
+		if onLine == nil {
+			onLine = func([]byte) error { return nil }
 		}
 		if c.isReset(line) {
 			return &CommandError{cmd, fmt.Errorf("%w: it printed %q", ErrReset, line)}
@@ -240,9 +274,6 @@ func (c *Console) isReset(line []byte) bool {
 	}
 	return false
 }
-
-// Send writes bytes to the device without waiting for an answer.
-func (c *Console) Send(ctx context.Context, b []byte) error { return c.write(ctx, b) }
 
 // Interrupt sends Ctrl-C without waiting for an answer: it stops a command
 // that is still printing. Call Sync before the next Exec.

@@ -26,6 +26,10 @@ func (m *memory) mapped(addr, n uint64) bool {
 	return inFlash || inRAM
 }
 
+func (m *memory) inFlash(addr uint64) bool {
+	return addr >= m.flashBase && addr < m.flashBase+uint64(len(m.flash))
+}
+
 func (m *memory) isRAM(addr uint64) bool {
 	return addr >= m.ramBase && addr < m.ramBase+m.ramSize
 }

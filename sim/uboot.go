@@ -36,6 +36,9 @@ type UBootConfig struct {
 	Flash []FlashDevice
 	// Mtdparts, when set, is the mtdparts variable naming partitions.
 	Mtdparts string
+	// ProtectFirst write-protects the flash's first bytes at power-on (the
+	// sectors that hold the bootloader, as on QEMU's first bank).
+	ProtectFirst uint64
 
 	// BaudRates are the rates `setenv baudrate` accepts; default 9600 to
 	// 921600. Real U-Boot on QEMU's virt board stops at 115200.
@@ -143,9 +146,10 @@ type uboot struct {
 	flash  []FlashDevice
 	env    map[string]string
 
-	sfProbed bool   // sf probe ran since power-on
-	mmcDev   int    // the current mmc device
-	last     string // the command an empty line repeats
+	protected map[uint64]bool // NOR sectors (offsets) write-protected
+	sfProbed  bool            // sf probe ran since power-on
+	mmcDev    int             // the current mmc device
+	last      string          // the command an empty line repeats
 
 	// md's memory between calls, as in U-Boot's cmd/mem.c
 	mdAddr   uint64
@@ -210,6 +214,10 @@ func (b *uboot) run(ctx context.Context) (err error) {
 		b.env["mtdparts"] = b.cfg.Mtdparts
 	}
 	b.sfProbed, b.mmcDev = false, 0
+	b.protected = map[uint64]bool{}
+	for s := uint64(0); s < b.cfg.ProtectFirst; s += norSector {
+		b.protected[s] = true
+	}
 	b.mdSize, b.mdLength, b.mdAddr, b.last = 4, 0x40, 0, ""
 	if err := b.boot(ctx); err != nil {
 		return err
@@ -427,6 +435,14 @@ func (b *uboot) exec(ctx context.Context, line string, repeat bool) (ok bool, er
 			b.mmc(args)
 			return false, nil
 		}
+	case "protect":
+		b.protect(args)
+		return false, nil
+	case "erase":
+		b.erase(args)
+		return false, nil
+	case "loady", "loadx":
+		return false, b.load(ctx, args)
 	case "reset":
 		b.out.puts("resetting ...\n")
 		b.out.flush()
@@ -655,6 +671,10 @@ func (b *uboot) cp(args []string, size int) bool {
 	b.abortIfUnmapped(dst, n)
 	buf := make([]byte, n)
 	b.mem.read(src, buf)
+	if b.mem.inFlash(dst) {
+		b.program(dst, buf)
+		return false
+	}
 	b.mem.write(dst, buf)
 	return true
 }

@@ -81,7 +81,7 @@ func (s *Session) settle(ctx context.Context) error {
 	if len(s.p.Settle) == 0 {
 		return nil
 	}
-	return s.con.Send(ctx, s.p.Settle)
+	return s.con.Write(ctx, s.p.Settle)
 }
 
 // Profile is the profile the session speaks.
