@@ -115,3 +115,22 @@ func (b *uboot) program(dst uint64, data []byte) {
 	}
 	b.out.puts("done\n")
 }
+
+// flinfo lists the mapped flash as U-Boot's flash command does.
+func (b *uboot) flinfo() {
+	size := uint64(len(b.mem.flash))
+	b.out.puts(fmt.Sprintf("\nBank # 1: CFI conformant flash (16 x 16)  Size: %d MB in %d Sectors\n", size>>20, size/norSector))
+	b.out.puts("  Intel Extended command set, Manufacturer ID: 0x89, Device ID: 0x0018\n  Erase timeout: 16384 ms, write timeout: 3 ms\n")
+	b.out.puts("  Buffer write timeout: 3 ms, buffer size: 2048 bytes\n\n  Sector Start Addresses:")
+	for i, s := 0, uint64(0); s < size; i, s = i+1, s+norSector {
+		if i%5 == 0 {
+			b.out.puts("\n  ")
+		}
+		ro := "     "
+		if b.protected[s] {
+			ro = "  RO "
+		}
+		b.out.puts(fmt.Sprintf("%08X%s   ", b.mem.flashBase+s, ro))
+	}
+	b.out.puts("\n")
+}

@@ -83,6 +83,7 @@ func (b *uboot) receive(ctx context.Context, ymodem bool) ([]byte, error) {
 	var data []byte
 	size := -1
 	next := byte(1)
+	header := ymodem // YMODEM waits for a block 0 first, and after each file
 	if ymodem {
 		next = 0
 	}
@@ -110,7 +111,7 @@ func (b *uboot) receive(ctx context.Context, ymodem bool) ([]byte, error) {
 				return bytes.TrimRight(data, "\x1a"), nil
 			}
 			b.send('C') // the next file's block 0
-			next = 0
+			next, header = 0, true
 			continue
 		case rxSOH, rxSTX:
 		default:
@@ -128,25 +129,21 @@ func (b *uboot) receive(ctx context.Context, ymodem bool) ([]byte, error) {
 		switch {
 		case !good:
 			b.send(rxNAK)
-		case seq == next-1 && !(ymodem && next == 0):
+		case !header && seq == next-1:
 			b.send(rxACK) // a repeat of a block whose ACK was lost
 		case seq != next:
 			b.send(rxNAK)
-		case ymodem && seq == 0 && size < 0:
+		case header:
 			name, rest, _ := bytes.Cut(block[2:2+n], []byte{0})
-			if len(name) == 0 {
-				b.send(rxACK) // an empty block 0 ends the batch
-				return data, nil
+			b.send(rxACK)
+			if len(name) == 0 || size >= 0 {
+				return data, nil // an empty block 0 (or a second file) ends the batch
 			}
 			field, _, _ := bytes.Cut(rest, []byte{0})
 			field, _, _ = bytes.Cut(field, []byte{' '})
 			size, _ = strconv.Atoi(string(field))
-			b.send(rxACK)
 			b.send('C')
-			next = 1
-		case ymodem && seq == 0:
-			b.send(rxACK) // the end of the batch
-			return data, nil
+			next, header = 1, false
 		default:
 			payload := block[2 : 2+n]
 			if size >= 0 {

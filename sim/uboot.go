@@ -435,6 +435,9 @@ func (b *uboot) exec(ctx context.Context, line string, repeat bool) (ok bool, er
 			b.mmc(args)
 			return false, nil
 		}
+	case "flinfo":
+		b.flinfo()
+		return true, nil
 	case "protect":
 		b.protect(args)
 		return false, nil

@@ -92,3 +92,22 @@ func TestSizeWithUnit(t *testing.T) {
 		}
 	}
 }
+
+// flinfo as real U-Boot 2023.01 prints it on QEMU's virt board (bank 2,
+// its first sectors protected: they hold the environment).
+func TestParseFlinfo(t *testing.T) {
+	out := "\nBank # 2: CFI conformant flash (16 x 16)  Size: 32 MB in 256 Sectors\n" +
+		"  Intel Extended command set, Manufacturer ID: 0x89, Device ID: 0x0018\n" +
+		"  Erase timeout: 16384 ms, write timeout: 3 ms\n  Buffer write timeout: 3 ms, buffer size: 2048 bytes\n\n" +
+		"  Sector Start Addresses:\n" +
+		"  04000000   RO   04020000   RO   04040000        04060000        04080000      \n" +
+		"  040A0000        040C0000        040E0000        04100000        04120000      \n"
+	banks := parseFlinfo(strings.Split(out, "\n"))
+	if len(banks) != 1 {
+		t.Fatalf("%+v", banks)
+	}
+	b := banks[0]
+	if b.Num != 2 || b.Start != 0x04000000 || b.Size != 32<<20 || len(b.Sectors) != 10 || !b.Protected[1] || b.Protected[2] || b.SectorEnd(9) != 0x06000000 || b.SectorEnd(0) != 0x04020000 {
+		t.Fatalf("%+v", b)
+	}
+}

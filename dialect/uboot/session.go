@@ -332,3 +332,11 @@ func parseCRC32(l string) (from, to uint64, sum uint32, ok bool) {
 	}
 	return from, to, s32, true
 }
+
+// RAMWindow is the RAM Options.Window reserved (its address), or 0.
+func (s *Session) RAMWindow() uint64 {
+	if s.windowSize == 0 {
+		return 0
+	}
+	return s.rangeAddr
+}

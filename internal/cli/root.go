@@ -31,6 +31,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 
 // app holds what every command shares.
 type app struct {
+	stdin          *os.File // restore asks for confirmation here
 	stdout, stderr io.Writer
 	verbose        bool
 	log            *slog.Logger
@@ -40,13 +41,15 @@ type app struct {
 func Main(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	a := &app{stdout: stdout, stderr: stderr}
+	a := &app{stdin: os.Stdin, stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Use:   "bootdump",
 		Short: "Back up, verify and restore firmware through a bootloader's serial console",
 		Long: `bootdump reads the memory and flash of embedded devices through their
-bootloader's serial console (U-Boot's md), proves every chunk right with the
-device's own checksum command, and resumes where it stopped.
+bootloader's serial console (U-Boot's md, and the dump commands of the
+Winbond loader, CFE, RedBoot and barebox), proves every chunk right with the
+device's own checksum command, resumes where it stopped, and writes a backup
+back (restore).
 
 Try it without hardware:  bootdump demo`,
 		SilenceUsage:  true,
@@ -70,7 +73,7 @@ Try it without hardware:  bootdump demo`,
 	root.CompletionOptions.HiddenDefaultCmd = true
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log every step")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(a.dumpCommand(), a.infoCommand(), a.verifyCommand(), a.identifyCommand(), a.parseCommand(), a.simCommand(), a.demoCommand())
+	root.AddCommand(a.dumpCommand(), a.infoCommand(), a.verifyCommand(), a.identifyCommand(), a.parseCommand(), a.restoreCommand(), a.simCommand(), a.demoCommand())
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/bootdump/bootdump/dialect/uboot"
+	"github.com/bootdump/bootdump/dump"
+	"github.com/bootdump/bootdump/identify"
+	"github.com/bootdump/bootdump/restore"
+)
+
+type restoreFlags struct {
+	conn   connection
+	addr   uint64
+	flash  string
+	ram    uint64
+	dryRun bool
+	yes    bool
+	force  bool
+	json   bool
+}
+
+func (a *app) restoreCommand() *cobra.Command {
+	var f restoreFlags
+	addr, ram := &numberFlag{v: &f.addr}, &numberFlag{v: &f.ram}
+	cmd := &cobra.Command{
+		Use:   "restore -p PORT FILE --addr A",
+		Short: "Write an image back to NOR flash, verified block by block",
+		Long: `restore writes FILE to the flash at --addr through U-Boot. It first compares
+every erase block with the device's crc32 and plans to write only those that
+differ; it prints every command it will send (--dry-run stops there) and asks
+before writing (--yes on a script). The blocks that differ are uploaded to RAM
+with loady (YMODEM; mw.l where there is none), checked there by crc32, then
+each is unprotected, erased, programmed with cp.b and checked by crc32 in
+flash before the next. Interrupted, it leaves no block it believes good that
+is not: run the same command again and it writes what still differs.
+
+It refuses an image in which identify finds a damaged part (--force writes
+it anyway) and a range that does not fit the flash bank or cuts an erase
+block. This version writes memory-mapped NOR flash (--flash nor).`,
+		Example: `  bootdump restore -p /dev/ttyUSB0 backup.bin --addr 0x9f000000 --dry-run
+  bootdump restore -p /dev/ttyUSB0 backup.bin --addr 0x9f000000
+  bootdump restore -p tcp://127.0.0.1:5555 nor1.bin --addr 0x04000000 --yes`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !addr.set {
+				return usagef("no address: give --addr, where the image goes (e.g. --addr 0x04000000)")
+			}
+			return a.restore(cmd.Context(), args[0], &f)
+		},
+	}
+	f.conn.flags(cmd)
+	fl := cmd.Flags()
+	fl.Var(addr, "addr", "flash address the image starts at")
+	fl.StringVar(&f.flash, "flash", "nor", "the flash to write: nor (memory-mapped, flinfo/erase/cp.b)")
+	fl.Var(ram, "ram", "RAM address to upload to (default: loadaddr, or the middle of DRAM)")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan and every command, write nothing")
+	fl.BoolVar(&f.yes, "yes", false, "write without asking")
+	fl.BoolVar(&f.force, "force", false, "write even an image identify finds damaged parts in")
+	fl.BoolVar(&f.json, "json", false, "print the plan and result as JSON on stdout")
+	return cmd
+}
+
+func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
+	if err := f.conn.check(); err != nil {
+		return err
+	}
+	if f.flash != "nor" {
+		return usagef("--flash %q: this version writes memory-mapped NOR flash (--flash nor) only", f.flash)
+	}
+	img, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if len(img) == 0 {
+		return fmt.Errorf("%s is empty: nothing to restore", path)
+	}
+	if err := checkRange(f.addr, uint64(len(img))); err != nil {
+		return err
+	}
+	if err := a.refuseDamaged(ctx, path, f.force); err != nil {
+		return err
+	}
+	sess, closeSession, err := f.conn.session(ctx, a, uboot.Options{Window: uint64(len(img)), RAM: f.ram})
+	if err != nil {
+		return err
+	}
+	defer closeSession()
+	banks, err := sess.NORBanks(ctx)
+	if err != nil {
+		return err
+	}
+	plan, err := restore.PlanNOR(ctx, sess, banks, img, f.addr, sess.RAMWindow())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stderr, "%s -> %#x: %d of %d erase blocks differ from the device (by crc32)\n", path, f.addr, plan.Changed(), len(plan.Blocks))
+	for _, c := range plan.Commands {
+		fmt.Fprintf(a.stderr, "  %s\n", c)
+	}
+	report := func(res *restore.Result) {
+		if f.json {
+			enc := json.NewEncoder(a.stdout)
+			enc.SetIndent("", "  ")
+			out := map[string]any{"file": path, "addr": fmt.Sprintf("%#x", f.addr), "blocks": len(plan.Blocks),
+				"changed": plan.Changed(), "commands": orEmpty(plan.Commands), "dry_run": f.dryRun}
+			if res != nil {
+				out["written"], out["unchanged"], out["uploaded"] = res.Written, res.Unchanged, res.Uploaded
+			}
+			enc.Encode(out)
+		}
+	}
+	if plan.Changed() == 0 {
+		fmt.Fprintf(a.stderr, "nothing to write: the flash already holds %s\n", path)
+		report(&restore.Result{Unchanged: len(plan.Blocks)})
+		return nil
+	}
+	if f.dryRun {
+		report(nil)
+		return nil
+	}
+	if !f.yes {
+		if err := a.confirm(fmt.Sprintf("Write %d erase blocks of flash at %#x? This erases what is there. Type yes: ", plan.Changed(), f.addr)); err != nil {
+			return err
+		}
+	}
+	view := newProgressView(a.stderr, "upload")
+	res, err := restore.Run(ctx, sess, plan, img, restore.Options{Logger: a.log, Progress: func(done, total int, what string) {
+		if strings.HasPrefix(what, "uploading") {
+			view.update(dump.Progress{Done: uint64(done), Total: uint64(total)})
+		}
+	}})
+	view.finish()
+	if err != nil {
+		if res != nil && res.Written > 0 {
+			return fmt.Errorf("%w (%d blocks were written and verified before that)", err, res.Written)
+		}
+		return err
+	}
+	fmt.Fprintf(a.stderr, "done: %d blocks written and verified by crc32, %d already identical; %d bytes uploaded; %s\n",
+		res.Written, res.Unchanged, res.Uploaded, res.Elapsed.Round(1e6))
+	report(res)
+	return nil
+}
+
+// refuseDamaged stops a restore of an image identify finds damaged.
+func (a *app) refuseDamaged(ctx context.Context, path string, force bool) error {
+	img, size, err := openImage(path)
+	if err != nil {
+		return err
+	}
+	defer img.Close()
+	rep, err := identify.Scan(ctx, img, size, identify.Options{})
+	if err != nil {
+		return err
+	}
+	var bad []string
+	for _, f := range rep.Damaged() {
+		bad = append(bad, fmt.Sprintf("%s at %#x (%s)", f.Type, f.Offset, f.Reason))
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	if force {
+		a.log.Warn("writing an image with damaged parts, as --force asks", "parts", strings.Join(bad, "; "))
+		return nil
+	}
+	return fmt.Errorf("%s holds damaged parts: %s; restoring it would write them to flash (check the file; --force writes it anyway)", path, strings.Join(bad, "; "))
+}
+
+// confirm asks on the terminal; without one it refuses.
+func (a *app) confirm(question string) error {
+	if a.stdin == nil || !term.IsTerminal(int(a.stdin.Fd())) {
+		return fmt.Errorf("not asking for confirmation: standard input is not a terminal; give --yes to write without asking")
+	}
+	fmt.Fprint(a.stderr, question)
+	answer, _ := bufio.NewReader(a.stdin).ReadString('\n')
+	if strings.TrimSpace(answer) != "yes" {
+		return fmt.Errorf("not confirmed: nothing was written")
+	}
+	return nil
+}

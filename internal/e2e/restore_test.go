@@ -1,0 +1,203 @@
+package e2e
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bootdump/bootdump/sim"
+)
+
+type restoreResult struct {
+	Blocks, Changed, Written, Unchanged int
+	Commands                            []string
+}
+
+func restoreRun(t *testing.T, args ...string) (restoreResult, string, int) {
+	t.Helper()
+	stdout, stderr, code := run(t, append(append([]string{"restore"}, args...), "--json")...)
+	var r restoreResult
+	if code == 0 {
+		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+			t.Fatalf("restore --json printed %q: %v", stdout, err)
+		}
+	}
+	return r, stderr, code
+}
+
+// TestRestoreNOR writes a 1 MiB image into the simulated board's NOR flash
+// (its first sectors protected, as QEMU's are): the dry run prints the
+// exact commands and writes nothing; without --yes on a non-terminal it
+// refuses; with it, every block is written and verified; a second run
+// writes nothing; one changed block is the one block written.
+func TestRestoreNOR(t *testing.T) {
+	flash := randomBytes(4<<20, 61)
+	board := ptyBoard(t, sim.UBootConfig{Image: flash, ProtectFirst: 0x40000})
+	dir := t.TempDir()
+	img := randomBytes(1<<20, 62)
+	path := writeFile(t, filepath.Join(dir, "backup.bin"), img)
+	before := bytes.Clone(flash)
+
+	r, stderr, code := restoreRun(t, "-p", board.Path, path, "--addr", "0x04000000", "--dry-run")
+	if code != 0 || r.Changed != 8 || r.Blocks != 8 {
+		t.Fatalf("dry run: exit %d, %+v: %s", code, r, stderr)
+	}
+	want := []string{"loady 0x40200000", "crc32 0x40200000 0x100000",
+		"protect off 0x4000000 +0x20000", "erase 0x4000000 +0x20000", "cp.b 0x40200000 0x4000000 0x20000", "crc32 0x4000000 0x20000"}
+	for i, c := range want {
+		if r.Commands[i] != c || !strings.Contains(stderr, "\n  "+c+"\n") {
+			t.Fatalf("dry run command %d: %q, want %q:\n%s", i, r.Commands[i], c, stderr)
+		}
+	}
+	if len(r.Commands) != 2+8*4 || r.Commands[len(r.Commands)-1] != "crc32 0x40e0000 0x20000" {
+		t.Fatalf("dry run: %d commands, last %q", len(r.Commands), r.Commands[len(r.Commands)-1])
+	}
+	_, stderr, code = run(t, "restore", "-p", board.Path, path, "--addr", "0x04000000")
+	if code != 1 || !strings.Contains(stderr, "standard input is not a terminal; give --yes") {
+		t.Fatalf("without --yes: exit %d: %s", code, stderr)
+	}
+	if !bytes.Equal(flash, before) {
+		t.Fatal("the flash changed before anything was confirmed")
+	}
+
+	r, stderr, code = restoreRun(t, "-p", board.Path, path, "--addr", "0x04000000", "--yes")
+	if code != 0 || r.Written != 8 {
+		t.Fatalf("restore: exit %d, %+v: %s", code, r, stderr)
+	}
+	if !bytes.Equal(flash[:1<<20], img) || !bytes.Equal(flash[1<<20:], before[1<<20:]) {
+		t.Fatal("the flash does not hold the image, or more than it changed")
+	}
+	// The same again writes nothing; one changed block is all that is written.
+	if r, stderr, code = restoreRun(t, "-p", board.Path, path, "--addr", "0x04000000", "--yes"); code != 0 || r.Written != 0 || r.Unchanged != 8 {
+		t.Fatalf("second restore: exit %d, %+v: %s", code, r, stderr)
+	}
+	img[0x61234] ^= 0x5a
+	writeFile(t, path, img)
+	if r, stderr, code = restoreRun(t, "-p", board.Path, path, "--addr", "0x04000000", "--yes"); code != 0 || r.Written != 1 || r.Changed != 1 {
+		t.Fatalf("one changed block: exit %d, %+v: %s", code, r, stderr)
+	}
+	if !bytes.Equal(flash[:1<<20], img) {
+		t.Fatal("the changed block was not written")
+	}
+	sameDump(t, board.Path, img)
+}
+
+// sameDump dumps the image's range back and compares.
+func sameDump(t *testing.T, port string, img []byte) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "back.bin")
+	dumpOK(t, img, "-p", port, "--addr", "0x04000000", "--size", "1M", "-o", out)
+}
+
+// TestRestoreRefusals: a damaged image, a range past the flash, an image
+// that cuts an erase block, another flash than NOR; each one sentence, and
+// the flash unchanged.
+func TestRestoreRefusals(t *testing.T) {
+	flash := randomBytes(1<<20, 71)
+	before := bytes.Clone(flash)
+	board := ptyBoard(t, sim.UBootConfig{Image: flash})
+	dir := t.TempDir()
+	// A gzip stream whose CRC is wrong, in a 128 KiB block.
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write(bytes.Repeat([]byte("kernel "), 5000))
+	zw.Close()
+	gz := z.Bytes()
+	gz[len(gz)-6] ^= 0xff
+	damaged := append(gz, bytes.Repeat([]byte{0xff}, 0x20000-len(gz))...)
+	cases := []struct {
+		name, file, addr, want string
+		code                   int
+	}{
+		{"damaged", writeFile(t, filepath.Join(dir, "damaged.bin"), damaged), "0x04000000", "holds damaged parts: gzip at 0x0", 1},
+		{"past the flash", writeFile(t, filepath.Join(dir, "big.bin"), randomBytes(0x40000, 1)), "0x040e0000", "run past the end of flash bank 1", 1},
+		{"cuts a block", writeFile(t, filepath.Join(dir, "odd.bin"), randomBytes(0x30000, 2)), "0x04000000", "do not cover whole erase blocks", 1},
+		{"outside", writeFile(t, filepath.Join(dir, "x.bin"), randomBytes(0x20000, 3)), "0x40000000", "is in no NOR flash bank", 1},
+		{"empty", writeFile(t, filepath.Join(dir, "empty.bin"), nil), "0x04000000", "is empty", 1},
+	}
+	for _, c := range cases {
+		_, stderr, code := run(t, "restore", "-p", board.Path, c.file, "--addr", c.addr, "--yes")
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Fatalf("%s: exit %d: %s", c.name, code, stderr)
+		}
+	}
+	_, stderr, code := run(t, "restore", "-p", board.Path, cases[1].file, "--addr", "0x04000000", "--flash", "nand", "--yes")
+	if code != 2 {
+		t.Fatalf("--flash nand: exit %d: %s", code, stderr)
+	}
+	if !bytes.Equal(flash, before) {
+		t.Fatal("a refused restore changed the flash")
+	}
+	// --force writes the damaged image anyway.
+	if _, stderr, code := run(t, "restore", "-p", board.Path, cases[0].file, "--addr", "0x04000000", "--yes", "--force"); code != 0 || !bytes.Equal(flash[:len(damaged)], damaged) {
+		t.Fatalf("--force: exit %d: %s", code, stderr)
+	}
+}
+
+// TestRestoreResumesAfterCut: the line is cut just after the third block
+// is programmed, before it is verified; the same command again writes
+// exactly the blocks still different, and the flash ends right.
+func TestRestoreResumesAfterCut(t *testing.T) {
+	flash := randomBytes(2<<20, 81)
+	port := tcpBoard(t, sim.UBootConfig{Image: flash, BootDelay: -1})
+	img := randomBytes(1<<20, 82)
+	path := writeFile(t, filepath.Join(t.TempDir(), "backup.bin"), img)
+	relay := cuttingRelay(t, strings.TrimPrefix(port, "tcp://"), "Copy to Flash... done", 3)
+	_, stderr, code := run(t, "restore", "-p", relay, path, "--addr", "0x04000000", "--yes", "--reconnect-timeout", "1s")
+	if code != 1 {
+		t.Fatalf("cut restore: exit %d: %s", code, stderr)
+	}
+	if bytes.Equal(flash[:1<<20], img) {
+		t.Fatal("the cut came too late: every block was written")
+	}
+	r, stderr, code := restoreRun(t, "-p", port, path, "--addr", "0x04000000", "--yes")
+	if code != 0 || r.Written != 5 || r.Unchanged != 3 {
+		t.Fatalf("resumed restore: exit %d, %+v: %s", code, r, stderr)
+	}
+	if !bytes.Equal(flash[:1<<20], img) {
+		t.Fatal("the flash does not hold the image after the second run")
+	}
+}
+
+// cuttingRelay forwards a TCP connection to target and cuts it after the
+// device has printed marker n times.
+func cuttingRelay(t *testing.T, target, marker string, n int) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		host, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		dev, err := net.Dial("tcp", target)
+		if err != nil {
+			host.Close()
+			return
+		}
+		go func() {
+			io.Copy(dev, host)
+			dev.Close()
+		}()
+		var seen []byte
+		buf := make([]byte, 4096)
+		for {
+			k, err := dev.Read(buf)
+			host.Write(buf[:k])
+			seen = append(seen, buf[:k]...)
+			if strings.Count(string(seen), marker) >= n || err != nil {
+				host.Close()
+				dev.Close()
+				return
+			}
+		}
+	}()
+	return "tcp://" + ln.Addr().String()
+}

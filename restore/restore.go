@@ -1,0 +1,336 @@
+// Package restore writes an image back to a device's flash through U-Boot:
+// it compares every erase block with the device's crc32 first, uploads
+// what differs to RAM (YMODEM with loady, else mw.l), checks it there,
+// then programs block by block, checking each block's crc32 in flash before
+// the next. A run that stops anywhere leaves every block either verified or
+// different from the image, so running it again writes exactly what is
+// still wrong.
+package restore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/dialect/uboot"
+	"github.com/bootdump/bootdump/xfer"
+)
+
+// Device is a U-Boot session as restore uses it.
+type Device interface {
+	Console() *console.Console
+	CRC32(ctx context.Context, addr, n uint64) (uint32, error)
+}
+
+// Block is one erase block of the range to write.
+type Block struct {
+	Addr, Size uint64
+	Offset     uint64 // in the image
+	Same       bool   // the device's crc32 is the image's: nothing to write
+}
+
+// Plan is what a restore will do.
+type Plan struct {
+	Addr     uint64 // where the image goes
+	RAM      uint64 // where it is uploaded
+	Blocks   []Block
+	Commands []string // every command that will be sent, in order
+	// Upload is the part of the image that goes to RAM (the span of the
+	// blocks that differ), as an offset and a size.
+	UploadOff, UploadSize uint64
+}
+
+// Changed counts the blocks to write.
+func (p *Plan) Changed() int {
+	n := 0
+	for _, b := range p.Blocks {
+		if !b.Same {
+			n++
+		}
+	}
+	return n
+}
+
+// Options tune a restore.
+type Options struct {
+	Logger   *slog.Logger
+	Progress func(done, total int, what string)
+	// NoYMODEM uploads with mw.l (the slow last resort), for boards
+	// without loady.
+	NoYMODEM bool
+}
+
+// PlanNOR plans writing img at addr of a memory-mapped NOR bank: the range
+// must start and end on sector boundaries inside the bank.
+func PlanNOR(ctx context.Context, dev Device, banks []uboot.NORBank, img []byte, addr, ram uint64) (*Plan, error) {
+	end := addr + uint64(len(img))
+	var bank *uboot.NORBank
+	for i := range banks {
+		if addr >= banks[i].Start && addr < banks[i].Start+banks[i].Size {
+			bank = &banks[i]
+		}
+	}
+	if bank == nil {
+		return nil, fmt.Errorf("%#x is in no NOR flash bank flinfo lists%s", addr, bankList(banks))
+	}
+	if end > bank.Start+bank.Size {
+		return nil, fmt.Errorf("%d bytes at %#x run past the end of flash bank %d (%#x..%#x)", len(img), addr, bank.Num, bank.Start, bank.Start+bank.Size-1)
+	}
+	p := &Plan{Addr: addr, RAM: ram}
+	for i, s := range bank.Sectors {
+		e := bank.SectorEnd(i)
+		if e <= addr || s >= end {
+			continue
+		}
+		if s < addr || e > end {
+			return nil, fmt.Errorf("%d bytes at %#x do not cover whole erase blocks (the sector at %#x is %#x..%#x): erasing it would lose the rest; pad the image or move it to a sector boundary", len(img), addr, s, s, e-1)
+		}
+		p.Blocks = append(p.Blocks, Block{Addr: s, Size: e - s, Offset: s - addr})
+	}
+	for i := range p.Blocks {
+		b := &p.Blocks[i]
+		sum, err := dev.CRC32(ctx, b.Addr, b.Size)
+		if err != nil {
+			return nil, err
+		}
+		b.Same = sum == crc32.ChecksumIEEE(img[b.Offset:b.Offset+b.Size])
+	}
+	p.commands(img)
+	return p, nil
+}
+
+func bankList(banks []uboot.NORBank) string {
+	var parts []string
+	for _, b := range banks {
+		parts = append(parts, fmt.Sprintf("%#x..%#x", b.Start, b.Start+b.Size-1))
+	}
+	if len(parts) == 0 {
+		return " (it lists none)"
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// commands lists what Run will send.
+func (p *Plan) commands(img []byte) {
+	first, last := -1, -1
+	for i, b := range p.Blocks {
+		if !b.Same {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	p.Commands = nil
+	if first < 0 {
+		return
+	}
+	p.UploadOff = p.Blocks[first].Offset
+	p.UploadSize = p.Blocks[last].Offset + p.Blocks[last].Size - p.UploadOff
+	p.Commands = append(p.Commands,
+		fmt.Sprintf("loady %#x", p.RAM),
+		fmt.Sprintf("crc32 %#x %#x", p.RAM, p.UploadSize))
+	for _, b := range p.Blocks {
+		if b.Same {
+			continue
+		}
+		p.Commands = append(p.Commands, blockCommands(b, p.RAM+b.Offset-p.UploadOff)...)
+	}
+}
+
+// blockCommands program one NOR block from RAM and check it.
+func blockCommands(b Block, from uint64) []string {
+	return []string{
+		fmt.Sprintf("protect off %#x +%#x", b.Addr, b.Size),
+		fmt.Sprintf("erase %#x +%#x", b.Addr, b.Size),
+		fmt.Sprintf("cp.b %#x %#x %#x", from, b.Addr, b.Size),
+		fmt.Sprintf("crc32 %#x %#x", b.Addr, b.Size),
+	}
+}
+
+// Result says what a restore did.
+type Result struct {
+	Written, Unchanged int
+	Uploaded           uint64
+	Elapsed            time.Duration
+}
+
+// Run carries out a plan.
+func Run(ctx context.Context, dev Device, p *Plan, img []byte, opt Options) (*Result, error) {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	start := time.Now()
+	res := &Result{Unchanged: len(p.Blocks) - p.Changed()}
+	if p.Changed() == 0 {
+		return res, nil
+	}
+	data := img[p.UploadOff : p.UploadOff+p.UploadSize]
+	if err := upload(ctx, dev, p.RAM, data, opt); err != nil {
+		return res, err
+	}
+	res.Uploaded = uint64(len(data))
+	sum, err := dev.CRC32(ctx, p.RAM, uint64(len(data)))
+	if err != nil {
+		return res, err
+	}
+	if sum != crc32.ChecksumIEEE(data) {
+		return res, fmt.Errorf("the upload to RAM at %#x has crc32 %08x, the image %08x: nothing was written; run the same command again", p.RAM, sum, crc32.ChecksumIEEE(data))
+	}
+	con := dev.Console()
+	for _, b := range p.Blocks {
+		if b.Same {
+			continue
+		}
+		if opt.Progress != nil {
+			opt.Progress(res.Written, p.Changed(), fmt.Sprintf("writing %#x", b.Addr))
+		}
+		cmds := blockCommands(b, p.RAM+b.Offset-p.UploadOff)
+		checks := []func([]string) error{
+			expect("Un-Protected"), expectErased, expect("Copy to Flash... done"),
+		}
+		for i, cmd := range cmds[:3] {
+			lines, err := con.Output(ctx, cmd)
+			if err != nil {
+				return res, fmt.Errorf("block %#x: %w", b.Addr, err)
+			}
+			if err := checks[i](lines); err != nil {
+				return res, fmt.Errorf("block %#x: %s: %w", b.Addr, cmd, err)
+			}
+		}
+		sum, err := dev.CRC32(ctx, b.Addr, b.Size)
+		if err != nil {
+			return res, fmt.Errorf("block %#x: %w", b.Addr, err)
+		}
+		if want := crc32.ChecksumIEEE(img[b.Offset : b.Offset+b.Size]); sum != want {
+			return res, fmt.Errorf("block %#x..%#x reads back with crc32 %08x, not the image's %08x: it is not written right (run the same command again; if it fails again the flash may be worn or locked)", b.Addr, b.Addr+b.Size-1, sum, want)
+		}
+		res.Written++
+		opt.Logger.Info("block written and verified", "addr", fmt.Sprintf("%#x", b.Addr), "size", b.Size)
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// ErrCommandFailed: a flash command did not say it succeeded.
+var ErrCommandFailed = errors.New("the command did not succeed")
+
+func expect(text string) func([]string) error {
+	return func(lines []string) error {
+		for _, l := range lines {
+			if strings.Contains(l, text) {
+				return nil
+			}
+		}
+		return fmt.Errorf("%w: it printed %q, not %q", ErrCommandFailed, lines, text)
+	}
+}
+
+// expectErased accepts erase's "Erased N sectors" when no sector was left
+// protected.
+func expectErased(lines []string) error {
+	for _, l := range lines {
+		if strings.Contains(l, "protected sectors will not be erased") {
+			return fmt.Errorf("%w: %s", ErrCommandFailed, l)
+		}
+	}
+	return expect("Erased ")(lines)
+}
+
+// upload puts data into RAM at ram: YMODEM through loady, or mw.l.
+func upload(ctx context.Context, dev Device, ram uint64, data []byte, opt Options) error {
+	con := dev.Console()
+	if !opt.NoYMODEM {
+		cmd := fmt.Sprintf("loady %#x", ram)
+		first := ""
+		started, err := con.Start(ctx, cmd, func(line []byte) bool {
+			first = string(line)
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		if started && strings.HasPrefix(first, "## Ready for binary") {
+			return ymodem(ctx, con, cmd, data, opt)
+		}
+		if started {
+			// Not a receiver's banner: let the command end.
+			if err := con.Finish(ctx, cmd, nil); err != nil {
+				return err
+			}
+		}
+		opt.Logger.Warn("no loady on this board: uploading with mw.l, which is slow", "said", first)
+	}
+	return uploadWords(ctx, con, ram, data, opt)
+}
+
+func ymodem(ctx context.Context, con *console.Console, cmd string, data []byte, opt Options) error {
+	line := &consoleLine{ctx: ctx, con: con}
+	err := xfer.SendYMODEM(ctx, line, "image.bin", data, xfer.Options{Logger: opt.Logger, Progress: func(sent, total int) {
+		if opt.Progress != nil {
+			opt.Progress(sent, total, "uploading")
+		}
+	}})
+	if err != nil {
+		return fmt.Errorf("upload by YMODEM: %w", err)
+	}
+	total := ""
+	if err := con.Finish(ctx, cmd, func(l []byte) error {
+		if i := strings.Index(string(l), "## Total Size"); i >= 0 {
+			total = string(l[i:])
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if !strings.HasSuffix(total, fmt.Sprintf("= %d Bytes", len(data))) {
+		return fmt.Errorf("loady received %q, not %d bytes", total, len(data))
+	}
+	return nil
+}
+
+// uploadWords writes data with mw.l, a word a command: the slow last
+// resort (little-endian words; the crc32 check that follows catches a
+// board of the other order).
+func uploadWords(ctx context.Context, con *console.Console, ram uint64, data []byte, opt Options) error {
+	padded := append([]byte(nil), data...)
+	for len(padded)%4 != 0 {
+		padded = append(padded, 0xff)
+	}
+	for off := 0; off < len(padded); off += 4 {
+		w := uint32(padded[off]) | uint32(padded[off+1])<<8 | uint32(padded[off+2])<<16 | uint32(padded[off+3])<<24
+		if _, err := con.Output(ctx, fmt.Sprintf("mw.l %#x %08x", ram+uint64(off), w)); err != nil {
+			return err
+		}
+		if opt.Progress != nil && off%4096 == 0 {
+			opt.Progress(off, len(padded), "uploading with mw.l")
+		}
+	}
+	return nil
+}
+
+// consoleLine lets a transfer protocol use the console's line.
+type consoleLine struct {
+	ctx context.Context
+	con *console.Console
+}
+
+func (l *consoleLine) Write(b []byte) (int, error) {
+	if err := l.con.Write(l.ctx, b); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+func (l *consoleLine) Next(ctx context.Context, timeout time.Duration) (byte, error) {
+	b, err := l.con.Next(ctx, timeout)
+	if errors.Is(err, console.ErrTimeout) {
+		return 0, xfer.ErrTimeout
+	}
+	return b, err
+}
