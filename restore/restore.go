@@ -139,18 +139,31 @@ func (p *Plan) commands(img []byte) {
 		if b.Same {
 			continue
 		}
-		p.Commands = append(p.Commands, blockCommands(b, p.RAM+b.Offset-p.UploadOff)...)
+		p.Commands = append(p.Commands, blockCommands(b, p.RAM+b.Offset-p.UploadOff, img[b.Offset:b.Offset+b.Size])...)
 	}
 }
 
-// blockCommands program one NOR block from RAM and check it.
-func blockCommands(b Block, from uint64) []string {
-	return []string{
+// blockCommands program one NOR block from RAM and check it. Erased
+// flash is 0xFF already: cp.b writes the block up to its last byte that is
+// not (nothing, for a block that is all 0xFF).
+func blockCommands(b Block, from uint64, data []byte) []string {
+	cmds := []string{
 		fmt.Sprintf("protect off %#x +%#x", b.Addr, b.Size),
 		fmt.Sprintf("erase %#x +%#x", b.Addr, b.Size),
-		fmt.Sprintf("cp.b %#x %#x %#x", from, b.Addr, b.Size),
-		fmt.Sprintf("crc32 %#x %#x", b.Addr, b.Size),
 	}
+	if n := programmed(data); n > 0 {
+		cmds = append(cmds, fmt.Sprintf("cp.b %#x %#x %#x", from, b.Addr, n))
+	}
+	return append(cmds, fmt.Sprintf("crc32 %#x %#x", b.Addr, b.Size))
+}
+
+// programmed is how much of data is not 0xFF at its end.
+func programmed(data []byte) uint64 {
+	n := len(data)
+	for n > 0 && data[n-1] == 0xff {
+		n--
+	}
+	return uint64(n)
 }
 
 // Result says what a restore did.
@@ -171,7 +184,7 @@ func Run(ctx context.Context, dev Device, p *Plan, img []byte, opt Options) (*Re
 		return res, nil
 	}
 	data := img[p.UploadOff : p.UploadOff+p.UploadSize]
-	if err := upload(ctx, dev, p.RAM, data, opt); err != nil {
+	if err := Upload(ctx, dev, p.RAM, data, opt); err != nil {
 		return res, err
 	}
 	res.Uploaded = uint64(len(data))
@@ -190,16 +203,13 @@ func Run(ctx context.Context, dev Device, p *Plan, img []byte, opt Options) (*Re
 		if opt.Progress != nil {
 			opt.Progress(res.Written, p.Changed(), fmt.Sprintf("writing %#x", b.Addr))
 		}
-		cmds := blockCommands(b, p.RAM+b.Offset-p.UploadOff)
-		checks := []func([]string) error{
-			expect("Un-Protected"), expectErased, expect("Copy to Flash... done"),
-		}
-		for i, cmd := range cmds[:3] {
+		cmds := blockCommands(b, p.RAM+b.Offset-p.UploadOff, img[b.Offset:b.Offset+b.Size])
+		for _, cmd := range cmds[:len(cmds)-1] {
 			lines, err := con.Output(ctx, cmd)
 			if err != nil {
 				return res, fmt.Errorf("block %#x: %w", b.Addr, err)
 			}
-			if err := checks[i](lines); err != nil {
+			if err := check(cmd, lines); err != nil {
 				return res, fmt.Errorf("block %#x: %s: %w", b.Addr, cmd, err)
 			}
 		}
@@ -231,6 +241,18 @@ func expect(text string) func([]string) error {
 	}
 }
 
+// check judges a flash command's output.
+func check(cmd string, lines []string) error {
+	switch strings.Fields(cmd)[0] {
+	case "protect":
+		return expect("Un-Protected")(lines)
+	case "erase":
+		return expectErased(lines)
+	default: // cp.b
+		return expect("Copy to Flash... done")(lines)
+	}
+}
+
 // expectErased accepts erase's "Erased N sectors" when no sector was left
 // protected.
 func expectErased(lines []string) error {
@@ -242,8 +264,8 @@ func expectErased(lines []string) error {
 	return expect("Erased ")(lines)
 }
 
-// upload puts data into RAM at ram: YMODEM through loady, or mw.l.
-func upload(ctx context.Context, dev Device, ram uint64, data []byte, opt Options) error {
+// Upload puts data into RAM at ram: YMODEM through loady, or mw.l.
+func Upload(ctx context.Context, dev Device, ram uint64, data []byte, opt Options) error {
 	con := dev.Console()
 	if !opt.NoYMODEM {
 		cmd := fmt.Sprintf("loady %#x", ram)

@@ -3,13 +3,21 @@ package e2e
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
+	"hash/crc32"
 	"io"
 	"net"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/dialect"
+	"github.com/bootdump/bootdump/dialect/uboot"
+	"github.com/bootdump/bootdump/internal/qemutest"
+	"github.com/bootdump/bootdump/restore"
 	"github.com/bootdump/bootdump/sim"
 )
 
@@ -200,4 +208,37 @@ func cuttingRelay(t *testing.T, target, marker string, n int) string {
 		}
 	}()
 	return "tcp://" + ln.Addr().String()
+}
+
+// TestRealUBootLoady uploads 1 MiB (ending in 0x1A bytes, which XMODEM
+// would lose) into real U-Boot's RAM with its loady and bootdump's YMODEM
+// sender; U-Boot's crc32 of the RAM is the file's.
+//
+// Writing flash on QEMU is not tested here: QEMU 7.2's CFI flash emulates
+// U-Boot's buffered writes badly ("write to buffer emulation is flawed"):
+// cp.b to flash reports a timeout past a sector's first 4 KiB, and what it
+// reports written is gone at the next connection. The simulator's NOR
+// flash stands in (TestRestoreNOR).
+func TestRealUBootLoady(t *testing.T) {
+	board := qemutest.Start(t, nil)
+	ctx := context.Background()
+	link := dialect.Link{
+		Dial: func(ctx context.Context) (console.Port, error) {
+			return console.Open(ctx, board.Port, console.PortOptions{})
+		},
+		SyncTimeout: 30 * time.Second,
+	}
+	sess, err := uboot.Connect(ctx, link, uboot.Options{Addr: 0x40000000, Size: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	data := append(randomBytes(1<<20-3, 93), 0x1a, 0x1a, 0x1a)
+	if err := restore.Upload(ctx, sess, 0x40000000, data, restore.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := sess.CRC32(ctx, 0x40000000, 1<<20)
+	if err != nil || sum != crc32.ChecksumIEEE(data) {
+		t.Fatalf("crc32 of the upload in RAM: %08x %v, want %08x", sum, err, crc32.ChecksumIEEE(data))
+	}
 }
