@@ -582,16 +582,7 @@ func (b *uboot) unit(p []byte) uint64 {
 	if b.cfg.BigEndian {
 		order = binary.BigEndian
 	}
-	switch len(p) {
-	case 1:
-		return uint64(p[0])
-	case 2:
-		return uint64(order.Uint16(p))
-	case 4:
-		return uint64(order.Uint32(p))
-	default:
-		return order.Uint64(p)
-	}
+	return unitValue(p, order)
 }
 
 func (b *uboot) putUnit(p []byte, v uint64) {

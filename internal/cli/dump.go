@@ -295,13 +295,7 @@ func (a *app) runDump(ctx context.Context, f *dumpFlags, job *dump.Job, dev dump
 // A damaged part does not fail the dump: the image is what the device
 // holds, verified; the report says what is wrong with it.
 func (a *app) identifyDump(ctx context.Context, path string) *identify.Report {
-	img, size, err := openImage(path)
-	if err != nil {
-		a.log.Warn("could not identify the image's contents", "err", err)
-		return nil
-	}
-	defer img.Close()
-	rep, err := identify.Scan(ctx, img, size, identify.Options{})
+	rep, err := scanImage(ctx, path)
 	if err == nil {
 		err = dump.UpdateRecord(path, func(r *dump.Record) error {
 			r.Contents, err = json.Marshal(rep)
@@ -375,4 +369,14 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, sess device, contents *ide
 	if contents != nil {
 		contents.WriteShort(a.stderr)
 	}
+}
+
+// scanImage tells what the image file at path holds.
+func scanImage(ctx context.Context, path string) (*identify.Report, error) {
+	img, size, err := openImage(path)
+	if err != nil {
+		return nil, err
+	}
+	defer img.Close()
+	return identify.Scan(ctx, img, size, identify.Options{})
 }

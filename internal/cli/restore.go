@@ -13,7 +13,6 @@ import (
 
 	"github.com/bootdump/bootdump/dialect/uboot"
 	"github.com/bootdump/bootdump/dump"
-	"github.com/bootdump/bootdump/identify"
 	"github.com/bootdump/bootdump/restore"
 )
 
@@ -153,12 +152,7 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 
 // refuseDamaged stops a restore of an image identify finds damaged.
 func (a *app) refuseDamaged(ctx context.Context, path string, force bool) error {
-	img, size, err := openImage(path)
-	if err != nil {
-		return err
-	}
-	defer img.Close()
-	rep, err := identify.Scan(ctx, img, size, identify.Options{})
+	rep, err := scanImage(ctx, path)
 	if err != nil {
 		return err
 	}
