@@ -29,13 +29,15 @@ type Device interface {
 
 // Block is one erase block of the range to write.
 type Block struct {
-	Addr, Size uint64
+	Addr, Size uint64 // NOR: the address; SPI and NAND: the offset in the flash
 	Offset     uint64 // in the image
 	Same       bool   // the device's crc32 is the image's: nothing to write
+	Bad        bool   // a NAND bad block: never written
 }
 
 // Plan is what a restore will do.
 type Plan struct {
+	Flash    Flash
 	Addr     uint64 // where the image goes
 	RAM      uint64 // where it is uploaded
 	Blocks   []Block
@@ -49,11 +51,69 @@ type Plan struct {
 func (p *Plan) Changed() int {
 	n := 0
 	for _, b := range p.Blocks {
-		if !b.Same {
+		if !b.Same && !b.Bad {
 			n++
 		}
 	}
 	return n
+}
+
+// Flash is the flash a plan writes: memory-mapped NOR (Kind "nor"), or SPI
+// NOR ("sf") or NAND ("nand") read back through a RAM window.
+type Flash struct {
+	Kind      string
+	EraseSize uint64
+	PageSize  uint64 // NAND writes whole pages
+	Size      uint64
+	Bad       []uint64 // NAND bad blocks (offsets)
+	// Window is the RAM a block is read back into to be checked (sf read,
+	// nand read, then crc32 there); Sum does that, and Forget drops what
+	// it holds once the flash behind it changed.
+	Window uint64
+	Sum    func(ctx context.Context, off, n uint64) (uint32, error)
+	Forget func()
+}
+
+// sum is the device's crc32 of a block in flash.
+func (p *Plan) sum(ctx context.Context, dev Device, b Block) (uint32, error) {
+	if p.Flash.Sum != nil {
+		return p.Flash.Sum(ctx, b.Addr, b.Size)
+	}
+	return dev.CRC32(ctx, b.Addr, b.Size)
+}
+
+// PlanErase plans writing img at offset off of a SPI NOR or NAND flash, a
+// whole erase block at a time; NAND bad blocks are left alone.
+func PlanErase(ctx context.Context, dev Device, fl Flash, img []byte, off, ram uint64) (*Plan, error) {
+	end := off + uint64(len(img))
+	es := fl.EraseSize
+	switch {
+	case es == 0:
+		return nil, fmt.Errorf("the flash does not say its erase block size")
+	case fl.Size != 0 && end > fl.Size:
+		return nil, fmt.Errorf("%d bytes at %#x run past the end of the %s flash (%#x bytes)", len(img), off, fl.Kind, fl.Size)
+	case off%es != 0 || uint64(len(img))%es != 0:
+		return nil, fmt.Errorf("%d bytes at %#x do not cover whole %#x-byte erase blocks: erasing would lose the rest; pad the image or move it to a block boundary", len(img), off, es)
+	}
+	p := &Plan{Flash: fl, Addr: off, RAM: ram}
+	for at := off; at < end; at += es {
+		b := Block{Addr: at, Size: es, Offset: at - off}
+		for _, bad := range fl.Bad {
+			if bad/es == at/es {
+				b.Bad = true
+			}
+		}
+		if !b.Bad {
+			sum, err := p.sum(ctx, dev, b)
+			if err != nil {
+				return nil, err
+			}
+			b.Same = sum == crc32.ChecksumIEEE(img[b.Offset:b.Offset+b.Size])
+		}
+		p.Blocks = append(p.Blocks, b)
+	}
+	p.commands(img)
+	return p, nil
 }
 
 // Options tune a restore.
@@ -81,7 +141,7 @@ func PlanNOR(ctx context.Context, dev Device, banks []uboot.NORBank, img []byte,
 	if end > bank.Start+bank.Size {
 		return nil, fmt.Errorf("%d bytes at %#x run past the end of flash bank %d (%#x..%#x)", len(img), addr, bank.Num, bank.Start, bank.Start+bank.Size-1)
 	}
-	p := &Plan{Addr: addr, RAM: ram}
+	p := &Plan{Flash: Flash{Kind: "nor"}, Addr: addr, RAM: ram}
 	for i, s := range bank.Sectors {
 		e := bank.SectorEnd(i)
 		if e <= addr || s >= end {
@@ -119,7 +179,7 @@ func bankList(banks []uboot.NORBank) string {
 func (p *Plan) commands(img []byte) {
 	first, last := -1, -1
 	for i, b := range p.Blocks {
-		if !b.Same {
+		if !b.Same && !b.Bad {
 			if first < 0 {
 				first = i
 			}
@@ -136,25 +196,44 @@ func (p *Plan) commands(img []byte) {
 		fmt.Sprintf("loady %#x", p.RAM),
 		fmt.Sprintf("crc32 %#x %#x", p.RAM, p.UploadSize))
 	for _, b := range p.Blocks {
-		if b.Same {
+		if b.Same || b.Bad {
 			continue
 		}
-		p.Commands = append(p.Commands, blockCommands(b, p.RAM+b.Offset-p.UploadOff, img[b.Offset:b.Offset+b.Size])...)
+		program, check := p.blockCommands(b, p.RAM+b.Offset-p.UploadOff, img[b.Offset:b.Offset+b.Size])
+		p.Commands = append(append(p.Commands, program...), check...)
 	}
 }
 
-// blockCommands program one NOR block from RAM and check it. Erased
-// flash is 0xFF already: cp.b writes the block up to its last byte that is
-// not (nothing, for a block that is all 0xFF).
-func blockCommands(b Block, from uint64, data []byte) []string {
-	cmds := []string{
-		fmt.Sprintf("protect off %#x +%#x", b.Addr, b.Size),
-		fmt.Sprintf("erase %#x +%#x", b.Addr, b.Size),
+// blockCommands are the commands that program one block from RAM, and
+// those that check it. Erased flash is 0xFF already: a block is written up
+// to its last byte that is not (a NAND page at a time), and nothing is
+// written for a block that is all 0xFF.
+func (p *Plan) blockCommands(b Block, from uint64, data []byte) (program, check []string) {
+	n := programmed(data)
+	switch p.Flash.Kind {
+	case "sf":
+		program = []string{fmt.Sprintf("sf erase %#x %#x", b.Addr, b.Size)}
+		if n > 0 {
+			program = append(program, fmt.Sprintf("sf write %#x %#x %#x", from, b.Addr, n))
+		}
+		check = []string{fmt.Sprintf("sf read %#x %#x %#x", p.Flash.Window, b.Addr, b.Size), fmt.Sprintf("crc32 %#x %#x", p.Flash.Window, b.Size)}
+	case "nand":
+		program = []string{fmt.Sprintf("nand erase %#x %#x", b.Addr, b.Size)}
+		if page := max(p.Flash.PageSize, 1); n > 0 {
+			program = append(program, fmt.Sprintf("nand write %#x %#x %#x", from, b.Addr, (n+page-1)/page*page))
+		}
+		check = []string{fmt.Sprintf("nand read %#x %#x %#x", p.Flash.Window, b.Addr, b.Size), fmt.Sprintf("crc32 %#x %#x", p.Flash.Window, b.Size)}
+	default:
+		program = []string{
+			fmt.Sprintf("protect off %#x +%#x", b.Addr, b.Size),
+			fmt.Sprintf("erase %#x +%#x", b.Addr, b.Size),
+		}
+		if n > 0 {
+			program = append(program, fmt.Sprintf("cp.b %#x %#x %#x", from, b.Addr, n))
+		}
+		check = []string{fmt.Sprintf("crc32 %#x %#x", b.Addr, b.Size)}
 	}
-	if n := programmed(data); n > 0 {
-		cmds = append(cmds, fmt.Sprintf("cp.b %#x %#x %#x", from, b.Addr, n))
-	}
-	return append(cmds, fmt.Sprintf("crc32 %#x %#x", b.Addr, b.Size))
+	return program, check
 }
 
 // programmed is how much of data is not 0xFF at its end.
@@ -169,6 +248,7 @@ func programmed(data []byte) uint64 {
 // Result says what a restore did.
 type Result struct {
 	Written, Unchanged int
+	Bad                int // NAND bad blocks left alone
 	Uploaded           uint64
 	Elapsed            time.Duration
 }
@@ -180,6 +260,12 @@ func Run(ctx context.Context, dev Device, p *Plan, img []byte, opt Options) (*Re
 	}
 	start := time.Now()
 	res := &Result{Unchanged: len(p.Blocks) - p.Changed()}
+	for _, b := range p.Blocks {
+		if b.Bad {
+			res.Unchanged--
+			res.Bad++
+		}
+	}
 	if p.Changed() == 0 {
 		return res, nil
 	}
@@ -197,14 +283,14 @@ func Run(ctx context.Context, dev Device, p *Plan, img []byte, opt Options) (*Re
 	}
 	con := dev.Console()
 	for _, b := range p.Blocks {
-		if b.Same {
+		if b.Same || b.Bad {
 			continue
 		}
 		if opt.Progress != nil {
 			opt.Progress(res.Written, p.Changed(), fmt.Sprintf("writing %#x", b.Addr))
 		}
-		cmds := blockCommands(b, p.RAM+b.Offset-p.UploadOff, img[b.Offset:b.Offset+b.Size])
-		for _, cmd := range cmds[:len(cmds)-1] {
+		program, _ := p.blockCommands(b, p.RAM+b.Offset-p.UploadOff, img[b.Offset:b.Offset+b.Size])
+		for _, cmd := range program {
 			lines, err := con.Output(ctx, cmd)
 			if err != nil {
 				return res, fmt.Errorf("block %#x: %w", b.Addr, err)
@@ -213,7 +299,10 @@ func Run(ctx context.Context, dev Device, p *Plan, img []byte, opt Options) (*Re
 				return res, fmt.Errorf("block %#x: %s: %w", b.Addr, cmd, err)
 			}
 		}
-		sum, err := dev.CRC32(ctx, b.Addr, b.Size)
+		if p.Flash.Forget != nil {
+			p.Flash.Forget()
+		}
+		sum, err := p.sum(ctx, dev, b)
 		if err != nil {
 			return res, fmt.Errorf("block %#x: %w", b.Addr, err)
 		}
@@ -243,13 +332,36 @@ func expect(text string) func([]string) error {
 
 // check judges a flash command's output.
 func check(cmd string, lines []string) error {
-	switch strings.Fields(cmd)[0] {
+	f := strings.Fields(cmd)
+	switch f[0] + " " + f[1] {
+	case "sf erase":
+		return expect("Erased: OK")(lines)
+	case "sf write":
+		return expect("Written: OK")(lines)
+	case "nand erase":
+		return expectLine("OK")(lines)
+	case "nand write":
+		return expect("bytes written: OK")(lines)
+	}
+	switch f[0] {
 	case "protect":
 		return expect("Un-Protected")(lines)
 	case "erase":
 		return expectErased(lines)
 	default: // cp.b
 		return expect("Copy to Flash... done")(lines)
+	}
+}
+
+// expectLine wants a line that is exactly text.
+func expectLine(text string) func([]string) error {
+	return func(lines []string) error {
+		for _, l := range lines {
+			if strings.TrimSpace(l) == text {
+				return nil
+			}
+		}
+		return fmt.Errorf("%w: it printed %q", ErrCommandFailed, lines)
 	}
 }
 

@@ -156,6 +156,15 @@ func (b *uboot) sf(args []string) bool {
 		b.toRAM(addr, dev.Image[off:off+n])
 		b.out.puts(fmt.Sprintf("SF: %d bytes @ %#x Read: OK\n", n, off))
 		return true
+	case "erase", "write":
+		if !b.sfProbed {
+			b.out.puts("No SPI flash selected. Please run `sf probe'\n")
+			return false
+		}
+		if args[1] == "erase" {
+			return b.sfErase(dev, args)
+		}
+		return b.sfWrite(dev, args)
 	}
 	b.out.puts("sf - SPI flash sub-system\n")
 	return false
@@ -182,6 +191,10 @@ func (b *uboot) nand(args []string) bool {
 			}
 		}
 		return true
+	case cmd == "erase":
+		return b.nandErase(dev, args)
+	case cmd == "write":
+		return b.nandWrite(dev, args)
 	case cmd == "read" || cmd == "read.raw":
 		if len(args) < 4 {
 			b.out.puts("nand - NAND sub-system\n")

@@ -307,3 +307,6 @@ func (w *Window) Reconnect(ctx context.Context) error {
 	w.loaded = false
 	return w.s.Reconnect(ctx)
 }
+
+// Forget drops what the window holds: the flash behind it was written.
+func (w *Window) Forget() { w.loaded = false }

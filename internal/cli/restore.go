@@ -32,7 +32,7 @@ func (a *app) restoreCommand() *cobra.Command {
 	addr, ram := &numberFlag{v: &f.addr}, &numberFlag{v: &f.ram}
 	cmd := &cobra.Command{
 		Use:   "restore -p PORT FILE --addr A",
-		Short: "Write an image back to NOR flash, verified block by block",
+		Short: "Write an image back to NOR, SPI NOR or NAND flash, verified block by block",
 		Long: `restore writes FILE to the flash at --addr through U-Boot. It first compares
 every erase block with the device's crc32 and plans to write only those that
 differ; it prints every command it will send (--dry-run stops there) and asks
@@ -44,7 +44,9 @@ is not: run the same command again and it writes what still differs.
 
 It refuses an image in which identify finds a damaged part (--force writes
 it anyway) and a range that does not fit the flash bank or cuts an erase
-block. This version writes memory-mapped NOR flash (--flash nor).`,
+block. --flash sf (sf erase, sf write) and --flash nand (nand erase,
+nand write; bad blocks are left alone) read each block back through a RAM
+window to check it.`,
 		Example: `  bootdump restore -p /dev/ttyUSB0 backup.bin --addr 0x9f000000 --dry-run
   bootdump restore -p /dev/ttyUSB0 backup.bin --addr 0x9f000000
   bootdump restore -p tcp://127.0.0.1:5555 nor1.bin --addr 0x04000000 --yes`,
@@ -59,7 +61,7 @@ block. This version writes memory-mapped NOR flash (--flash nor).`,
 	f.conn.flags(cmd)
 	fl := cmd.Flags()
 	fl.Var(addr, "addr", "flash address the image starts at")
-	fl.StringVar(&f.flash, "flash", "nor", "the flash to write: nor (memory-mapped, flinfo/erase/cp.b)")
+	fl.StringVar(&f.flash, "flash", "nor", "the flash to write: nor (memory-mapped: --addr is the address), sf (SPI NOR) or nand (--addr is the offset)")
 	fl.Var(ram, "ram", "RAM address to upload to (default: loadaddr, or the middle of DRAM)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan and every command, write nothing")
 	fl.BoolVar(&f.yes, "yes", false, "write without asking")
@@ -72,8 +74,10 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 	if err := f.conn.check(); err != nil {
 		return err
 	}
-	if f.flash != "nor" {
-		return usagef("--flash %q: this version writes memory-mapped NOR flash (--flash nor) only", f.flash)
+	switch f.flash {
+	case "nor", "sf", "nand":
+	default:
+		return usagef("--flash %q: nor (memory-mapped), sf (SPI NOR) or nand", f.flash)
 	}
 	img, err := os.ReadFile(path)
 	if err != nil {
@@ -88,19 +92,11 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 	if err := a.refuseDamaged(ctx, path, f.force); err != nil {
 		return err
 	}
-	sess, closeSession, err := f.conn.session(ctx, a, uboot.Options{Window: uint64(len(img)), RAM: f.ram})
+	sess, plan, closeSession, err := a.planRestore(ctx, f, img)
 	if err != nil {
 		return err
 	}
 	defer closeSession()
-	banks, err := sess.NORBanks(ctx)
-	if err != nil {
-		return err
-	}
-	plan, err := restore.PlanNOR(ctx, sess, banks, img, f.addr, sess.RAMWindow())
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(a.stderr, "%s -> %#x: %d of %d erase blocks differ from the device (by crc32)\n", path, f.addr, plan.Changed(), len(plan.Blocks))
 	for _, c := range plan.Commands {
 		fmt.Fprintf(a.stderr, "  %s\n", c)
@@ -112,7 +108,7 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 			out := map[string]any{"file": path, "addr": fmt.Sprintf("%#x", f.addr), "blocks": len(plan.Blocks),
 				"changed": plan.Changed(), "commands": orEmpty(plan.Commands), "dry_run": f.dryRun}
 			if res != nil {
-				out["written"], out["unchanged"], out["uploaded"] = res.Written, res.Unchanged, res.Uploaded
+				out["written"], out["unchanged"], out["bad"], out["uploaded"] = res.Written, res.Unchanged, res.Bad, res.Uploaded
 			}
 			enc.Encode(out)
 		}
@@ -144,10 +140,50 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 		}
 		return err
 	}
-	fmt.Fprintf(a.stderr, "done: %d blocks written and verified by crc32, %d already identical; %d bytes uploaded; %s\n",
-		res.Written, res.Unchanged, res.Uploaded, res.Elapsed.Round(1e6))
+	fmt.Fprintf(a.stderr, "done: %d blocks written and verified by crc32, %d already identical, %d bad (left alone); %d bytes uploaded; %s\n",
+		res.Written, res.Unchanged, res.Bad, res.Uploaded, res.Elapsed.Round(1e6))
 	report(res)
 	return nil
+}
+
+// planRestore connects and plans: NOR through flinfo, with the image's RAM
+// at the board's load address; SPI NOR and NAND through a RAM window there
+// (each block is read back into it to be checked), the image's RAM above.
+func (a *app) planRestore(ctx context.Context, f *restoreFlags, img []byte) (*uboot.Session, *restore.Plan, func(), error) {
+	if f.flash == "nor" {
+		sess, closeSession, err := f.conn.session(ctx, a, uboot.Options{Window: uint64(len(img)), RAM: f.ram})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		banks, err := sess.NORBanks(ctx)
+		if err == nil {
+			var plan *restore.Plan
+			if plan, err = restore.PlanNOR(ctx, sess, banks, img, f.addr, sess.RAMWindow()); err == nil {
+				return sess, plan, closeSession, nil
+			}
+		}
+		closeSession()
+		return nil, nil, nil, err
+	}
+	src, _ := uboot.ParseSource(f.flash)
+	const window = 256 << 10 // the largest erase block the window must hold
+	sess, win, closeSession, err := f.conn.flashWindow(ctx, a, src, window, f.ram)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	dev := win.Device()
+	winRAM, winSize := win.RAM()
+	fl := restore.Flash{
+		Kind: f.flash, EraseSize: dev.EraseSize, PageSize: dev.PageSize, Size: win.Size(), Bad: win.BadBlocks(),
+		Window: winRAM, Sum: win.CRC32, Forget: win.Forget,
+	}
+	upload := winRAM + (winSize+1<<20-1)/(1<<20)*(1<<20)
+	plan, err := restore.PlanErase(ctx, sess, fl, img, f.addr, upload)
+	if err != nil {
+		closeSession()
+		return nil, nil, nil, err
+	}
+	return sess, plan, closeSession, nil
 }
 
 // refuseDamaged stops a restore of an image identify finds damaged.

@@ -242,3 +242,55 @@ func TestRealUBootLoady(t *testing.T) {
 		t.Fatalf("crc32 of the upload in RAM: %08x %v, want %08x", sum, err, crc32.ChecksumIEEE(data))
 	}
 }
+
+// TestRestoreSPIAndNAND writes images to the simulator's SPI NOR and NAND
+// flash: every erase block erased, programmed and read back through the
+// RAM window to be checked; a NAND bad block is left alone; a second run
+// writes nothing.
+func TestRestoreSPIAndNAND(t *testing.T) {
+	spi := randomBytes(4<<20, 101)
+	nand := randomBytes(8<<20, 102)
+	board := ptyBoard(t, sim.UBootConfig{Image: randomBytes(1<<20, 103), Flash: []sim.FlashDevice{
+		{Kind: "sf", Image: spi}, {Kind: "nand", Image: nand, BadBlocks: []int64{0x40000}},
+	}})
+	dir := t.TempDir()
+
+	spiImg := randomBytes(512<<10, 104)
+	copy(spiImg[0x30000:0x40000], bytes.Repeat([]byte{0xff}, 0x10000)) // an erased block: erase, no write
+	spiPath := writeFile(t, filepath.Join(dir, "spi.bin"), spiImg)
+	r, stderr, code := restoreRun(t, "-p", board.Path, spiPath, "--flash", "sf", "--addr", "0x10000", "--dry-run")
+	if code != 0 || r.Changed != 8 || r.Commands[2] != "sf erase 0x10000 0x10000" || !strings.HasPrefix(r.Commands[3], "sf write ") ||
+		!strings.HasPrefix(r.Commands[4], "sf read ") || !strings.HasPrefix(r.Commands[5], "crc32 ") {
+		t.Fatalf("sf dry run: exit %d, %+v: %s", code, r, stderr)
+	}
+	if r, stderr, code = restoreRun(t, "-p", board.Path, spiPath, "--flash", "sf", "--addr", "0x10000", "--yes"); code != 0 || r.Written != 8 {
+		t.Fatalf("sf restore: exit %d, %+v: %s", code, r, stderr)
+	}
+	if !bytes.Equal(spi[0x10000:0x90000], spiImg) {
+		t.Fatal("the SPI flash does not hold the image")
+	}
+	if r, stderr, code = restoreRun(t, "-p", board.Path, spiPath, "--flash", "sf", "--addr", "0x10000", "--yes"); code != 0 || r.Written != 0 {
+		t.Fatalf("sf again: exit %d, %+v: %s", code, r, stderr)
+	}
+
+	nandImg := randomBytes(1<<20, 105)
+	badBefore := bytes.Clone(nand[0x40000:0x60000])
+	nandPath := writeFile(t, filepath.Join(dir, "nand.bin"), nandImg)
+	r, stderr, code = restoreRun(t, "-p", board.Path, nandPath, "--flash", "nand", "--addr", "0", "--yes")
+	if code != 0 || r.Written != 7 {
+		t.Fatalf("nand restore: exit %d, %+v: %s", code, r, stderr)
+	}
+	if !bytes.Equal(nand[:0x40000], nandImg[:0x40000]) || !bytes.Equal(nand[0x60000:1<<20], nandImg[0x60000:]) || !bytes.Equal(nand[0x40000:0x60000], badBefore) {
+		t.Fatal("the NAND flash does not hold the image around its bad block, or the bad block was written")
+	}
+	if r, stderr, code = restoreRun(t, "-p", board.Path, nandPath, "--flash", "nand", "--addr", "0", "--yes"); code != 0 || r.Written != 0 {
+		t.Fatalf("nand again: exit %d, %+v: %s", code, r, stderr)
+	}
+	// A range that cuts an erase block, or runs past the flash.
+	if _, stderr, code = run(t, "restore", "-p", board.Path, nandPath, "--flash", "nand", "--addr", "0x1000", "--yes"); code != 1 || !strings.Contains(stderr, "do not cover whole") {
+		t.Fatalf("cut block: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code = run(t, "restore", "-p", board.Path, spiPath, "--flash", "sf", "--addr", "0x3f0000", "--yes"); code != 1 || !strings.Contains(stderr, "run past the end") {
+		t.Fatalf("past the end: exit %d: %s", code, stderr)
+	}
+}
