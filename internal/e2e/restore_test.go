@@ -103,8 +103,8 @@ func sameDump(t *testing.T, port string, img []byte) {
 }
 
 // TestRestoreRefusals: a damaged image, a range past the flash, an image
-// that cuts an erase block, another flash than NOR; each one sentence, and
-// the flash unchanged.
+// that cuts an erase block, a flash the tool or the board lacks; each one
+// sentence, and the flash unchanged.
 func TestRestoreRefusals(t *testing.T) {
 	flash := randomBytes(1<<20, 71)
 	before := bytes.Clone(flash)
@@ -134,9 +134,13 @@ func TestRestoreRefusals(t *testing.T) {
 			t.Fatalf("%s: exit %d: %s", c.name, code, stderr)
 		}
 	}
-	_, stderr, code := run(t, "restore", "-p", board.Path, cases[1].file, "--addr", "0x04000000", "--flash", "nand", "--yes")
+	_, stderr, code := run(t, "restore", "-p", board.Path, cases[1].file, "--addr", "0x04000000", "--flash", "mmc", "--yes")
 	if code != 2 {
-		t.Fatalf("--flash nand: exit %d: %s", code, stderr)
+		t.Fatalf("--flash mmc: exit %d: %s", code, stderr)
+	}
+	_, stderr, code = run(t, "restore", "-p", board.Path, cases[1].file, "--addr", "0", "--flash", "nand", "--yes")
+	if code != 1 || !strings.Contains(stderr, "nand is not in this U-Boot build") {
+		t.Fatalf("--flash nand on a board without NAND: exit %d: %s", code, stderr)
 	}
 	if !bytes.Equal(flash, before) {
 		t.Fatal("a refused restore changed the flash")
