@@ -120,9 +120,10 @@ func PlanErase(ctx context.Context, dev Device, fl Flash, img []byte, off, ram u
 type Options struct {
 	Logger   *slog.Logger
 	Progress func(done, total int, what string)
-	// NoYMODEM uploads with mw.l (the slow last resort), for boards
-	// without loady.
-	NoYMODEM bool
+	// Uploaders are the upload commands to try, in order; default loady
+	// (YMODEM), loadb (Kermit), then mw.l (a word a command, the slow last
+	// resort).
+	Uploaders []string
 }
 
 // PlanNOR plans writing img at addr of a memory-mapped NOR bank: the range
@@ -376,11 +377,22 @@ func expectErased(lines []string) error {
 	return expect("Erased ")(lines)
 }
 
-// Upload puts data into RAM at ram: YMODEM through loady, or mw.l.
+// Upload puts data into RAM at ram with the first upload command the board
+// has: loady (YMODEM), loadb (Kermit), or mw.l.
 func Upload(ctx context.Context, dev Device, ram uint64, data []byte, opt Options) error {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
 	con := dev.Console()
-	if !opt.NoYMODEM {
-		cmd := fmt.Sprintf("loady %#x", ram)
+	loaders := opt.Uploaders
+	if len(loaders) == 0 {
+		loaders = []string{"loady", "loadb", "mw.l"}
+	}
+	for _, loader := range loaders {
+		if loader == "mw.l" {
+			return uploadWords(ctx, con, ram, data, opt)
+		}
+		cmd := fmt.Sprintf("%s %#x", loader, ram)
 		first := ""
 		started, err := con.Start(ctx, cmd, func(line []byte) bool {
 			first = string(line)
@@ -390,7 +402,7 @@ func Upload(ctx context.Context, dev Device, ram uint64, data []byte, opt Option
 			return err
 		}
 		if started && strings.HasPrefix(first, "## Ready for binary") {
-			return ymodem(ctx, con, cmd, data, opt)
+			return receive(ctx, con, cmd, data, opt)
 		}
 		if started {
 			// Not a receiver's banner: let the command end.
@@ -398,20 +410,28 @@ func Upload(ctx context.Context, dev Device, ram uint64, data []byte, opt Option
 				return err
 			}
 		}
-		opt.Logger.Warn("no loady on this board: uploading with mw.l, which is slow", "said", first)
+		opt.Logger.Warn("the board has no "+loader+"; trying the next way to upload", "said", first)
 	}
-	return uploadWords(ctx, con, ram, data, opt)
+	return fmt.Errorf("no way to upload to RAM: the board has none of %v", loaders)
 }
 
-func ymodem(ctx context.Context, con *console.Console, cmd string, data []byte, opt Options) error {
+// receive sends data to the receiver cmd started (loady, loadb) and
+// checks the size it reports.
+func receive(ctx context.Context, con *console.Console, cmd string, data []byte, opt Options) error {
 	line := &consoleLine{ctx: ctx, con: con}
-	err := xfer.SendYMODEM(ctx, line, "image.bin", data, xfer.Options{Logger: opt.Logger, Progress: func(sent, total int) {
+	xopt := xfer.Options{Logger: opt.Logger, Progress: func(sent, total int) {
 		if opt.Progress != nil {
 			opt.Progress(sent, total, "uploading")
 		}
-	}})
+	}}
+	var err error
+	if strings.HasPrefix(cmd, "loadb") {
+		err = xfer.SendKermit(ctx, line, "image.bin", data, xopt)
+	} else {
+		err = xfer.SendYMODEM(ctx, line, "image.bin", data, xopt)
+	}
 	if err != nil {
-		return fmt.Errorf("upload by YMODEM: %w", err)
+		return fmt.Errorf("upload (%s): %w", cmd, err)
 	}
 	total := ""
 	if err := con.Finish(ctx, cmd, func(l []byte) error {
