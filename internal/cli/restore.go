@@ -37,9 +37,9 @@ func (a *app) restoreCommand() *cobra.Command {
 every erase block with the device's crc32 and plans to write only those that
 differ; it prints every command it will send (--dry-run stops there) and asks
 before writing (--yes on a script). The blocks that differ are uploaded to RAM
-with loady (YMODEM; mw.l where there is none), checked there by crc32, then
-each is unprotected, erased, programmed with cp.b and checked by crc32 in
-flash before the next. Interrupted, it leaves no block it believes good that
+with loady (YMODEM; else loadb, Kermit; else mw.l), checked there by crc32,
+then each is unprotected, erased, programmed with cp.b and checked by crc32
+in flash before the next. Interrupted, it leaves no block it believes good that
 is not: run the same command again and it writes what still differs.
 
 It refuses an image in which identify finds a damaged part (--force writes
@@ -49,7 +49,8 @@ nand write; bad blocks are left alone) read each block back through a RAM
 window to check it.`,
 		Example: `  bootdump restore -p /dev/ttyUSB0 backup.bin --addr 0x9f000000 --dry-run
   bootdump restore -p /dev/ttyUSB0 backup.bin --addr 0x9f000000
-  bootdump restore -p tcp://127.0.0.1:5555 nor1.bin --addr 0x04000000 --yes`,
+  bootdump restore -p tcp://127.0.0.1:5555 nor1.bin --addr 0x04000000 --yes
+  bootdump restore -p /dev/ttyUSB0 spi.bin --flash sf --addr 0 --yes`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !addr.set {
