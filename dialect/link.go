@@ -16,3 +16,12 @@ type Link struct {
 	Console     console.Options
 	SyncTimeout time.Duration // how long to wait for a prompt (a rebooting board takes seconds)
 }
+
+// Redial opens the port again and starts a console on it (not yet synced).
+func (l *Link) Redial(ctx context.Context) (*console.Console, error) {
+	port, err := l.Dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return console.New(port, l.Console), nil
+}

@@ -310,11 +310,11 @@ func (s *Session) Reconnect(ctx context.Context) error {
 		return console.ErrClosed
 	}
 	s.con.Close()
-	port, err := s.link.Dial(ctx)
+	con, err := s.link.Redial(ctx)
 	if err != nil {
 		return err
 	}
-	s.con = console.New(port, s.link.Console)
+	s.con = con
 	return s.Resync(ctx)
 }
 

@@ -13,11 +13,10 @@ type Link = dialect.Link
 
 // Connect dials, syncs with the bootloader and learns the board.
 func Connect(ctx context.Context, link Link, opt Options) (*Session, error) {
-	port, err := link.Dial(ctx)
+	con, err := link.Redial(ctx)
 	if err != nil {
 		return nil, err
 	}
-	con := console.New(port, link.Console)
 	sctx, cancel := context.WithTimeout(ctx, link.SyncTimeout)
 	defer cancel()
 	if err := con.Sync(sctx); err != nil {
@@ -57,11 +56,11 @@ func (s *Session) Reconnect(ctx context.Context) error {
 		return console.ErrClosed
 	}
 	s.con.Close()
-	port, err := s.link.Dial(ctx)
+	con, err := s.link.Redial(ctx)
 	if err != nil {
 		return err
 	}
-	s.con = console.New(port, s.link.Console)
+	s.con = con
 	return s.recover(ctx)
 }
 

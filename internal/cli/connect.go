@@ -159,11 +159,11 @@ func (c *connection) connect(ctx context.Context, a *app) (*linked, error) {
 		}
 		return nil, err
 	}
-	port, err := l.link.Dial(ctx)
+	con, err := l.link.Redial(ctx)
 	if err != nil {
 		return fail(err)
 	}
-	l.con = console.New(port, conOpt)
+	l.con = con
 	sctx, cancel := context.WithTimeout(ctx, c.syncTimeout)
 	err = l.con.Sync(sctx)
 	cancel()
