@@ -128,18 +128,16 @@ func TestRealUBootNoisyLine(t *testing.T) {
 	}
 }
 
-// noisyRelay forwards TCP connections to target, flipping a bit of a byte
-// (rate flip) or dropping it (rate drop) from the board to the host. It
-// returns the relay's tcp:// address and a reader of its counts.
-func noisyRelay(t *testing.T, target string, flip, drop float64) (string, func() (int64, int64)) {
+// relay forwards TCP connections to target, one at a time, and returns its
+// tcp:// address. fromDevice sees what the board sends, returns what the
+// host gets instead, and says when to cut the connection (after that).
+func relay(t *testing.T, target string, fromDevice func(b []byte) (out []byte, cut bool)) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	var flips, drops atomic.Int64
 	go func() {
-		rng := rand.New(rand.NewPCG(7, 7))
 		for {
 			host, err := ln.Accept()
 			if err != nil {
@@ -157,24 +155,38 @@ func noisyRelay(t *testing.T, target string, flip, drop float64) (string, func()
 			buf := make([]byte, 4096)
 			for {
 				n, err := dev.Read(buf)
-				out := buf[:0]
-				for _, c := range buf[:n] {
-					switch x := rng.Float64(); {
-					case x < drop:
-						drops.Add(1)
-						continue
-					case x < drop+flip:
-						flips.Add(1)
-						c ^= 1 << rng.IntN(8)
-					}
-					out = append(out, c)
-				}
-				if _, werr := host.Write(out); werr != nil || err != nil {
+				out, cut := fromDevice(buf[:n])
+				if _, werr := host.Write(out); werr != nil || err != nil || cut {
 					host.Close()
+					dev.Close()
 					break
 				}
 			}
 		}
 	}()
-	return "tcp://" + ln.Addr().String(), func() (int64, int64) { return flips.Load(), drops.Load() }
+	return "tcp://" + ln.Addr().String()
+}
+
+// noisyRelay is a relay that flips a bit of a byte (rate flip) or drops it
+// (rate drop) on its way from the board to the host. It also returns a
+// reader of its counts.
+func noisyRelay(t *testing.T, target string, flip, drop float64) (string, func() (int64, int64)) {
+	var flips, drops atomic.Int64
+	rng := rand.New(rand.NewPCG(7, 7))
+	addr := relay(t, target, func(b []byte) ([]byte, bool) {
+		out := b[:0]
+		for _, c := range b {
+			switch x := rng.Float64(); {
+			case x < drop:
+				drops.Add(1)
+				continue
+			case x < drop+flip:
+				flips.Add(1)
+				c ^= 1 << rng.IntN(8)
+			}
+			out = append(out, c)
+		}
+		return out, false
+	})
+	return addr, func() (int64, int64) { return flips.Load(), drops.Load() }
 }

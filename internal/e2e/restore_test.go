@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
-	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -180,42 +178,17 @@ func TestRestoreResumesAfterCut(t *testing.T) {
 	flashHolds(t, port, "mem", 0x04000000, img)
 }
 
-// cuttingRelay forwards a TCP connection to target and cuts it after the
-// device has printed marker n times.
+// cuttingRelay is a relay that cuts the connection after the device has
+// printed marker n times.
 func cuttingRelay(t *testing.T, target, marker string, n int) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		host, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		dev, err := net.Dial("tcp", target)
-		if err != nil {
-			host.Close()
-			return
-		}
-		go func() {
-			io.Copy(dev, host)
-			dev.Close()
-		}()
-		var seen []byte
-		buf := make([]byte, 4096)
-		for {
-			k, err := dev.Read(buf)
-			host.Write(buf[:k])
-			seen = append(seen, buf[:k]...)
-			if strings.Count(string(seen), marker) >= n || err != nil {
-				host.Close()
-				dev.Close()
-				return
-			}
-		}
-	}()
-	return "tcp://" + ln.Addr().String()
+	seen := 0
+	var tail []byte // the end of what came, where a marker may begin
+	return relay(t, target, func(b []byte) ([]byte, bool) {
+		text := append(tail, b...)
+		seen += bytes.Count(text, []byte(marker))
+		tail = bytes.Clone(text[max(0, len(text)-len(marker)+1):])
+		return b, seen >= n
+	})
 }
 
 // TestRealUBootLoady uploads 1 MiB (ending in 0x1A bytes, which XMODEM
