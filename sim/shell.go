@@ -410,14 +410,8 @@ func (s *shell) cfeDump(args []string) int {
 			rest = append(rest, a)
 		}
 	}
-	if len(rest) != 2 {
-		s.out.puts("Usage: d [-b|-h|-w|-q] [addr [length]]\n")
-		return -1
-	}
-	addr, ok1 := hexNumber(rest[0])
-	n, ok2 := hexNumber(rest[1])
-	if !ok1 || !ok2 {
-		s.out.puts("Invalid argument\n")
+	addr, n, ok := s.cfeRange(rest, "Usage: d [-b|-h|-w|-q] [addr [length]]\n")
+	if !ok {
 		return -1
 	}
 	addr &^= uint64(width - 1)
@@ -437,8 +431,8 @@ func (s *shell) cfeDump(args []string) int {
 			switch {
 			case off+uint64(i) >= n:
 				c = ' '
-			case c < 0x20 || c > 0x7f:
-				c = '.'
+			default:
+				c = cfeChar(c)
 			}
 			text = append(text, c)
 		}
@@ -450,16 +444,35 @@ func (s *shell) cfeDump(args []string) int {
 	return 0
 }
 
-// cfeDumpBytes is the BCM63xx dm ADDR LEN: lower-case bytes.
-func (s *shell) cfeDumpBytes(args []string) int {
+// cfeRange reads the ADDR LEN (hex) of CFE's dump commands, printing usage
+// or CFE's complaint when they are not there.
+func (s *shell) cfeRange(args []string, usage string) (addr, n uint64, ok bool) {
 	if len(args) != 2 {
-		s.out.puts("Usage: dm addr length\n")
-		return -1
+		s.out.puts(usage)
+		return 0, 0, false
 	}
 	addr, ok1 := hexNumber(args[0])
 	n, ok2 := hexNumber(args[1])
 	if !ok1 || !ok2 {
 		s.out.puts("Invalid argument\n")
+		return 0, 0, false
+	}
+	return addr, n, true
+}
+
+// cfeChar is a byte in CFE's ASCII column: DEL shows, the rest of what is
+// not printable is a dot.
+func cfeChar(c byte) byte {
+	if c < 0x20 || c > 0x7f {
+		return '.'
+	}
+	return c
+}
+
+// cfeDumpBytes is the BCM63xx dm ADDR LEN: lower-case bytes.
+func (s *shell) cfeDumpBytes(args []string) int {
+	addr, n, ok := s.cfeRange(args, "Usage: dm addr length\n")
+	if !ok {
 		return -1
 	}
 	var raw [16]byte
@@ -472,10 +485,7 @@ func (s *shell) cfeDumpBytes(args []string) int {
 		}
 		text = append(text, "   "...)
 		for _, c := range raw[:k] {
-			if c < 0x20 || c > 0x7f {
-				c = '.'
-			}
-			text = append(text, c)
+			text = append(text, cfeChar(c))
 		}
 		text = append(text, '\n')
 		if !s.line(text) {
