@@ -33,7 +33,7 @@ func (c *Console) Start(ctx context.Context, cmd string, until func(line []byte)
 	}
 	echoed := false
 	for {
-		line, isPrompt, err := c.nextLine(ctx)
+		line, isPrompt, err := c.nextLine(ctx, false)
 		if err != nil {
 			return false, &CommandError{cmd, err}
 		}
@@ -54,7 +54,7 @@ func (c *Console) Start(ctx context.Context, cmd string, until func(line []byte)
 // first: a prompt that comes back clean shows the line works.
 func (c *Console) WaitPrompt(ctx context.Context) error {
 	for {
-		line, isPrompt, err := c.nextLine(ctx)
+		line, isPrompt, err := c.nextLine(ctx, false)
 		if err != nil {
 			return err
 		}

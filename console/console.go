@@ -3,6 +3,7 @@ package console
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -145,8 +146,10 @@ func (c *Console) recv(ctx context.Context, timeout time.Duration) error {
 
 // nextLine returns the next complete output line (without CR and LF), or
 // isPrompt when the prompt has come back at the start of a line. The line
-// is valid until the next call.
-func (c *Console) nextLine(ctx context.Context) (line []byte, isPrompt bool, err error) {
+// is valid until the next call. While maybeData is set, the unfinished line
+// may be the start of a data line, whose text says nothing: an autoboot
+// text in it is not taken for a countdown.
+func (c *Console) nextLine(ctx context.Context, maybeData bool) (line []byte, isPrompt bool, err error) {
 	for {
 		pending := c.buf[c.off:]
 		if i := bytes.IndexByte(pending, '\n'); i >= 0 {
@@ -157,7 +160,7 @@ func (c *Console) nextLine(ctx context.Context) (line []byte, isPrompt bool, err
 			c.buf, c.off = c.buf[:0], 0
 			return nil, true, nil
 		}
-		if c.countingDown() != nil {
+		if !maybeData && c.countingDown() != nil {
 			// The board rebooted and counts down to autoboot on a line
 			// that ends only when it is stopped: say so now, while it
 			// still can be.
@@ -179,11 +182,24 @@ func (c *Console) write(ctx context.Context, b []byte) error {
 	return nil
 }
 
+// A LineFunc takes one line of a command's output and says whether it is
+// data the command was asked for (a dump line, well formed), and whether
+// the command failed. A data line is never read as a console event: a
+// flash that holds a bootloader holds its every string (its prompt, its
+// countdown, "resetting ..."), and the data's ASCII column shows them.
+type LineFunc func(line []byte) (data bool, err error)
+
+// Text adapts a function that takes lines of text, none of them data.
+func Text(f func(line []byte) error) LineFunc {
+	return func(line []byte) (bool, error) { return false, f(line) }
+}
+
 // Exec runs one command and calls onLine for each line it prints, in order,
-// as the lines arrive. It returns when the prompt is back. If onLine fails,
-// the rest of the output is drained (so the console stays in step) and the
-// first error is returned.
-func (c *Console) Exec(ctx context.Context, cmd string, onLine func(line []byte) error) error {
+// as the lines arrive. It returns when the prompt is back. Every line is
+// handed to onLine, even after it failed (it may still tell data from
+// text); the first error is returned once the prompt is back, so the
+// console stays in step.
+func (c *Console) Exec(ctx context.Context, cmd string, onLine LineFunc) error {
 	if err := c.send(ctx, cmd); err != nil {
 		return err
 	}
@@ -206,7 +222,7 @@ func (c *Console) send(ctx context.Context, cmd string) error {
 
 // Finish reads the output of a command begun with Start up to the prompt
 // (after a transfer that Start's command took the line over for).
-func (c *Console) Finish(ctx context.Context, cmd string, onLine func(line []byte) error) error {
+func (c *Console) Finish(ctx context.Context, cmd string, onLine LineFunc) error {
 	return c.finish(ctx, cmd, true, onLine)
 }
 
@@ -224,11 +240,27 @@ func (c *Console) Next(ctx context.Context, timeout time.Duration) (byte, error)
 }
 
 // finish reads a command's output lines up to the prompt.
-func (c *Console) finish(ctx context.Context, cmd string, echoed bool, onLine func(line []byte) error) error {
+//
+// A reset is believed only when the console shows one: a countdown on a
+// line that is not data, or a reset text on a line that is not data and
+// then no prompt. A reset text alone in a line is only suspect: it may be
+// a data line that noise garbled, and the command's own error (the bad
+// line) stands.
+func (c *Console) finish(ctx context.Context, cmd string, echoed bool, onLine LineFunc) error {
+	if onLine == nil {
+		onLine = Text(func([]byte) error { return nil })
+	}
 	var first error
+	var suspect []byte // a line not data that holds a reset text
+	// A data line may be under way from the echo on and after every data
+	// line; after text (a banner, an error) a countdown is believed.
+	maybeData := true
 	for {
-		line, isPrompt, err := c.nextLine(ctx)
+		line, isPrompt, err := c.nextLine(ctx, maybeData)
 		if err != nil {
+			if suspect != nil && errors.Is(err, ErrTimeout) {
+				err = fmt.Errorf("%w: it printed %q and its prompt did not come back", ErrReset, suspect)
+			}
 			return &CommandError{cmd, err}
 		}
 		if isPrompt {
@@ -237,32 +269,42 @@ func (c *Console) finish(ctx context.Context, cmd string, echoed bool, onLine fu
 			}
 			return first
 		}
-		if onLine == nil {
-			onLine = func([]byte) error { return nil }
-		}
-		if c.isReset(line) {
-			return &CommandError{cmd, fmt.Errorf("%w: it printed %q", ErrReset, line)}
-		}
 		if !echoed {
 			echoed = true
-			if !bytes.Equal(line, []byte(cmd)) && first == nil {
-				first = &CommandError{cmd, fmt.Errorf("%w: got %q", ErrEcho, line)}
+			if !bytes.Equal(line, []byte(cmd)) {
+				if first == nil {
+					first = &CommandError{cmd, fmt.Errorf("%w: got %q", ErrEcho, line)}
+				}
+				c.judgeText(line, &suspect)
+				maybeData = false
 			}
 			continue
 		}
+		data, err := onLine(line)
 		if first == nil {
-			first = onLine(line)
+			first = err
+		}
+		maybeData = data
+		if !data {
+			c.judgeText(line, &suspect)
 		}
 	}
 }
 
-// Output runs cmd and returns its output lines.
+// judgeText remembers a line that is not data and holds a reset text.
+func (c *Console) judgeText(line []byte, suspect *[]byte) {
+	if *suspect == nil && c.isReset(line) {
+		*suspect = bytes.Clone(line)
+	}
+}
+
+// Output runs cmd and returns its output lines, all text.
 func (c *Console) Output(ctx context.Context, cmd string) ([]string, error) {
 	var lines []string
-	err := c.Exec(ctx, cmd, func(l []byte) error {
+	err := c.Exec(ctx, cmd, Text(func(l []byte) error {
 		lines = append(lines, string(l))
 		return nil
-	})
+	}))
 	return lines, err
 }
 

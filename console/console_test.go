@@ -92,7 +92,7 @@ func TestWrongBaudIsReported(t *testing.T) {
 
 func TestResetDuringCommandIsReported(t *testing.T) {
 	c := simConsole(t, sim.UBootConfig{Image: make([]byte, 256)})
-	err := c.Exec(context.Background(), "md.l 0x10 4", func([]byte) error { return nil })
+	err := c.Exec(context.Background(), "md.l 0x10 4", nil)
 	if !errors.Is(err, ErrReset) {
 		t.Fatalf("reading an unmapped address gave %v, want ErrReset", err)
 	}

@@ -427,12 +427,12 @@ func receive(ctx context.Context, con *console.Console, cmd string, data []byte,
 		return fmt.Errorf("upload (%s): %w", cmd, err)
 	}
 	total := ""
-	if err := con.Finish(ctx, cmd, func(l []byte) error {
+	if err := con.Finish(ctx, cmd, console.Text(func(l []byte) error {
 		if i := strings.Index(string(l), "## Total Size"); i >= 0 {
 			total = string(l[i:])
 		}
 		return nil
-	}); err != nil {
+	})); err != nil {
 		return err
 	}
 	if !strings.HasSuffix(total, fmt.Sprintf("= %d Bytes", len(data))) {

@@ -183,14 +183,14 @@ func (s *Session) dump(ctx context.Context, r Read, order binary.ByteOrder, addr
 // exec runs one dump command and feeds its lines to col.
 func (s *Session) exec(ctx context.Context, cmd string, parser hexdump.LineParser, col *collector) error {
 	var buf []byte
-	err := s.con.Exec(ctx, cmd, func(line []byte) error {
+	err := s.con.Exec(ctx, cmd, func(line []byte) (bool, error) {
 		addr, data, err := parser.ParseLine(line, buf[:0])
 		if err != nil {
-			return s.otherLine(cmd, line, err)
+			return false, s.otherLine(cmd, line, err)
 		}
 		buf = data
 		s.lineChars = max(s.lineChars, len(line)+2)
-		return col.add(addr, data)
+		return true, col.add(addr, data)
 	})
 	return err
 }

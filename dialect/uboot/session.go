@@ -106,7 +106,7 @@ func Open(ctx context.Context, con *console.Console, opt Options) (*Session, err
 // reads nothing, so a bad address cannot hurt).
 func (s *Session) probeWidth(ctx context.Context, addr uint64) error {
 	addr &^= 7
-	lines, err := s.con.Output(ctx, fmt.Sprintf("md.q %#x 2", addr))
+	lines, err := s.mdOutput(ctx, fmt.Sprintf("md.q %#x 2", addr), 8)
 	if err != nil {
 		return err
 	}
@@ -125,11 +125,11 @@ func (s *Session) probeWidth(ctx context.Context, addr uint64) error {
 // stays unknown and the next read tries again.
 func (s *Session) probeOrder(ctx context.Context, addr uint64) error {
 	addr &^= 3
-	raw, err := s.con.Output(ctx, fmt.Sprintf("md.b %#x 0x10", addr))
+	raw, err := s.mdOutput(ctx, fmt.Sprintf("md.b %#x 0x10", addr), 1)
 	if err != nil {
 		return err
 	}
-	words, err := s.con.Output(ctx, fmt.Sprintf("md.l %#x 4", addr))
+	words, err := s.mdOutput(ctx, fmt.Sprintf("md.l %#x 4", addr), 4)
 	if err != nil {
 		return err
 	}
@@ -155,6 +155,18 @@ func (s *Session) probeOrder(ctx context.Context, addr uint64) error {
 		return fmt.Errorf("md.b and md.l disagree at %#x: the line is noisy or the memory changes", addr)
 	}
 	return nil
+}
+
+// mdOutput runs an md command of unit width w and returns its lines;
+// those that are md lines in either byte order are data to the console.
+func (s *Session) mdOutput(ctx context.Context, cmd string, w int) ([]string, error) {
+	var lines []string
+	err := s.con.Exec(ctx, cmd, func(l []byte) (bool, error) {
+		lines = append(lines, string(l))
+		return hexdump.IsLine(hexdump.Format{Width: w, Order: binary.LittleEndian}, l) ||
+			hexdump.IsLine(hexdump.Format{Width: w, Order: binary.BigEndian}, l), nil
+	})
+	return lines, err
 }
 
 func decode(f hexdump.Format, addr uint64, n int, lines []string) ([]byte, error) {
@@ -239,16 +251,25 @@ func (s *Session) ReadMemory(ctx context.Context, addr uint64, dst []byte, progr
 	if order == nil {
 		order = binary.LittleEndian // the words at addr read the same either way
 	}
-	dec := hexdump.NewDecoder(hexdump.Format{Width: w, Order: order}, addr, len(dst))
+	format := hexdump.Format{Width: w, Order: order}
+	dec := hexdump.NewDecoder(format, addr, len(dst))
 	out := dst[:0]
 	cmd := fmt.Sprintf("%s %#x %#x", suffix[w], addr, len(dst)/w)
-	err := s.con.Exec(ctx, cmd, func(line []byte) error {
+	failed := false
+	err := s.con.Exec(ctx, cmd, func(line []byte) (bool, error) {
+		if failed {
+			return hexdump.IsLine(format, line), nil
+		}
 		var err error
 		out, err = dec.Line(line, out)
-		if progress != nil && err == nil {
+		if err != nil {
+			failed = true
+			return hexdump.IsLine(format, line), err
+		}
+		if progress != nil {
 			progress(len(out))
 		}
-		return err
+		return true, nil
 	})
 	if err != nil {
 		var le *hexdump.LineError
