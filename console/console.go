@@ -17,7 +17,8 @@ const CtrlC = 0x03
 // Options configure a Console.
 type Options struct {
 	// Prompts are recognised at once; any other prompt is learned by
-	// sending Ctrl-C until the same last line comes back twice.
+	// sending Ctrl-C until the same last line comes back twice. The console
+	// knows no bootloader: the dialect says all of this.
 	Prompts []string
 	// Autoboot lists the texts a booting board prints while it can still
 	// be stopped, each with the keys that stop it; they are sent each time
@@ -44,28 +45,13 @@ type Autoboot struct {
 	Keys   []byte
 }
 
-// UBootAutoboot is U-Boot's countdown, which any key stops.
-var UBootAutoboot = []Autoboot{{"Hit any key to stop autoboot", []byte{CtrlC}}, {"to stop autoboot", []byte{CtrlC}}}
-
-// DefaultPrompts are prompts of U-Boot and of vendors' builds of it.
-var DefaultPrompts = []string{"=> ", "U-Boot> ", "ath> ", "hisilicon # ", "MT7621 # ", "IPQ40xx# ", "ar7240> ", "RT3052 # "}
-
 func (o Options) withDefaults() Options {
-	if o.Prompts == nil {
-		o.Prompts = DefaultPrompts
-	}
-	if o.Autoboot == nil {
-		o.Autoboot = UBootAutoboot
-	}
 	if o.StopKeys != nil {
 		var own []Autoboot
 		for _, a := range o.Autoboot {
 			own = append(own, Autoboot{a.Marker, o.StopKeys})
 		}
 		o.Autoboot = own
-	}
-	if o.ResetMarkers == nil {
-		o.ResetMarkers = []string{"Hit any key to stop autoboot", "U-Boot SPL 20", "resetting ..."}
 	}
 	if o.IdleTimeout == 0 {
 		o.IdleTimeout = 10 * time.Second

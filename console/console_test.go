@@ -10,13 +10,23 @@ import (
 	"github.com/bootdump/bootdump/sim"
 )
 
-func simConsole(t *testing.T, cfg sim.UBootConfig) *Console {
+// ubootOptions is what U-Boot's dialect tells the console (the console
+// itself knows no bootloader).
+func ubootOptions() Options {
+	return Options{
+		Prompts:      []string{"=> "},
+		Autoboot:     []Autoboot{{Marker: "Hit any key to stop autoboot", Keys: []byte{CtrlC}}},
+		ResetMarkers: []string{"Hit any key to stop autoboot", "resetting ..."},
+	}
+}
+
+func simConsole(t *testing.T, cfg sim.Config) *Console {
 	t.Helper()
 	p, err := sim.Pipe(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := New(p, Options{})
+	c := New(p, ubootOptions())
 	t.Cleanup(func() { c.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -28,7 +38,7 @@ func simConsole(t *testing.T, cfg sim.UBootConfig) *Console {
 
 func TestSyncStopsAutobootAndRunsCommands(t *testing.T) {
 	image := []byte(strings.Repeat("bootdump reference flash image. ", 4))
-	c := simConsole(t, sim.UBootConfig{Image: image, BootDelay: 5})
+	c := simConsole(t, sim.Config{Image: image, BootDelay: 5})
 	if c.Prompt() != "=> " {
 		t.Fatalf("prompt %q", c.Prompt())
 	}
@@ -55,7 +65,7 @@ func TestSyncStopsAutobootAndRunsCommands(t *testing.T) {
 }
 
 func TestLearnsAnUnknownPrompt(t *testing.T) {
-	p, err := sim.Pipe(sim.UBootConfig{Image: make([]byte, 256), Prompt: "Camera Boot # ", BootDelay: -1})
+	p, err := sim.Pipe(sim.Config{Image: make([]byte, 256), Prompt: "Camera Boot # ", BootDelay: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,11 +85,11 @@ func TestLearnsAnUnknownPrompt(t *testing.T) {
 }
 
 func TestWrongBaudIsReported(t *testing.T) {
-	p, err := sim.Pipe(sim.UBootConfig{Image: make([]byte, 256), Baud: 115200, HostBaud: func() int { return 9600 }})
+	p, err := sim.Pipe(sim.Config{Image: make([]byte, 256), Baud: 115200, HostBaud: func() int { return 9600 }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := New(p, Options{})
+	c := New(p, ubootOptions())
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
@@ -91,7 +101,7 @@ func TestWrongBaudIsReported(t *testing.T) {
 }
 
 func TestResetDuringCommandIsReported(t *testing.T) {
-	c := simConsole(t, sim.UBootConfig{Image: make([]byte, 256)})
+	c := simConsole(t, sim.Config{Image: make([]byte, 256)})
 	err := c.Exec(context.Background(), "md.l 0x10 4", nil)
 	if !errors.Is(err, ErrReset) {
 		t.Fatalf("reading an unmapped address gave %v, want ErrReset", err)
@@ -104,7 +114,7 @@ func TestResetDuringCommandIsReported(t *testing.T) {
 }
 
 func TestExecRefusesEmptyLine(t *testing.T) {
-	c := simConsole(t, sim.UBootConfig{Image: make([]byte, 256)})
+	c := simConsole(t, sim.Config{Image: make([]byte, 256)})
 	if err := c.Exec(context.Background(), "", nil); err == nil {
 		t.Fatal("an empty command was sent")
 	}

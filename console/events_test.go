@@ -25,7 +25,7 @@ func newScriptPort(replies map[string][]string) *scriptPort {
 }
 
 func (p *scriptPort) Read(b []byte) (int, error) { return p.r.Read(b) }
-func (p *scriptPort) Close() error                { p.w.Close(); return p.r.Close() }
+func (p *scriptPort) Close() error               { p.w.Close(); return p.r.Close() }
 
 func (p *scriptPort) Write(b []byte) (int, error) {
 	for _, c := range b {
@@ -57,7 +57,9 @@ func (p *scriptPort) send(pieces ...string) {
 
 func scriptConsole(t *testing.T, replies map[string][]string) *Console {
 	t.Helper()
-	c := New(newScriptPort(replies), Options{IdleTimeout: 300 * time.Millisecond})
+	opt := ubootOptions()
+	opt.IdleTimeout = 300 * time.Millisecond
+	c := New(newScriptPort(replies), opt)
 	t.Cleanup(func() { c.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

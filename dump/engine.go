@@ -14,41 +14,13 @@ import (
 
 	"github.com/bootdump/bootdump/console"
 	"github.com/bootdump/bootdump/dialect"
-	"github.com/bootdump/bootdump/hexdump"
 )
 
-// Reader reads device memory; every dialect session is one.
-type Reader interface {
-	ReadMemory(ctx context.Context, addr uint64, dst []byte, progress func(n int)) error
-	Identity() dialect.Identity
-}
-
-// CRC32er is a device with a checksum command.
-type CRC32er interface {
-	CRC32(ctx context.Context, addr, n uint64) (uint32, error)
-}
-
-// Summer is a device whose checksum command is not crc32 (RedBoot's POSIX
-// cksum): Sum computes the device's checksum here.
-type Summer interface {
-	Sum(data []byte) uint32
-}
-
-// FillChecker is a device that can confirm, on the device, that a range
-// holds one byte value throughout (U-Boot: cmp.b against a filled buffer).
-type FillChecker interface {
-	IsFilled(ctx context.Context, addr, n uint64, fill byte) (bool, error)
-}
-
-// Reconnector is a device that can reopen its port after the line was lost.
-type Reconnector interface {
-	Reconnect(ctx context.Context) error
-}
-
-// Resyncer is a device that can get back to a fresh prompt after a failed command.
-type Resyncer interface {
-	Resync(ctx context.Context) error
-}
+// Reader is what a dump reads through: a dialect's session, or a flash
+// window of one. A device that can checksum memory (dialect.Checksummer)
+// verifies each chunk with that, and one that can compare memory on the
+// board (dialect.FillChecker) has its erased chunks confirmed, not dumped.
+type Reader = dialect.Reader
 
 // Options describe one dump.
 type Options struct {
@@ -145,7 +117,9 @@ type Job struct {
 	noCRC   bool                // the device has no checksum command: read twice
 	second  []byte              // the second reading
 	sum     func([]byte) uint32 // the device's checksum, computed here
-	waiting func(string)        // shows what the engine waits for
+	// checksum is the device's checksum command, nil where it has none
+	checksum dialect.Checksummer
+	waiting  func(string) // shows what the engine waits for
 }
 
 // Prepare checks a dump request and loads the journal it resumes, if any.
@@ -292,8 +266,13 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 	res := &Result{Record: j.rec, Resumed: j.resumed}
 	j.rec.Device = dev.Identity()
 	j.sum = crc32.ChecksumIEEE
-	if s, ok := dev.(Summer); ok {
-		j.sum = s.Sum
+	j.checksum, _ = dev.(dialect.Checksummer)
+	if j.checksum != nil && j.checksum.Algorithm().Sum == nil {
+		j.checksum = nil // a bootloader without a checksum command
+	}
+	if j.checksum != nil {
+		j.sum = j.checksum.Algorithm().Sum
+		j.rec.Algorithm = j.checksum.Algorithm().Name
 	}
 	size := j.opt.Size
 	buf := make([]byte, j.opt.ChunkSize)
@@ -416,11 +395,10 @@ func (j *Job) recover(ctx context.Context, dev Reader, addr uint64, err error, r
 			}
 			return true, nil
 		}
-		r, ok := dev.(Resyncer)
-		if !ok || !needsResync(err) {
+		if !needsResync(err) {
 			return false, nil
 		}
-		if err = r.Resync(ctx); err == nil {
+		if err = dev.Resync(ctx); err == nil {
 			return false, nil
 		}
 		if ctx.Err() != nil {
@@ -435,17 +413,13 @@ func (j *Job) recover(ctx context.Context, dev Reader, addr uint64, err error, r
 // reconnect reopens the port with backoff until the device answers again
 // or ReconnectTimeout passes.
 func (j *Job) reconnect(ctx context.Context, dev Reader, cause error, res *Result) error {
-	rc, ok := dev.(Reconnector)
-	if !ok {
-		return cause
-	}
 	j.opt.Logger.Warn("lost the device; waiting for it", "err", cause, "for", j.opt.ReconnectTimeout)
 	j.waiting("waiting for the device to come back")
 	defer j.waiting("")
 	deadline := time.Now().Add(j.opt.ReconnectTimeout)
 	wait := 100 * time.Millisecond
 	for {
-		err := rc.Reconnect(ctx)
+		err := dev.Reconnect(ctx)
 		if err == nil {
 			res.Reconnects++
 			j.opt.Logger.Info("the device is back")
@@ -470,12 +444,11 @@ func (j *Job) reconnect(ctx context.Context, dev Reader, cause error, res *Resul
 // the chunk needs no dump (erased, or unchanged since the base image),
 // then the dump, checked against that checksum.
 func (j *Job) readOnce(ctx context.Context, dev Reader, addr uint64, buf []byte, progress func(int)) (string, error) {
-	c, ok := dev.(CRC32er)
-	if !ok || j.noCRC {
+	if j.checksum == nil || j.noCRC {
 		return j.readTwice(ctx, dev, addr, buf, progress)
 	}
 	n := len(buf)
-	want, err := c.CRC32(ctx, addr, uint64(n))
+	want, err := j.checksum.Checksum(ctx, addr, uint64(n))
 	if errors.Is(err, dialect.ErrUnsupported) {
 		j.opt.Logger.Warn("no checksum command: every chunk is read twice and the readings compared", "err", err)
 		j.noCRC = true
@@ -503,7 +476,7 @@ func (j *Job) readOnce(ctx context.Context, dev Reader, addr uint64, buf []byte,
 	if got := j.sum(buf); got != want {
 		return "", &MismatchError{Addr: addr, Size: n, Device: want, Local: got}
 	}
-	return VerifiedCRC32, nil
+	return j.checksum.Algorithm().Name, nil
 }
 
 // readTwice is the check of last resort: two readings that agree.
@@ -567,7 +540,7 @@ func (j *Job) erasedFill(n int, sum uint32) (byte, bool) {
 // confirmFill rules out a checksum collision on the device. Without a
 // way to (no scratch RAM, no cmp), skipping is switched off for the dump.
 func (j *Job) confirmFill(ctx context.Context, dev Reader, addr uint64, n int, fill byte) (bool, error) {
-	fc, ok := dev.(FillChecker)
+	fc, ok := dev.(dialect.FillChecker)
 	if !ok || j.noFill {
 		return false, nil
 	}
@@ -585,7 +558,7 @@ func (j *Job) confirmFill(ctx context.Context, dev Reader, addr uint64, n int, f
 func needsResync(err error) bool {
 	var mm *MismatchError
 	var dis *DisagreeError
-	return !errors.Is(err, hexdump.ErrBadLine) && !errors.As(err, &mm) && !errors.As(err, &dis)
+	return !errors.Is(err, dialect.ErrGarbled) && !errors.As(err, &mm) && !errors.As(err, &dis)
 }
 
 // finish hashes the data file and renames it into place.

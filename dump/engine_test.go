@@ -35,11 +35,18 @@ func (f *fakeDevice) ReadMemory(_ context.Context, addr uint64, dst []byte, prog
 	return nil
 }
 
-func (f *fakeDevice) CRC32(_ context.Context, addr, n uint64) (uint32, error) {
+func (f *fakeDevice) Checksum(_ context.Context, addr, n uint64) (uint32, error) {
 	return crc32.ChecksumIEEE(f.mem[addr-f.base : addr-f.base+n]), nil
 }
 
+func (f *fakeDevice) Algorithm() dialect.Algorithm { return dialect.CRC32 }
+
 func (f *fakeDevice) Identity() dialect.Identity { return dialect.Identity{Dialect: "fake"} }
+
+func (f *fakeDevice) Resync(context.Context) error { return nil }
+
+// A fake device has no line to lose.
+func (f *fakeDevice) Reconnect(context.Context) error { return errors.New("no line to reconnect") }
 
 func newFake(n int) *fakeDevice {
 	mem := make([]byte, n)

@@ -22,7 +22,7 @@ const (
 
 // Verification methods a chunk can carry.
 const (
-	VerifiedCRC32  = "crc32"       // dumped; the device's crc32 of the range matched the bytes read
+	VerifiedCRC32  = "crc32"       // dumped; the device's crc32 of the range matched the bytes read (another checksum: its algorithm's name)
 	VerifiedTwice  = "double-read" // dumped twice (no device checksum); the readings agreed, and every line passed its checks
 	VerifiedErased = "erased"      // not dumped: the device's crc32 is that of all 0xff (or 0x00), confirmed by comparing on the device
 	VerifiedBase   = "base"        // not dumped: the device's crc32 matched the same range of the base image, copied from it
@@ -49,9 +49,12 @@ type Record struct {
 	Updated   time.Time        `json:"updated"`
 	Seconds   float64          `json:"seconds"` // time spent reading, over all runs
 	Retries   int              `json:"retries"`
-	Chunks    []Chunk          `json:"chunks"`
-	SHA256    string           `json:"sha256,omitempty"`
-	CRC32     string           `json:"crc32,omitempty"`
+	// Algorithm is the device's checksum that verified the chunks marked
+	// with its name ("crc32", "posix-cksum"); none: they were read twice.
+	Algorithm string  `json:"algorithm,omitempty"`
+	Chunks    []Chunk `json:"chunks"`
+	SHA256    string  `json:"sha256,omitempty"`
+	CRC32     string  `json:"crc32,omitempty"`
 	// Contents is what the finished image holds (package identify's report).
 	Contents json.RawMessage `json:"contents,omitempty"`
 	// BadBlocks are NAND erase blocks (offsets from Addr) that were not

@@ -3,8 +3,9 @@ package dump
 import (
 	"context"
 	"fmt"
-	"hash/crc32"
 	"io"
+
+	"github.com/bootdump/bootdump/dialect"
 )
 
 // Range is a span of device addresses.
@@ -24,7 +25,7 @@ func (r Range) String() string {
 // device using nothing but the device's checksums: no dump. It returns the
 // ranges that differ; a difference confined to one spot is narrowed down
 // by halving, to the byte.
-func Verify(ctx context.Context, dev CRC32er, addr uint64, img io.ReaderAt, size uint64, chunk int, progress func(Progress)) ([]Range, error) {
+func Verify(ctx context.Context, dev dialect.Checksummer, addr uint64, img io.ReaderAt, size uint64, chunk int, progress func(Progress)) ([]Range, error) {
 	if chunk <= 0 {
 		chunk = 64 << 10
 	}
@@ -56,7 +57,7 @@ func Verify(ctx context.Context, dev CRC32er, addr uint64, img io.ReaderAt, size
 
 type verifier struct {
 	ctx  context.Context
-	dev  CRC32er
+	dev  dialect.Checksummer
 	addr uint64
 	img  io.ReaderAt
 	buf  []byte
@@ -68,8 +69,8 @@ func (v *verifier) same(off, n uint64) (bool, error) {
 	if k, err := v.img.ReadAt(b, int64(off)); uint64(k) != n {
 		return false, fmt.Errorf("read the image at offset %#x: %w", off, err)
 	}
-	want := crc32.ChecksumIEEE(b)
-	got, err := v.dev.CRC32(v.ctx, v.addr+off, n)
+	want := v.dev.Algorithm().Sum(b)
+	got, err := v.dev.Checksum(v.ctx, v.addr+off, n)
 	if err != nil {
 		return false, err
 	}

@@ -2,29 +2,22 @@ package restore
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"hash/crc32"
 	"log/slog"
 	"strings"
 	"time"
 
-	"github.com/bootdump/bootdump/console"
-	"github.com/bootdump/bootdump/dialect/uboot"
-	"github.com/bootdump/bootdump/xfer"
+	"github.com/bootdump/bootdump/dialect"
 )
 
-// Device is a U-Boot session as restore uses it.
-type Device interface {
-	Console() *console.Console
-	CRC32(ctx context.Context, addr, n uint64) (uint32, error)
-}
+// Device is a bootloader that writes flash (U-Boot's session is one).
+type Device = dialect.Programmer
 
 // Block is one erase block of the range to write.
 type Block struct {
 	Addr, Size uint64 // NOR: the address; SPI and NAND: the offset in the flash
 	Offset     uint64 // in the image
-	Same       bool   // the device's crc32 is the image's: nothing to write
+	Same       bool   // the device's checksum is the image's: nothing to write
 	Bad        bool   // a NAND bad block: never written
 }
 
@@ -59,20 +52,17 @@ type Flash struct {
 	PageSize  uint64 // NAND writes whole pages
 	Size      uint64
 	Bad       []uint64 // NAND bad blocks (offsets)
-	// Window is the RAM a block is read back into to be checked (sf read,
-	// nand read, then crc32 there); Sum does that, and Forget drops what
-	// it holds once the flash behind it changed.
-	Window uint64
-	Sum    func(ctx context.Context, off, n uint64) (uint32, error)
-	Forget func()
+	// Window reads the flash back through RAM to check it (SPI, NAND);
+	// nil where the flash is memory-mapped and the device checks it there.
+	Window dialect.FlashWindow
 }
 
-// sum is the device's crc32 of a block in flash.
-func (p *Plan) sum(ctx context.Context, dev Device, b Block) (uint32, error) {
-	if p.Flash.Sum != nil {
-		return p.Flash.Sum(ctx, b.Addr, b.Size)
+// sums is what checks a block in flash: the window, or the device.
+func (p *Plan) sums(dev Device) dialect.Checksummer {
+	if p.Flash.Window != nil {
+		return p.Flash.Window
 	}
-	return dev.CRC32(ctx, b.Addr, b.Size)
+	return dev
 }
 
 // PlanErase plans writing img at offset off of a SPI NOR or NAND flash, a
@@ -96,41 +86,23 @@ func PlanErase(ctx context.Context, dev Device, fl Flash, img []byte, off, ram u
 				b.Bad = true
 			}
 		}
-		if !b.Bad {
-			sum, err := p.sum(ctx, dev, b)
-			if err != nil {
-				return nil, err
-			}
-			b.Same = sum == crc32.ChecksumIEEE(img[b.Offset:b.Offset+b.Size])
-		}
 		p.Blocks = append(p.Blocks, b)
 	}
-	p.commands(img)
-	return p, nil
-}
-
-// Options tune a restore.
-type Options struct {
-	Logger   *slog.Logger
-	Progress func(done, total int, what string)
-	// Uploaders are the upload commands to try, in order; default loady
-	// (YMODEM), loadb (Kermit), then mw.l (a word a command, the slow last
-	// resort).
-	Uploaders []string
+	return p, p.compare(ctx, dev, img)
 }
 
 // PlanNOR plans writing img at addr of a memory-mapped NOR bank: the range
 // must start and end on sector boundaries inside the bank.
-func PlanNOR(ctx context.Context, dev Device, banks []uboot.NORBank, img []byte, addr, ram uint64) (*Plan, error) {
+func PlanNOR(ctx context.Context, dev Device, banks []dialect.NORBank, img []byte, addr, ram uint64) (*Plan, error) {
 	end := addr + uint64(len(img))
-	var bank *uboot.NORBank
+	var bank *dialect.NORBank
 	for i := range banks {
 		if addr >= banks[i].Start && addr < banks[i].Start+banks[i].Size {
 			bank = &banks[i]
 		}
 	}
 	if bank == nil {
-		return nil, fmt.Errorf("%#x is in no NOR flash bank flinfo lists%s", addr, bankList(banks))
+		return nil, fmt.Errorf("%#x is in no NOR flash bank the bootloader lists%s", addr, bankList(banks))
 	}
 	if end > bank.Start+bank.Size {
 		return nil, fmt.Errorf("%d bytes at %#x run past the end of flash bank %d (%#x..%#x)", len(img), addr, bank.Num, bank.Start, bank.Start+bank.Size-1)
@@ -146,19 +118,10 @@ func PlanNOR(ctx context.Context, dev Device, banks []uboot.NORBank, img []byte,
 		}
 		p.Blocks = append(p.Blocks, Block{Addr: s, Size: e - s, Offset: s - addr})
 	}
-	for i := range p.Blocks {
-		b := &p.Blocks[i]
-		sum, err := dev.CRC32(ctx, b.Addr, b.Size)
-		if err != nil {
-			return nil, err
-		}
-		b.Same = sum == crc32.ChecksumIEEE(img[b.Offset:b.Offset+b.Size])
-	}
-	p.commands(img)
-	return p, nil
+	return p, p.compare(ctx, dev, img)
 }
 
-func bankList(banks []uboot.NORBank) string {
+func bankList(banks []dialect.NORBank) string {
 	var parts []string
 	for _, b := range banks {
 		parts = append(parts, fmt.Sprintf("%#x..%#x", b.Start, b.Start+b.Size-1))
@@ -169,8 +132,27 @@ func bankList(banks []uboot.NORBank) string {
 	return " (" + strings.Join(parts, ", ") + ")"
 }
 
+// compare asks the device's checksum of every block that is not bad, then
+// lists the commands.
+func (p *Plan) compare(ctx context.Context, dev Device, img []byte) error {
+	sums := p.sums(dev)
+	for i := range p.Blocks {
+		b := &p.Blocks[i]
+		if b.Bad {
+			continue
+		}
+		sum, err := sums.Checksum(ctx, b.Addr, b.Size)
+		if err != nil {
+			return err
+		}
+		b.Same = sum == sums.Algorithm().Sum(img[b.Offset:b.Offset+b.Size])
+	}
+	p.commands(dev, img)
+	return nil
+}
+
 // commands lists what Run will send.
-func (p *Plan) commands(img []byte) {
+func (p *Plan) commands(dev Device, img []byte) {
 	first, last := -1, -1
 	for i, b := range p.Blocks {
 		if !b.Same && !b.Bad {
@@ -186,48 +168,26 @@ func (p *Plan) commands(img []byte) {
 	}
 	p.UploadOff = p.Blocks[first].Offset
 	p.UploadSize = p.Blocks[last].Offset + p.Blocks[last].Size - p.UploadOff
-	p.Commands = append(p.Commands,
-		fmt.Sprintf("loady %#x", p.RAM),
-		fmt.Sprintf("crc32 %#x %#x", p.RAM, p.UploadSize))
+	p.Commands = dev.UploadCommands(p.RAM, p.UploadSize)
+	var window uint64
+	if p.Flash.Window != nil {
+		window, _ = p.Flash.Window.RAM()
+	}
 	for _, b := range p.Blocks {
 		if b.Same || b.Bad {
 			continue
 		}
-		program, check := p.blockCommands(b, p.RAM+b.Offset-p.UploadOff, img[b.Offset:b.Offset+b.Size])
-		p.Commands = append(append(p.Commands, program...), check...)
+		p.Commands = append(p.Commands, p.program(dev, b, img)...)
+		p.Commands = append(p.Commands, dev.CheckCommands(p.Flash.Kind, b.Addr, b.Size, window)...)
 	}
 }
 
-// blockCommands are the commands that program one block from RAM, and
-// those that check it. Erased flash is 0xFF already: a block is written up
-// to its last byte that is not (a NAND page at a time), and nothing is
-// written for a block that is all 0xFF.
-func (p *Plan) blockCommands(b Block, from uint64, data []byte) (program, check []string) {
-	n := programmed(data)
-	switch p.Flash.Kind {
-	case "sf":
-		program = []string{fmt.Sprintf("sf erase %#x %#x", b.Addr, b.Size)}
-		if n > 0 {
-			program = append(program, fmt.Sprintf("sf write %#x %#x %#x", from, b.Addr, n))
-		}
-		check = []string{fmt.Sprintf("sf read %#x %#x %#x", p.Flash.Window, b.Addr, b.Size), fmt.Sprintf("crc32 %#x %#x", p.Flash.Window, b.Size)}
-	case "nand":
-		program = []string{fmt.Sprintf("nand erase %#x %#x", b.Addr, b.Size)}
-		if page := max(p.Flash.PageSize, 1); n > 0 {
-			program = append(program, fmt.Sprintf("nand write %#x %#x %#x", from, b.Addr, (n+page-1)/page*page))
-		}
-		check = []string{fmt.Sprintf("nand read %#x %#x %#x", p.Flash.Window, b.Addr, b.Size), fmt.Sprintf("crc32 %#x %#x", p.Flash.Window, b.Size)}
-	default:
-		program = []string{
-			fmt.Sprintf("protect off %#x +%#x", b.Addr, b.Size),
-			fmt.Sprintf("erase %#x +%#x", b.Addr, b.Size),
-		}
-		if n > 0 {
-			program = append(program, fmt.Sprintf("cp.b %#x %#x %#x", from, b.Addr, n))
-		}
-		check = []string{fmt.Sprintf("crc32 %#x %#x", b.Addr, b.Size)}
-	}
-	return program, check
+// program is what writes one block from RAM. Erased flash is 0xFF
+// already: a block is written up to its last byte that is not, and nothing
+// but an erase is sent for a block that is all 0xFF.
+func (p *Plan) program(dev Device, b Block, img []byte) []string {
+	from := p.RAM + b.Offset - p.UploadOff
+	return dev.ProgramCommands(p.Flash.Kind, b.Addr, b.Size, from, programmed(img[b.Offset:b.Offset+b.Size]), p.Flash.PageSize)
 }
 
 // programmed is how much of data is not 0xFF at its end.
@@ -239,6 +199,12 @@ func programmed(data []byte) uint64 {
 	return uint64(n)
 }
 
+// Options tune a restore.
+type Options struct {
+	Logger   *slog.Logger
+	Progress func(done, total int, what string)
+}
+
 // Result says what a restore did.
 type Result struct {
 	Written, Unchanged int
@@ -247,7 +213,8 @@ type Result struct {
 	Elapsed            time.Duration
 }
 
-// Run carries out a plan.
+// Run carries out a plan: the upload, checked in RAM; then each block
+// programmed and checked in flash before the next.
 func Run(ctx context.Context, dev Device, p *Plan, img []byte, opt Options) (*Result, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
@@ -264,18 +231,19 @@ func Run(ctx context.Context, dev Device, p *Plan, img []byte, opt Options) (*Re
 		return res, nil
 	}
 	data := img[p.UploadOff : p.UploadOff+p.UploadSize]
-	if err := Upload(ctx, dev, p.RAM, data, opt); err != nil {
+	if err := dev.Upload(ctx, p.RAM, data, opt.Progress); err != nil {
 		return res, err
 	}
 	res.Uploaded = uint64(len(data))
-	sum, err := dev.CRC32(ctx, p.RAM, uint64(len(data)))
+	alg := dev.Algorithm()
+	sum, err := dev.Checksum(ctx, p.RAM, uint64(len(data)))
 	if err != nil {
 		return res, err
 	}
-	if sum != crc32.ChecksumIEEE(data) {
-		return res, fmt.Errorf("the upload to RAM at %#x has crc32 %08x, the image %08x: nothing was written; run the same command again", p.RAM, sum, crc32.ChecksumIEEE(data))
+	if want := alg.Sum(data); sum != want {
+		return res, fmt.Errorf("the upload to RAM at %#x has %s %08x, the image %08x: nothing was written; run the same command again", p.RAM, alg.Name, sum, want)
 	}
-	con := dev.Console()
+	sums := p.sums(dev)
 	for _, b := range p.Blocks {
 		if b.Same || b.Bad {
 			continue
@@ -283,201 +251,24 @@ func Run(ctx context.Context, dev Device, p *Plan, img []byte, opt Options) (*Re
 		if opt.Progress != nil {
 			opt.Progress(res.Written, p.Changed(), fmt.Sprintf("writing %#x", b.Addr))
 		}
-		program, _ := p.blockCommands(b, p.RAM+b.Offset-p.UploadOff, img[b.Offset:b.Offset+b.Size])
-		for _, cmd := range program {
-			lines, err := con.Output(ctx, cmd)
-			if err != nil {
-				return res, fmt.Errorf("block %#x: %w", b.Addr, err)
-			}
-			if err := check(cmd, lines); err != nil {
+		for _, cmd := range p.program(dev, b, img) {
+			if err := dev.FlashCommand(ctx, cmd); err != nil {
 				return res, fmt.Errorf("block %#x: %s: %w", b.Addr, cmd, err)
 			}
 		}
-		if p.Flash.Forget != nil {
-			p.Flash.Forget()
+		if p.Flash.Window != nil {
+			p.Flash.Window.Forget()
 		}
-		sum, err := p.sum(ctx, dev, b)
+		sum, err := sums.Checksum(ctx, b.Addr, b.Size)
 		if err != nil {
 			return res, fmt.Errorf("block %#x: %w", b.Addr, err)
 		}
-		if want := crc32.ChecksumIEEE(img[b.Offset : b.Offset+b.Size]); sum != want {
-			return res, fmt.Errorf("block %#x..%#x reads back with crc32 %08x, not the image's %08x: it is not written right (run the same command again; if it fails again the flash may be worn or locked)", b.Addr, b.Addr+b.Size-1, sum, want)
+		if want := sums.Algorithm().Sum(img[b.Offset : b.Offset+b.Size]); sum != want {
+			return res, fmt.Errorf("block %#x..%#x reads back with %s %08x, not the image's %08x: it is not written right (run the same command again; if it fails again the flash may be worn or locked)", b.Addr, b.Addr+b.Size-1, alg.Name, sum, want)
 		}
 		res.Written++
 		opt.Logger.Info("block written and verified", "addr", fmt.Sprintf("%#x", b.Addr), "size", b.Size)
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
-}
-
-// ErrCommandFailed: a flash command did not say it succeeded.
-var ErrCommandFailed = errors.New("the command did not succeed")
-
-func expect(text string) func([]string) error {
-	return func(lines []string) error {
-		for _, l := range lines {
-			if strings.Contains(l, text) {
-				return nil
-			}
-		}
-		return fmt.Errorf("%w: it printed %q, not %q", ErrCommandFailed, lines, text)
-	}
-}
-
-// check judges a flash command's output.
-func check(cmd string, lines []string) error {
-	f := strings.Fields(cmd)
-	switch f[0] + " " + f[1] {
-	case "sf erase":
-		return expect("Erased: OK")(lines)
-	case "sf write":
-		return expect("Written: OK")(lines)
-	case "nand erase":
-		return expectLine("OK")(lines)
-	case "nand write":
-		return expect("bytes written: OK")(lines)
-	}
-	switch f[0] {
-	case "protect":
-		return expect("Un-Protected")(lines)
-	case "erase":
-		return expectErased(lines)
-	default: // cp.b
-		return expect("Copy to Flash... done")(lines)
-	}
-}
-
-// expectLine wants a line that is exactly text.
-func expectLine(text string) func([]string) error {
-	return func(lines []string) error {
-		for _, l := range lines {
-			if strings.TrimSpace(l) == text {
-				return nil
-			}
-		}
-		return fmt.Errorf("%w: it printed %q", ErrCommandFailed, lines)
-	}
-}
-
-// expectErased accepts erase's "Erased N sectors" when no sector was left
-// protected.
-func expectErased(lines []string) error {
-	for _, l := range lines {
-		if strings.Contains(l, "protected sectors will not be erased") {
-			return fmt.Errorf("%w: %s", ErrCommandFailed, l)
-		}
-	}
-	return expect("Erased ")(lines)
-}
-
-// Upload puts data into RAM at ram with the first upload command the board
-// has: loady (YMODEM), loadb (Kermit), or mw.l.
-func Upload(ctx context.Context, dev Device, ram uint64, data []byte, opt Options) error {
-	if opt.Logger == nil {
-		opt.Logger = slog.New(slog.DiscardHandler)
-	}
-	con := dev.Console()
-	loaders := opt.Uploaders
-	if len(loaders) == 0 {
-		loaders = []string{"loady", "loadb", "mw.l"}
-	}
-	for _, loader := range loaders {
-		if loader == "mw.l" {
-			return uploadWords(ctx, con, ram, data, opt)
-		}
-		cmd := fmt.Sprintf("%s %#x", loader, ram)
-		first := ""
-		started, err := con.Start(ctx, cmd, func(line []byte) bool {
-			first = string(line)
-			return true
-		})
-		if err != nil {
-			return err
-		}
-		if started && strings.HasPrefix(first, "## Ready for binary") {
-			return receive(ctx, con, cmd, data, opt)
-		}
-		if started {
-			// Not a receiver's banner: let the command end.
-			if err := con.Finish(ctx, cmd, nil); err != nil {
-				return err
-			}
-		}
-		opt.Logger.Warn("the board has no "+loader+"; trying the next way to upload", "said", first)
-	}
-	return fmt.Errorf("no way to upload to RAM: the board has none of %v", loaders)
-}
-
-// receive sends data to the receiver cmd started (loady, loadb) and
-// checks the size it reports.
-func receive(ctx context.Context, con *console.Console, cmd string, data []byte, opt Options) error {
-	line := &consoleLine{ctx: ctx, con: con}
-	xopt := xfer.Options{Logger: opt.Logger, Progress: func(sent, total int) {
-		if opt.Progress != nil {
-			opt.Progress(sent, total, "uploading")
-		}
-	}}
-	var err error
-	if strings.HasPrefix(cmd, "loadb") {
-		err = xfer.SendKermit(ctx, line, "image.bin", data, xopt)
-	} else {
-		err = xfer.SendYMODEM(ctx, line, "image.bin", data, xopt)
-	}
-	if err != nil {
-		return fmt.Errorf("upload (%s): %w", cmd, err)
-	}
-	total := ""
-	if err := con.Finish(ctx, cmd, console.Text(func(l []byte) error {
-		if i := strings.Index(string(l), "## Total Size"); i >= 0 {
-			total = string(l[i:])
-		}
-		return nil
-	})); err != nil {
-		return err
-	}
-	if !strings.HasSuffix(total, fmt.Sprintf("= %d Bytes", len(data))) {
-		return fmt.Errorf("loady received %q, not %d bytes", total, len(data))
-	}
-	return nil
-}
-
-// uploadWords writes data with mw.l, a word a command: the slow last
-// resort (little-endian words; the crc32 check that follows catches a
-// board of the other order).
-func uploadWords(ctx context.Context, con *console.Console, ram uint64, data []byte, opt Options) error {
-	padded := append([]byte(nil), data...)
-	for len(padded)%4 != 0 {
-		padded = append(padded, 0xff)
-	}
-	for off := 0; off < len(padded); off += 4 {
-		w := uint32(padded[off]) | uint32(padded[off+1])<<8 | uint32(padded[off+2])<<16 | uint32(padded[off+3])<<24
-		if _, err := con.Output(ctx, fmt.Sprintf("mw.l %#x %08x", ram+uint64(off), w)); err != nil {
-			return err
-		}
-		if opt.Progress != nil && off%4096 == 0 {
-			opt.Progress(off, len(padded), "uploading with mw.l")
-		}
-	}
-	return nil
-}
-
-// consoleLine lets a transfer protocol use the console's line.
-type consoleLine struct {
-	ctx context.Context
-	con *console.Console
-}
-
-func (l *consoleLine) Write(b []byte) (int, error) {
-	if err := l.con.Write(l.ctx, b); err != nil {
-		return 0, err
-	}
-	return len(b), nil
-}
-
-func (l *consoleLine) Next(ctx context.Context, timeout time.Duration) (byte, error) {
-	b, err := l.con.Next(ctx, timeout)
-	if errors.Is(err, console.ErrTimeout) {
-		return 0, xfer.ErrTimeout
-	}
-	return b, err
 }

@@ -7,4 +7,11 @@
 // paced like a UART (ten bits a character at the configured baud rate), and a
 // host whose line rate differs from the simulator's sees garbage, as on a
 // real wire.
+//
+// A Board (board.go) is the hardware: memory, flash devices behind
+// controllers, the line with its pacing and faults. What runs on it is a
+// personality, one bootloader per file (uboot.go, winbond.go, cfe.go,
+// redboot.go, barebox.go), registered by name; the simple ones share the
+// line editor and prompt loop of shell.go. sim: port names and the flags of
+// bootdump sim are read by one parser (params.go).
 package sim

@@ -16,7 +16,7 @@ func TestNANDReadsSkipBadBlocks(t *testing.T) {
 	for i := range nand {
 		nand[i] = byte(i / 4096)
 	}
-	port, err := Pipe(UBootConfig{Image: make([]byte, 64), BootDelay: -1,
+	port, err := Pipe(Config{Image: make([]byte, 64), BootDelay: -1,
 		Flash: []FlashDevice{{Kind: "nand", Image: nand, BadBlocks: []int64{0x20000}}}})
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,7 @@ import (
 // loady keeps exactly the file YMODEM announces; loadx keeps whole blocks
 // and strips the trailing 0x1A padding, a file's own 0x1A bytes with it.
 func TestLoadReceivers(t *testing.T) {
-	p, err := Pipe(UBootConfig{Image: make([]byte, 1<<20), BootDelay: -1})
+	p, err := Pipe(Config{Image: make([]byte, 1<<20), BootDelay: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

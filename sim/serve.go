@@ -18,7 +18,7 @@ import (
 // end of its serial line. Closing it switches the board off. Unless
 // cfg.HostBaud says otherwise, the host's rate is what SetBaudRate set
 // (none at first: no mismatch).
-func Pipe(cfg UBootConfig) (*PipePort, error) {
+func Pipe(cfg Config) (*PipePort, error) {
 	hostR, boardW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -37,7 +37,7 @@ func Pipe(cfg UBootConfig) (*PipePort, error) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		ServeUBoot(ctx, struct {
+		Serve(ctx, struct {
 			io.Reader
 			io.Writer
 		}{boardR, boardW}, cfg)
@@ -89,7 +89,7 @@ type PTY struct {
 // ServePTY powers on a simulated U-Boot on a new pseudo-terminal. The board
 // boots at once; a host that opens the terminal later finds it at the prompt.
 // A host that sets a baud rate other than cfg.Baud reads garbage.
-func ServePTY(cfg UBootConfig) (*PTY, error) {
+func ServePTY(cfg Config) (*PTY, error) {
 	master, slave, err := pty.Open()
 	if err != nil {
 		return nil, fmt.Errorf("open a pseudo-terminal: %w", err)
@@ -109,7 +109,7 @@ func ServePTY(cfg UBootConfig) (*PTY, error) {
 	p := &PTY{Path: slave.Name(), master: master, slave: slave, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
-		ServeUBoot(ctx, master, cfg)
+		Serve(ctx, master, cfg)
 	}()
 	return p, nil
 }
@@ -157,13 +157,13 @@ func setSpeed(f *os.File, baud int) {
 // board does while a USB-serial adapter is unplugged and plugged back: a
 // new connection takes over the console. ready, if not nil, receives the
 // bound address; board, if not nil, the board (for its fault counts).
-func ListenTCP(ctx context.Context, addr string, cfg UBootConfig, ready func(net.Addr, *UBoot)) error {
+func ListenTCP(ctx context.Context, addr string, cfg Config, ready func(net.Addr, *Board)) error {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
 		return err
 	}
-	board := NewUBoot(cfg)
+	board := NewBoard(cfg)
 	if ready != nil {
 		ready(ln.Addr(), board)
 	}

@@ -17,7 +17,7 @@ type session struct {
 	buf    []byte
 }
 
-func newSession(t *testing.T, cfg UBootConfig) *session {
+func newSession(t *testing.T, cfg Config) *session {
 	t.Helper()
 	cfg.BootDelay = -1
 	p, err := Pipe(cfg)
@@ -61,7 +61,7 @@ func TestShellFormatsAsReference(t *testing.T) {
 	romfs := append([]byte("-rom1fs-\x00\x0c\x3b\x90\x8e\x7d\x2e\x41"), make([]byte, 240)...)
 	flash := make([]byte, 0x100000)
 	copy(flash[0xe0000:], romfs)
-	w := newSession(t, UBootConfig{Dialect: "winbond", Image: flash, Images: []Image{{Num: 3, Name: "romfs.img", Base: 0x7f0e0000, Size: 0xc3c00, Exec: 0x7f0e0000, Flags: "a"}}})
+	w := newSession(t, Config{Dialect: "winbond", Image: flash, Images: []Image{{Num: 3, Name: "romfs.img", Base: 0x7f0e0000, Size: 0xc3c00, Exec: 0x7f0e0000, Flags: "a"}}})
 	out := w.run("d -s 0x7F0E0000")
 	want := "d -s 0x7F0E0000\n\rDisplaying memory at 0x7F0E0000\n\r[7F0E0000] 2D726F6D 3166732D - 000C3B90 8E7D2E41  -rom1fs-..;..}.A\r\n\r"
 	if !strings.HasPrefix(out, want) || strings.Count(out, "\r\n\r[") != 15 || !strings.HasSuffix(out, "\n\r\rbootloader > ") {
@@ -81,7 +81,7 @@ func TestShellFormatsAsReference(t *testing.T) {
 
 	cfeFlash := make([]byte, 0x30000)
 	copy(cfeFlash[0x20000:], "6\x00\x00\x00Broadcom Cor")
-	c := newSession(t, UBootConfig{Dialect: "cfe", Image: cfeFlash, Base: 0xb8000000, BigEndian: true})
+	c := newSession(t, Config{Dialect: "cfe", Image: cfeFlash, Base: 0xb8000000, BigEndian: true})
 	out = c.run("dm b8020000 10")
 	if !strings.Contains(out, "\r\nb8020000: 36 00 00 00 42 72 6f 61 64 63 6f 6d 20 43 6f 72    6...Broadcom Cor\r\n*** command status = 0\r\n") {
 		t.Fatalf("dm printed %q", out)
@@ -94,7 +94,7 @@ func TestShellFormatsAsReference(t *testing.T) {
 	}
 
 	seq := []byte{0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff}
-	r := newSession(t, UBootConfig{Dialect: "redboot", Image: seq, Base: 0x80000000})
+	r := newSession(t, Config{Dialect: "redboot", Image: seq, Base: 0x80000000})
 	if out := r.run("dump -b 0x80000000 -l 0x10"); !strings.Contains(out, "\r\n80000000: 00 11 22 33 44 55 66 77  88 99 AA BB CC DD EE FF  |..\"3DUfw........|\r\n") {
 		t.Fatalf("dump printed %q", out)
 	}
@@ -102,7 +102,7 @@ func TestShellFormatsAsReference(t *testing.T) {
 	if out := r.run("cksum -b 0x80000000 -l 0x10"); !strings.Contains(out, "POSIX cksum = 3533132088 16 (0xd2975138 0x00000010)\r\n") {
 		t.Fatalf("cksum printed %q", out)
 	}
-	b := newSession(t, UBootConfig{Dialect: "barebox", Image: seq, Base: 0x80000000})
+	b := newSession(t, Config{Dialect: "barebox", Image: seq, Base: 0x80000000})
 	if out := b.run("md -l 0x80000000+0x10"); !strings.Contains(out, "\r\n80000000: 33221100 77665544 bbaa9988 ffeeddcc                ..\"3DUfw........\r\n") {
 		t.Fatalf("md printed %q", out)
 	}

@@ -77,7 +77,7 @@ func TestMatchesRealCapture(t *testing.T) {
 
 func replayCapture(t *testing.T, path string, bits64 bool, atLeast int) {
 	segs := captureSegments(t, path)
-	port, err := Pipe(UBootConfig{Image: captureImage(t, segs), BootDelay: 2, Bits64: bits64})
+	port, err := Pipe(Config{Image: captureImage(t, segs), BootDelay: 2, Bits64: bits64})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func replayCapture(t *testing.T, path string, bits64 bool, atLeast int) {
 }
 
 func TestAutobootCountdown(t *testing.T) {
-	port, err := Pipe(UBootConfig{Image: make([]byte, 16)})
+	port, err := Pipe(Config{Image: make([]byte, 16)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestEmptyLineRepeatsMd(t *testing.T) {
 	for i := range img {
 		img[i] = byte(i)
 	}
-	port, err := Pipe(UBootConfig{Image: img, BootDelay: -1})
+	port, err := Pipe(Config{Image: img, BootDelay: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,12 +3,12 @@ package profile
 import (
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/hexdump"
 )
 
@@ -22,6 +22,9 @@ type Profile struct {
 	// Banners are texts of its boot banner or of its answer to "version"
 	// that name this bootloader (auto-detection).
 	Banners []string
+	// Resets are texts it prints when it boots: in a command's output
+	// they mean the board reset.
+	Resets []string
 	// Settle is sent once the prompt is found: the Winbond shell swallows
 	// the key after an ESC, and a stop key may still be on its way.
 	Settle []byte
@@ -77,12 +80,11 @@ func Widths(command string, flags map[int]string, line func(width int, order bin
 
 // Checksum is a device-side checksum command.
 type Checksum struct {
-	Name    string // "crc32", "cksum"
 	Command string // template, as Read.Command
 	// Result finds the sum in the output: the group named "sum" (or the
 	// first group), decimal, or hex after 0x.
-	Result *regexp.Regexp
-	Sum    func(data []byte) uint32 // the same sum, computed here
+	Result    *regexp.Regexp
+	Algorithm dialect.Algorithm // what it computes
 }
 
 // Expand fills in a command template.
@@ -113,42 +115,6 @@ func (c *Checksum) parseSum(line string) (uint32, bool) {
 	}
 	return uint32(v), true
 }
-
-// Algorithms are the checksums a profile may name.
-var Algorithms = map[string]func([]byte) uint32{
-	"crc32":       crc32.ChecksumIEEE,
-	"posix-cksum": PosixCksum,
-}
-
-// PosixCksum is POSIX cksum's sum (RedBoot's cksum command): a CRC-32 with
-// the polynomial 0x04C11DB7 taken most significant bit first, over the data
-// and then over its length (least significant byte first, as few bytes as
-// it needs), inverted.
-func PosixCksum(data []byte) uint32 {
-	crc := uint32(0)
-	for _, b := range data {
-		crc = cksumTable[byte(crc>>24)^b] ^ crc<<8
-	}
-	for n := uint64(len(data)); n != 0; n >>= 8 {
-		crc = cksumTable[byte(crc>>24)^byte(n)] ^ crc<<8
-	}
-	return ^crc
-}
-
-var cksumTable = func() (t [256]uint32) {
-	for i := range t {
-		c := uint32(i) << 24
-		for range 8 {
-			if c&(1<<31) != 0 {
-				c = c<<1 ^ 0x04c11db7
-			} else {
-				c <<= 1
-			}
-		}
-		t[i] = c
-	}
-	return t
-}()
 
 // check reports what is missing from a profile.
 func (p *Profile) check() error {

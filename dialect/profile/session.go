@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/bootdump/bootdump/console"
 	"github.com/bootdump/bootdump/dialect"
@@ -17,13 +16,6 @@ import (
 
 // ErrCommand: the bootloader said the command failed.
 var ErrCommand = errors.New("the bootloader refused the command")
-
-// Options tune a session.
-type Options struct {
-	MaxWidth int // cap on the unit width; 0 for the widest
-	Logger   *slog.Logger
-	Detected string // why this profile was chosen (auto-detection)
-}
 
 // Session reads memory through a profile's commands.
 type Session struct {
@@ -40,12 +32,15 @@ type Session struct {
 
 // Open starts a session on a synced console. link, if not nil, is how to
 // reach the board again after the line was lost.
-func Open(ctx context.Context, con *console.Console, link *dialect.Link, p *Profile, opt Options) (*Session, error) {
+func Open(ctx context.Context, con *console.Console, link *dialect.Link, p *Profile, opt dialect.Options) (*Session, error) {
 	if err := p.check(); err != nil {
 		return nil, fmt.Errorf("profile %q: %w", p.Name, err)
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if link == nil {
+		link = &dialect.Link{}
 	}
 	s := &Session{p: p, con: con, link: link, log: opt.Logger, maxWidth: opt.MaxWidth, detected: opt.Detected, order: p.Order}
 	if err := s.settle(ctx); err != nil {
@@ -117,7 +112,7 @@ func (s *Session) Identity() dialect.Identity {
 	order := dialect.OrderName(s.order)
 	checksum := ""
 	if s.p.Checksum != nil {
-		checksum = s.p.Checksum.Name
+		checksum = s.p.Checksum.Algorithm.Name
 	}
 	r := s.read()
 	return dialect.Identity{
@@ -258,9 +253,9 @@ func (s *Session) probeOrder(ctx context.Context, addr uint64) error {
 	return nil
 }
 
-// CRC32 asks for the device's checksum of n bytes at addr (the profile's
-// algorithm: Sum computes the same here).
-func (s *Session) CRC32(ctx context.Context, addr, n uint64) (uint32, error) {
+// Checksum asks for the device's checksum of n bytes at addr (the
+// profile's algorithm, which Algorithm computes here too).
+func (s *Session) Checksum(ctx context.Context, addr, n uint64) (uint32, error) {
 	c := s.p.Checksum
 	if c == nil {
 		return 0, fmt.Errorf("%s has no checksum command: %w", s.p.Name, dialect.ErrUnsupported)
@@ -278,45 +273,37 @@ func (s *Session) CRC32(ctx context.Context, addr, n uint64) (uint32, error) {
 	return 0, fmt.Errorf("%s printed no checksum: %q", cmd, lines)
 }
 
-// Sum is the profile's checksum of data, computed here.
-func (s *Session) Sum(data []byte) uint32 {
-	if c := s.p.Checksum; c != nil && c.Sum != nil {
-		return c.Sum(data)
+// Algorithm is the profile's checksum (the zero Algorithm when it has none).
+func (s *Session) Algorithm() dialect.Algorithm {
+	if c := s.p.Checksum; c != nil {
+		return c.Algorithm
 	}
-	return 0
+	return dialect.Algorithm{}
 }
 
 // Resync brings the console back to a fresh prompt after a failed command.
 func (s *Session) Resync(ctx context.Context) error {
-	if err := s.sync(ctx); err != nil {
+	if err := s.link.Sync(ctx, s.con); err != nil {
 		return err
 	}
 	return s.settle(ctx)
 }
 
-func (s *Session) sync(ctx context.Context) error {
-	timeout := 30 * time.Second
-	if s.link != nil && s.link.SyncTimeout > 0 {
-		timeout = s.link.SyncTimeout
-	}
-	sctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	return s.con.Sync(sctx)
-}
-
 // Reconnect dials the board again after the line was lost.
 func (s *Session) Reconnect(ctx context.Context) error {
-	if s.link == nil {
-		return console.ErrClosed
-	}
-	s.con.Close()
-	con, err := s.link.Redial(ctx)
+	con, err := s.link.Replace(ctx, s.con)
 	if err != nil {
 		return err
 	}
 	s.con = con
 	return s.Resync(ctx)
 }
+
+var (
+	_ dialect.Session     = (*Session)(nil)
+	_ dialect.Checksummer = (*Session)(nil)
+	_ dialect.ImageTabler = (*Session)(nil)
+)
 
 // collector gathers the lines of one or more dump commands into dst: they
 // must follow each other without a gap, and those outside dst are dropped

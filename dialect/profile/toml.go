@@ -1,7 +1,6 @@
 package profile
 
 import (
-	"cmp"
 	"encoding/binary"
 	"fmt"
 	"regexp"
@@ -10,6 +9,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/hexdump"
 )
 
@@ -18,6 +18,7 @@ type file struct {
 	Name     string   `toml:"name"`
 	Prompts  []string `toml:"prompts"`
 	Banners  []string `toml:"banners"`
+	Resets   []string `toml:"resets"`
 	Wake     string   `toml:"wake"`
 	Settle   string   `toml:"settle"`
 	Skip     []string `toml:"skip"`
@@ -109,7 +110,7 @@ func (f *file) profile() (*Profile, error) {
 		}
 	}
 	p := &Profile{
-		Name: f.Name, Prompts: f.Prompts, Banners: f.Banners, Wake: []byte(f.Wake), Settle: []byte(f.Settle),
+		Name: f.Name, Prompts: f.Prompts, Banners: f.Banners, Resets: f.Resets, Wake: []byte(f.Wake), Settle: []byte(f.Settle),
 		Skip: f.Skip, Errors: f.Errors, Version: f.Version, ImageTable: f.Images, Order: order, PerCall: d.BytesPerCall, Align: max(d.Align, 1),
 		Reads: []Read{{Width: max(d.Width, 1), Command: d.Command, Line: func(binary.ByteOrder) hexdump.LineParser { return pattern }}},
 	}
@@ -128,8 +129,8 @@ func (f *file) profile() (*Profile, error) {
 		}
 	}
 	if c := f.Checksum; c != nil {
-		sum := Algorithms[c.Algorithm]
-		if sum == nil {
+		alg, ok := dialect.Algorithms[c.Algorithm]
+		if !ok {
 			return nil, fmt.Errorf("checksum.algorithm %q: crc32 or posix-cksum", c.Algorithm)
 		}
 		re, err := regexp.Compile(c.Result)
@@ -139,7 +140,7 @@ func (f *file) profile() (*Profile, error) {
 		if !strings.Contains(c.Command, "{addr}") {
 			return nil, fmt.Errorf("checksum.command must name the address as {addr} and the length as {len}")
 		}
-		p.Checksum = &Checksum{Name: cmp.Or(c.Name, c.Algorithm), Command: c.Command, Result: re, Sum: sum}
+		p.Checksum = &Checksum{Command: c.Command, Result: re, Algorithm: alg}
 	}
 	if err := p.check(); err != nil {
 		return nil, err

@@ -2,46 +2,10 @@ package uboot
 
 import (
 	"context"
-	"time"
 
 	"github.com/bootdump/bootdump/console"
 	"github.com/bootdump/bootdump/dialect"
 )
-
-// Link says how to reach the board again after the line was lost.
-type Link = dialect.Link
-
-// Connect dials, syncs with the bootloader and learns the board.
-func Connect(ctx context.Context, link Link, opt Options) (*Session, error) {
-	con, err := link.Redial(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sctx, cancel := context.WithTimeout(ctx, link.SyncTimeout)
-	defer cancel()
-	if err := con.Sync(sctx); err != nil {
-		con.Close()
-		return nil, err
-	}
-	s, err := Open(ctx, con, opt)
-	if err != nil {
-		con.Close()
-		return nil, err
-	}
-	s.link = &link
-	return s, nil
-}
-
-// OpenLinked learns the board behind a console that link dialed and
-// synced (bootdump's auto-detection does that), so it can reconnect.
-func OpenLinked(ctx context.Context, con *console.Console, link Link, opt Options) (*Session, error) {
-	s, err := Open(ctx, con, opt)
-	if err != nil {
-		return nil, err
-	}
-	s.link = &link
-	return s, nil
-}
 
 // Close closes the line.
 func (s *Session) Close() error { return s.con.Close() }
@@ -52,11 +16,7 @@ func (s *Session) Console() *console.Console { return s.con }
 // Reconnect dials the board again after the line was lost (a yanked USB
 // adapter) and picks up where the session was.
 func (s *Session) Reconnect(ctx context.Context) error {
-	if s.link == nil {
-		return console.ErrClosed
-	}
-	s.con.Close()
-	con, err := s.link.Redial(ctx)
+	con, err := s.link.Replace(ctx, s.con)
 	if err != nil {
 		return err
 	}
@@ -73,19 +33,13 @@ func (s *Session) Resync(ctx context.Context) error { return s.recover(ctx) }
 // again). RAM may have been lost, so the scratch buffer is filled anew;
 // the board may be another build, so md.q is asked again.
 func (s *Session) recover(ctx context.Context) error {
-	timeout := 30 * time.Second
-	if s.link != nil && s.link.SyncTimeout > 0 {
-		timeout = s.link.SyncTimeout
-	}
 	sync := func(baud int) error {
 		if baud != 0 {
 			if _, err := s.con.SetBaudRate(baud); err != nil {
 				return err
 			}
 		}
-		sctx, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
-		return s.con.Sync(sctx)
+		return s.link.Sync(ctx, s.con)
 	}
 	if s.fastBaud == 0 {
 		if err := sync(0); err != nil {
@@ -105,3 +59,14 @@ func (s *Session) recover(ctx context.Context) error {
 	s.scratchLen, s.scratchFill = 0, -1
 	return s.probeWidth(ctx, s.rangeAddr)
 }
+
+var (
+	_ dialect.Session       = (*Session)(nil)
+	_ dialect.Checksummer   = (*Session)(nil)
+	_ dialect.FillChecker   = (*Session)(nil)
+	_ dialect.BaudSwitcher  = (*Session)(nil)
+	_ dialect.Describer     = (*Session)(nil)
+	_ dialect.FlashWindower = (*Session)(nil)
+	_ dialect.Programmer    = (*Session)(nil)
+	_ dialect.FlashWindow   = (*Window)(nil)
+)

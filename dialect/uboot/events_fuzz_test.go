@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/internal/imagetest"
 )
 
@@ -49,7 +50,7 @@ func (b *mdBoard) set(base uint64, mem []byte) {
 }
 
 func (b *mdBoard) Read(p []byte) (int, error) { return b.r.Read(p) }
-func (b *mdBoard) Close() error                { b.w.Close(); return b.r.Close() }
+func (b *mdBoard) Close() error               { b.w.Close(); return b.r.Close() }
 
 func (b *mdBoard) Write(p []byte) (int, error) {
 	for _, c := range p {
@@ -137,11 +138,11 @@ func FuzzEventTextsInData(f *testing.F) {
 		fuzzBoard.once.Do(func() {
 			fuzzBoard.b = newMDBoard()
 			fuzzBoard.b.set(base, mem)
-			con := console.New(fuzzBoard.b, console.Options{IdleTimeout: 5 * time.Second})
+			con := console.New(fuzzBoard.b, Bootloader.ConsoleOptions(console.Options{IdleTimeout: 5 * time.Second}))
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			if fuzzBoard.err = con.Sync(ctx); fuzzBoard.err == nil {
-				fuzzBoard.s, fuzzBoard.err = Open(ctx, con, Options{Addr: base, Size: 1 << 20})
+				fuzzBoard.s, fuzzBoard.err = Open(ctx, con, nil, dialect.Options{Addr: base, Size: 1 << 20})
 			}
 		})
 		if fuzzBoard.err != nil {

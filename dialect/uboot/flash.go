@@ -10,69 +10,6 @@ import (
 	"github.com/bootdump/bootdump/dialect"
 )
 
-// Source is where a dump reads: memory the CPU maps, or a flash U-Boot
-// copies into RAM first.
-type Source struct {
-	Kind string // "mem", "sf", "nand", "mtd" or "mmc"
-	Name string // sf: "BUS:CS" (optional); mtd: device or partition; mmc: device number
-}
-
-// ParseSource reads --source: mem, sf[:BUS:CS], nand, mtd:NAME, mmc:DEV.
-func ParseSource(s string) (Source, error) {
-	kind, name, _ := strings.Cut(s, ":")
-	src := Source{Kind: kind, Name: name}
-	switch {
-	case kind == "mem" && name == "", kind == "nand" && name == "":
-	case kind == "sf":
-		if name != "" && !validBusCS(name) {
-			return src, fmt.Errorf("source %q: give sf or sf:BUS:CS, e.g. sf:0:0", s)
-		}
-	case kind == "mtd" && name != "":
-	case kind == "mmc":
-		if _, err := strconv.Atoi(cmp.Or(name, "0")); err != nil {
-			return src, fmt.Errorf("source %q: give mmc:DEV, e.g. mmc:0", s)
-		}
-		src.Name = cmp.Or(name, "0")
-	default:
-		return src, fmt.Errorf("source %q: give mem, sf[:BUS:CS], nand, mtd:NAME or mmc:DEV", s)
-	}
-	return src, nil
-}
-
-func validBusCS(s string) bool {
-	bus, cs, ok := strings.Cut(s, ":")
-	_, e1 := strconv.Atoi(bus)
-	_, e2 := strconv.Atoi(cs)
-	return ok && e1 == nil && e2 == nil
-}
-
-func (s Source) String() string {
-	if s.Name == "" {
-		return s.Kind
-	}
-	return s.Kind + ":" + s.Name
-}
-
-// Flash describes a flash device as U-Boot reports it.
-type Flash struct {
-	Kind       string      `json:"kind"` // the command family that reads it: mtd, sf, nand, mmc
-	Name       string      `json:"name"`
-	Type       string      `json:"type,omitempty"` // "NOR flash", "NAND flash", the SPI chip, "eMMC"
-	Size       uint64      `json:"size,omitempty"`
-	EraseSize  uint64      `json:"erase_size,omitempty"`
-	PageSize   uint64      `json:"page_size,omitempty"`
-	OOBSize    uint64      `json:"oob_size,omitempty"`
-	Partitions []Partition `json:"partitions,omitempty"`
-	BadBlocks  []uint64    `json:"bad_blocks,omitempty"`
-}
-
-// Partition is an MTD partition (from mtdparts), as mtd list shows it.
-type Partition struct {
-	Name   string `json:"name"`
-	Offset uint64 `json:"offset"`
-	Size   uint64 `json:"size"`
-}
-
 // unknownCommand says whether a command's output is U-Boot's answer to a
 // command the build lacks.
 func unknownCommand(lines []string) bool {
@@ -80,7 +17,7 @@ func unknownCommand(lines []string) bool {
 }
 
 // MTDDevices lists what `mtd list` shows: devices with their partitions.
-func (s *Session) MTDDevices(ctx context.Context) ([]Flash, error) {
+func (s *Session) MTDDevices(ctx context.Context) ([]dialect.Flash, error) {
 	lines, err := s.con.Output(ctx, "mtd list")
 	if err != nil || unknownCommand(lines) {
 		return nil, err
@@ -88,12 +25,12 @@ func (s *Session) MTDDevices(ctx context.Context) ([]Flash, error) {
 	return parseMTDList(lines), nil
 }
 
-func parseMTDList(lines []string) []Flash {
-	var devs []Flash
+func parseMTDList(lines []string) []dialect.Flash {
+	var devs []dialect.Flash
 	for _, l := range lines {
 		t := strings.TrimSpace(l)
 		if name, ok := strings.CutPrefix(t, "* "); ok {
-			devs = append(devs, Flash{Kind: "mtd", Name: name})
+			devs = append(devs, dialect.Flash{Kind: "mtd", Name: name})
 			continue
 		}
 		if len(devs) == 0 {
@@ -122,7 +59,7 @@ func parseMTDList(lines []string) []Flash {
 			if name == d.Name && d.Size == 0 {
 				d.Size = to - from
 			} else {
-				d.Partitions = append(d.Partitions, Partition{name, from, to - from})
+				d.Partitions = append(d.Partitions, dialect.Partition{Name: name, Offset: from, Size: to - from})
 			}
 		}
 	}
@@ -137,7 +74,7 @@ func leadingNumber(s string) uint64 {
 }
 
 // ProbeSF runs sf probe and reads what it detected.
-func (s *Session) ProbeSF(ctx context.Context, busCS string) (*Flash, error) {
+func (s *Session) ProbeSF(ctx context.Context, busCS string) (*dialect.Flash, error) {
 	cmd := strings.TrimSpace("sf probe " + busCS)
 	lines, err := s.con.Output(ctx, cmd)
 	if err != nil || unknownCommand(lines) {
@@ -150,7 +87,7 @@ func (s *Session) ProbeSF(ctx context.Context, busCS string) (*Flash, error) {
 		}
 		// "w25q128 with page size 256 Bytes, erase size 64 KiB, total 16 MiB"
 		chip, sizes, _ := strings.Cut(rest, " with ")
-		f := &Flash{Kind: "sf", Name: cmp.Or(busCS, "0:0"), Type: chip}
+		f := &dialect.Flash{Kind: "sf", Name: cmp.Or(busCS, "0:0"), Type: chip}
 		fields := map[string]*uint64{"page size ": &f.PageSize, "erase size ": &f.EraseSize, "total ": &f.Size}
 		for _, part := range strings.Split(sizes, ", ") {
 			for prefix, field := range fields {
@@ -176,17 +113,17 @@ func sizeWithUnit(s string) uint64 {
 }
 
 // NAND reads nand info and nand bad.
-func (s *Session) NAND(ctx context.Context) (*Flash, error) {
+func (s *Session) NAND(ctx context.Context) (*dialect.Flash, error) {
 	lines, err := s.con.Output(ctx, "nand info")
 	if err != nil || unknownCommand(lines) {
 		return nil, err
 	}
-	var f *Flash
+	var f *dialect.Flash
 	for _, l := range lines {
 		t := strings.TrimSpace(l)
 		if rest, ok := strings.CutPrefix(t, "Device 0: "); ok {
 			name, _, _ := strings.Cut(rest, ",")
-			f = &Flash{Kind: "nand", Name: name, Type: "NAND flash"}
+			f = &dialect.Flash{Kind: "nand", Name: name, Type: "NAND flash"}
 			continue
 		}
 		if f == nil {
@@ -217,7 +154,7 @@ func (s *Session) NAND(ctx context.Context) (*Flash, error) {
 
 // sizeFromMTD is the size mtd list gives the named device (nand info
 // leaves it out), or 0.
-func sizeFromMTD(name string, devs []Flash) uint64 {
+func sizeFromMTD(name string, devs []dialect.Flash) uint64 {
 	for _, d := range devs {
 		if d.Name == name {
 			return d.Size
@@ -244,12 +181,12 @@ func (s *Session) badBlocks(ctx context.Context, cmd string) ([]uint64, error) {
 }
 
 // MMC lists the devices mmc list shows ("mmc@fe320000: 0 (eMMC)").
-func (s *Session) MMC(ctx context.Context) ([]Flash, error) {
+func (s *Session) MMC(ctx context.Context) ([]dialect.Flash, error) {
 	lines, err := s.con.Output(ctx, "mmc list")
 	if err != nil || unknownCommand(lines) {
 		return nil, err
 	}
-	var devs []Flash
+	var devs []dialect.Flash
 	for _, l := range lines {
 		name, rest, ok := strings.Cut(strings.TrimSpace(l), ": ")
 		if !ok {
@@ -259,27 +196,16 @@ func (s *Session) MMC(ctx context.Context) ([]Flash, error) {
 		if _, err := strconv.Atoi(num); err != nil {
 			continue
 		}
-		devs = append(devs, Flash{Kind: "mmc", Name: num, Type: strings.Trim(kind, "()") + " " + name})
+		devs = append(devs, dialect.Flash{Kind: "mmc", Name: num, Type: strings.Trim(kind, "()") + " " + name})
 	}
 	return devs, nil
-}
-
-// Board is what info reports: the bootloader, its RAM and its flash.
-type Board struct {
-	Identity   dialect.Identity `json:"bootloader"`
-	RAMStart   uint64           `json:"ram_start,omitempty"`
-	RAMSize    uint64           `json:"ram_size,omitempty"`
-	LoadAddr   uint64           `json:"ram_window"` // where flash is copied to
-	Flash      []Flash          `json:"flash"`
-	Mtdparts   string           `json:"mtdparts,omitempty"`
-	MissingCmd []string         `json:"commands_missing,omitempty"` // flash commands this build lacks
 }
 
 // Describe asks the board what it has: DRAM (bdinfo), and every flash
 // device the mtd, sf, nand and mmc commands can find, with partitions and
 // bad blocks. A command the build lacks is listed, not an error.
-func (s *Session) Describe(ctx context.Context) (*Board, error) {
-	b := &Board{LoadAddr: s.rangeAddr}
+func (s *Session) Describe(ctx context.Context) (*dialect.Board, error) {
+	b := &dialect.Board{LoadAddr: s.rangeAddr}
 	// A short read learns the byte order, which the identity reports.
 	if err := s.ReadMemory(ctx, s.rangeAddr, make([]byte, 16), nil); err != nil {
 		return nil, err

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/bootdump/bootdump/dialect"
 )
 
 // captureOutput returns what the real capture printed for cmd.
@@ -61,27 +63,11 @@ func TestParseMTDListPartitions(t *testing.T) {
 		"\t  - 0x000000000000-0x000000100000 : \"boot\"",
 		"\t  - 0x000000100000-0x000004000000 : \"rootfs\"",
 	})
-	want := Flash{Kind: "mtd", Name: "nand0", Type: "NAND flash", Size: 64 << 20, EraseSize: 128 << 10, PageSize: 2048, OOBSize: 64,
-		Partitions: []Partition{{"boot", 0, 1 << 20}, {"rootfs", 1 << 20, 63 << 20}}}
+	want := dialect.Flash{Kind: "mtd", Name: "nand0", Type: "NAND flash", Size: 64 << 20, EraseSize: 128 << 10, PageSize: 2048, OOBSize: 64,
+		Partitions: []dialect.Partition{{Name: "boot", Offset: 0, Size: 1 << 20}, {Name: "rootfs", Offset: 1 << 20, Size: 63 << 20}}}
 	if len(devs) != 1 || devs[0].Name != want.Name || devs[0].Size != want.Size || devs[0].OOBSize != 64 ||
 		len(devs[0].Partitions) != 2 || devs[0].Partitions[1] != want.Partitions[1] {
 		t.Fatalf("%+v", devs)
-	}
-}
-
-func TestParseSource(t *testing.T) {
-	for in, want := range map[string]Source{
-		"mem": {"mem", ""}, "sf": {"sf", ""}, "sf:0:1": {"sf", "0:1"}, "nand": {"nand", ""},
-		"mtd:nor1": {"mtd", "nor1"}, "mmc:1": {"mmc", "1"}, "mmc": {"mmc", "0"},
-	} {
-		if got, err := ParseSource(in); err != nil || got != want {
-			t.Errorf("%q: %+v, %v", in, got, err)
-		}
-	}
-	for _, bad := range []string{"", "flash", "mtd", "sf:0", "sf:a:b", "mmc:x", "nand:0", "mem:1"} {
-		if _, err := ParseSource(bad); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
 	}
 }
 

@@ -5,28 +5,13 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/bootdump/bootdump/dialect"
 )
-
-// NORBank is a bank of memory-mapped NOR flash as flinfo lists it.
-type NORBank struct {
-	Num       int
-	Start     uint64
-	Size      uint64
-	Sectors   []uint64 // start addresses
-	Protected []bool   // "RO" in flinfo
-}
-
-// SectorEnd is where the sector starting at Sectors[i] ends.
-func (b NORBank) SectorEnd(i int) uint64 {
-	if i+1 < len(b.Sectors) {
-		return b.Sectors[i+1]
-	}
-	return b.Start + b.Size
-}
 
 // NORBanks asks flinfo for the NOR flash banks (the flash and protect
 // commands' view: what cp.b programs).
-func (s *Session) NORBanks(ctx context.Context) ([]NORBank, error) {
+func (s *Session) NORBanks(ctx context.Context) ([]dialect.NORBank, error) {
 	lines, err := s.con.Output(ctx, "flinfo")
 	if err != nil {
 		return nil, err
@@ -43,13 +28,13 @@ func (s *Session) NORBanks(ctx context.Context) ([]NORBank, error) {
 //	  ...
 //	  Sector Start Addresses:
 //	  04000000   RO   04020000   RO   04040000        04060000
-func parseFlinfo(lines []string) []NORBank {
-	var banks []NORBank
-	var cur *NORBank
+func parseFlinfo(lines []string) []dialect.NORBank {
+	var banks []dialect.NORBank
+	var cur *dialect.NORBank
 	inSectors := false
 	for _, l := range lines {
 		if strings.HasPrefix(l, "Bank # ") {
-			banks = append(banks, NORBank{})
+			banks = append(banks, dialect.NORBank{})
 			cur = &banks[len(banks)-1]
 			inSectors = false
 			num, _, _ := strings.Cut(strings.TrimPrefix(l, "Bank # "), ":")

@@ -67,7 +67,7 @@ func (s *Session) fillScratch(ctx context.Context, n uint64, fill byte) error {
 	if _, err := s.con.Output(ctx, fmt.Sprintf("mw.b %#x %#x %#x", s.scratch, fill, n)); err != nil {
 		return err
 	}
-	got, err := s.CRC32(ctx, s.scratch, n)
+	got, err := s.Checksum(ctx, s.scratch, n)
 	if err != nil {
 		return err
 	}

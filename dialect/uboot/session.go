@@ -36,41 +36,28 @@ type Session struct {
 	scratchFill int
 	noScratch   error // why there is none, once known
 
-	link               *Link // how to reconnect; nil for a session on a given console
-	baseBaud, fastBaud int   // after a --fast-baud switch: the rates to recover at
-	noCRC              bool  // the build has no crc32 command
-
-	// Detected says how the device was recognised as U-Boot (the record keeps it).
-	Detected string
-}
-
-// Options tune a session.
-type Options struct {
-	// Addr and Size are the range the session will read: the start is
-	// probed to learn the board, and scratch RAM is chosen outside it.
-	Addr, Size uint64
-	// MaxWidth caps the md unit width (1, 2, 4 or 8); 0 means the widest
-	// the board supports.
-	MaxWidth int
-	// Window, when not 0, reserves that many bytes of RAM for reading
-	// flash through (OpenWindow), at RAM or, when 0, at the first load
-	// address the environment names (or the middle of DRAM). It replaces
-	// Addr and Size.
-	Window, RAM uint64
-	Logger      *slog.Logger
+	link               *dialect.Link // how to reconnect
+	baseBaud, fastBaud int           // after a --fast-baud switch: the rates to recover at
+	noCRC              bool          // the build has no crc32 command
+	detected           string        // how the device was recognised as U-Boot (the record keeps it)
 }
 
 var suffix = map[int]string{1: "md.b", 2: "md.w", 4: "md.l", 8: "md.q"}
 
-// Open learns the board behind a synced console: its version, and whether
-// md.q works. A 32-bit build reads no memory for that (md.q prints
-// nothing), so the caller can check a range against AddrBits before any
-// read; the byte order is learned by the first read.
-func Open(ctx context.Context, con *console.Console, opt Options) (*Session, error) {
+// Open learns the board behind a synced console that link dialed (a nil
+// link: it cannot reconnect): its version, and whether md.q works. A
+// 32-bit build reads no memory for that (md.q prints nothing), so the
+// caller can check a range against AddrBits before any read; the byte
+// order is learned by the first read.
+func Open(ctx context.Context, con *console.Console, link *dialect.Link, opt dialect.Options) (*Session, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Session{con: con, log: opt.Logger, maxWidth: opt.MaxWidth, rangeAddr: opt.Addr, rangeSize: opt.Size, scratchFill: -1}
+	if link == nil {
+		link = &dialect.Link{}
+	}
+	s := &Session{con: con, link: link, log: opt.Logger, maxWidth: opt.MaxWidth, rangeAddr: opt.Addr, rangeSize: opt.Size,
+		scratchFill: -1, detected: opt.Detected}
 	if opt.Window > 0 {
 		ram := opt.RAM
 		if ram == 0 {
@@ -208,13 +195,13 @@ func (s *Session) AddrBits() int {
 // Identity describes the session for the dump record.
 func (s *Session) Identity() dialect.Identity {
 	order := dialect.OrderName(s.order)
-	checksum := "crc32"
+	checksum := dialect.CRC32.Name
 	if s.noCRC {
 		checksum = ""
 	}
 	return dialect.Identity{
-		Dialect: "uboot", Version: s.version, Prompt: s.con.Prompt(), ByteOrder: order,
-		Command: suffix[s.Width()], AddrBits: s.AddrBits(), Checksum: checksum, Detected: s.Detected,
+		Dialect: Name, Version: s.version, Prompt: s.con.Prompt(), ByteOrder: order,
+		Command: suffix[s.Width()], AddrBits: s.AddrBits(), Checksum: checksum, Detected: s.detected,
 	}
 }
 
@@ -316,8 +303,11 @@ func (s *Session) learnOrder(ctx context.Context, addr uint64, data []byte) erro
 
 var errNoCRC = fmt.Errorf("this U-Boot has no crc32 command: %w", dialect.ErrUnsupported)
 
-// CRC32 asks the board for the IEEE CRC-32 of n bytes at addr.
-func (s *Session) CRC32(ctx context.Context, addr, n uint64) (uint32, error) {
+// Algorithm is crc32's: the IEEE CRC-32.
+func (s *Session) Algorithm() dialect.Algorithm { return dialect.CRC32 }
+
+// Checksum asks the board for the IEEE CRC-32 of n bytes at addr.
+func (s *Session) Checksum(ctx context.Context, addr, n uint64) (uint32, error) {
 	if s.noCRC {
 		return 0, errNoCRC
 	}

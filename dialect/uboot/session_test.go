@@ -6,23 +6,24 @@ import (
 	"time"
 
 	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/sim"
 )
 
-func openSim(t *testing.T, cfg sim.UBootConfig, addr, size uint64) *Session {
+func openSim(t *testing.T, cfg sim.Config, addr, size uint64) *Session {
 	t.Helper()
 	p, err := sim.Pipe(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	con := console.New(p, console.Options{})
+	con := console.New(p, Bootloader.ConsoleOptions(console.Options{}))
 	t.Cleanup(func() { con.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := con.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(ctx, con, Options{Addr: addr, Size: size})
+	s, err := Open(ctx, con, nil, dialect.Options{Addr: addr, Size: size})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +43,7 @@ func TestScratchAvoidsTheRange(t *testing.T) {
 		{0x40000000, 0x4010000, 0x48000000}, // covers every load address
 	}
 	for _, c := range cases {
-		s := openSim(t, sim.UBootConfig{Image: make([]byte, 0x10000), BootDelay: -1}, c.addr, c.size)
+		s := openSim(t, sim.Config{Image: make([]byte, 0x10000), BootDelay: -1}, c.addr, c.size)
 		same, err := s.IsFilled(ctx, c.addr, 0x10000, 0x00)
 		if err != nil {
 			t.Fatal(err)
@@ -62,7 +63,7 @@ func TestIsFilledSeesOneByte(t *testing.T) {
 		img[i] = 0xff
 	}
 	img[0x1fffe] = 0xfe
-	s := openSim(t, sim.UBootConfig{Image: img, BootDelay: -1}, 0x04000000, 0x20000)
+	s := openSim(t, sim.Config{Image: img, BootDelay: -1}, 0x04000000, 0x20000)
 	ctx := context.Background()
 	if same, err := s.IsFilled(ctx, 0x04000000, 0x10000, 0xff); err != nil || !same {
 		t.Fatalf("erased chunk: %v %v", same, err)

@@ -19,8 +19,8 @@ var ErrNoFlashCommand = errors.New("the bootloader has no command for this flash
 // like memory. Addresses given to it are offsets in the flash.
 type Window struct {
 	s      *Session
-	src    Source
-	device Flash
+	src    dialect.Source
+	device dialect.Flash
 	base   uint64 // an mtd partition's offset in its device
 	size   uint64 // what the source holds (a partition's size)
 	align  uint64 // the copy command's unit: a NAND page, an MMC block
@@ -34,7 +34,7 @@ type Window struct {
 // OpenWindow prepares reading src through the session's RAM window
 // (Options.Window): it probes the device and learns its size, erase blocks
 // and, on NAND, its bad blocks.
-func (s *Session) OpenWindow(ctx context.Context, src Source) (*Window, error) {
+func (s *Session) OpenWindow(ctx context.Context, src dialect.Source) (dialect.FlashWindow, error) {
 	if s.windowSize == 0 {
 		return nil, fmt.Errorf("the session has no RAM window (Options.Window)")
 	}
@@ -90,7 +90,7 @@ func (s *Session) OpenWindow(ctx context.Context, src Source) (*Window, error) {
 		if !strings.Contains(strings.Join(lines, "\n"), "is current device") {
 			return nil, fmt.Errorf("mmc dev %s: %s", src.Name, strings.Join(lines, " / "))
 		}
-		w.device, w.align = Flash{Kind: "mmc", Name: src.Name, Type: "MMC"}, 512
+		w.device, w.align = dialect.Flash{Kind: "mmc", Name: src.Name, Type: "MMC"}, 512
 		info, err := s.con.Output(ctx, "mmc info")
 		if err != nil {
 			return nil, err
@@ -110,7 +110,7 @@ func (s *Session) OpenWindow(ctx context.Context, src Source) (*Window, error) {
 }
 
 // findMTD finds the device or partition named by the source.
-func (w *Window) findMTD(ctx context.Context, devs []Flash) error {
+func (w *Window) findMTD(ctx context.Context, devs []dialect.Flash) error {
 	var names []string
 	for _, d := range devs {
 		names = append(names, d.Name)
@@ -156,7 +156,7 @@ func (w *Window) Raw() error {
 func (w *Window) PageUnit() (page, unit uint64) { return w.device.PageSize, w.align }
 
 // Device is the flash behind the window.
-func (w *Window) Device() Flash { return w.device }
+func (w *Window) Device() dialect.Flash { return w.device }
 
 // Size is what the source holds: the device, or the partition; 0 when the
 // device does not say exactly.
@@ -277,13 +277,16 @@ func (w *Window) ReadMemory(ctx context.Context, off uint64, dst []byte, progres
 	return w.s.ReadMemory(ctx, w.s.rangeAddr+off-w.from, dst, progress)
 }
 
-// CRC32 checksums n bytes at off of the source, in the window.
-func (w *Window) CRC32(ctx context.Context, off, n uint64) (uint32, error) {
+// Checksum is crc32 of n bytes at off of the source, in the window.
+func (w *Window) Checksum(ctx context.Context, off, n uint64) (uint32, error) {
 	if err := w.load(ctx, off, n); err != nil {
 		return 0, err
 	}
-	return w.s.CRC32(ctx, w.s.rangeAddr+off-w.from, n)
+	return w.s.Checksum(ctx, w.s.rangeAddr+off-w.from, n)
 }
+
+// Algorithm is the session's.
+func (w *Window) Algorithm() dialect.Algorithm { return w.s.Algorithm() }
 
 // IsFilled tells, on the board, whether n bytes at off all equal fill.
 func (w *Window) IsFilled(ctx context.Context, off, n uint64, fill byte) (bool, error) {

@@ -39,7 +39,7 @@ func (a *app) demo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	board, err := sim.ServePTY(sim.UBootConfig{Image: img, Base: demoBase, Baud: demoBaud})
+	board, err := sim.ServePTY(sim.Config{Image: img, Base: demoBase, Baud: demoBaud})
 	if err != nil {
 		return err
 	}

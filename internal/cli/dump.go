@@ -11,8 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bootdump/bootdump/backup"
 	"github.com/bootdump/bootdump/console"
-	"github.com/bootdump/bootdump/dialect/uboot"
+	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/dump"
 	"github.com/bootdump/bootdump/identify"
 )
@@ -22,15 +23,6 @@ import (
 func checkRange(addr, size uint64) error {
 	if end := addr + size; end < addr && end != 0 {
 		return usagef("%#x + %#x runs past the top of the address space", addr, size)
-	}
-	return nil
-}
-
-// checkBoardRange refuses, before any memory is read, a range beyond a
-// 32-bit board's address space.
-func checkBoardRange(sess device, addr, size uint64) error {
-	if end := addr + size; sess.AddrBits() == 32 && (end > 1<<32 || end < addr) {
-		return fmt.Errorf("%#x + %#x runs past the top of this 32-bit board's address space (0xffffffff)", addr, size)
 	}
 	return nil
 }
@@ -112,6 +104,9 @@ them. See bootdump info for the devices and partitions a board has.`,
 	fl.BoolVar(&f.json, "json", false, "print the result as JSON on stdout")
 	fl.StringVar(&f.source, "source", "mem", "where to read: mem (memory-mapped), or flash copied to RAM first: sf[:BUS:CS], nand, mtd:NAME, mmc:DEV (--addr is then the offset in it)")
 	fl.Var(ram, "ram", "RAM address to copy flash to (default: loadaddr, or the middle of DRAM)")
+	cmd.RegisterFlagCompletionFunc("source", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"mem", "sf", "nand", "mtd:", "mmc:0"}, cobra.ShellCompDirectiveNoSpace
+	})
 	fl.BoolVar(&f.raw, "raw", false, "with --source nand: dump each page with its spare (OOB) area, ECC uncorrected, bad blocks included (nand read.raw)")
 	fl.BoolVar(&f.noSkip, "no-skip", false, "dump erased (all 0xff or 0x00) chunks too, instead of confirming them on the device")
 	fl.StringVar(&f.image, "image", "", "dump an image the bootloader's table lists (Winbond LS) by name to -o FILE, or all of them into -o DIR")
@@ -123,7 +118,7 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 	if err := f.conn.check(); err != nil {
 		return err
 	}
-	src, err := uboot.ParseSource(f.source)
+	src, err := dialect.ParseSource(f.source)
 	switch {
 	case err != nil:
 		return usageError{err}
@@ -152,24 +147,20 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 		return err
 	}
 	defer job.Close()
-	sess, ps, closeSession, err := f.conn.open(ctx, a, uboot.Options{Addr: f.addr, Size: f.size})
+	dev, done, err := f.conn.open(ctx, a, dialect.Options{Addr: f.addr, Size: f.size})
 	if err != nil {
 		return err
 	}
-	defer closeSession()
-	var dev device = ps
-	if sess != nil {
-		dev = sess
-	}
-	if err := checkBoardRange(dev, f.addr, f.size); err != nil {
+	defer done()
+	if err := dev.CheckRange(f.addr, f.size); err != nil {
 		return err
 	}
-	return a.runDump(ctx, f, job, dev, dev, view, nil)
+	return a.runDump(ctx, f, job, dev.Session, dev, view, nil)
 }
 
 // dumpFlash reads a flash through a RAM window. The device is asked first:
 // its size may be what --size all means, and the range must fit it.
-func (a *app) dumpFlash(ctx context.Context, f *dumpFlags, src uboot.Source) error {
+func (a *app) dumpFlash(ctx context.Context, f *dumpFlags, src dialect.Source) error {
 	if _, err := os.Stat(f.output); err == nil && !f.force {
 		return fmt.Errorf("%s: %w (use --force to replace it)", f.output, dump.ErrExists)
 	}
@@ -178,11 +169,11 @@ func (a *app) dumpFlash(ctx context.Context, f *dumpFlags, src uboot.Source) err
 	if f.raw {
 		f.window = max(f.chunk, 128<<10)
 	}
-	sess, win, closeSession, err := f.conn.flashWindow(ctx, a, src, f.window, f.ram)
+	dev, win, done, err := f.conn.flashWindow(ctx, a, src, f.window, f.ram)
 	if err != nil {
 		return err
 	}
-	defer closeSession()
+	defer done()
 	if f.raw {
 		if err := win.Raw(); err != nil {
 			return usageError{err}
@@ -235,7 +226,7 @@ func (a *app) dumpFlash(ctx context.Context, f *dumpFlags, src uboot.Source) err
 		return err
 	}
 	defer job.Close()
-	return a.runDump(ctx, f, job, win, sess, view, bad)
+	return a.runDump(ctx, f, job, win, dev, view, bad)
 }
 
 func hexList(vs []uint64) string {
@@ -258,10 +249,10 @@ func (a *app) prepareDump(f *dumpFlags, view *progressView) (*dump.Job, error) {
 	})
 }
 
-// runDump runs a prepared job on dev and reports; bad lists the NAND
-// blocks the image holds 0xFF for.
-func (a *app) runDump(ctx context.Context, f *dumpFlags, job *dump.Job, dev dump.Reader, sess device, view *progressView, bad []uint64) error {
-	res, err := job.Run(ctx, dev)
+// runDump runs a prepared job on r, a reader of dev, and reports; bad
+// lists the NAND blocks the image holds 0xFF for.
+func (a *app) runDump(ctx context.Context, f *dumpFlags, job *dump.Job, r dialect.Reader, dev *backup.Device, view *progressView, bad []uint64) error {
+	res, err := backup.Run(ctx, job, r, f.output)
 	view.finish()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -272,6 +263,9 @@ func (a *app) runDump(ctx context.Context, f *dumpFlags, job *dump.Job, dev dump
 			return fmt.Errorf("%w; what was verified is kept in %s: reconnect and run the same command again to resume", err, dump.RecordPath(f.output))
 		}
 		return fmt.Errorf("%w; what was verified is kept in %s", err, dump.RecordPath(f.output))
+	}
+	if res.ContentsErr != nil {
+		a.log.Warn("could not identify the image's contents", "err", res.ContentsErr)
 	}
 	if len(bad) > 0 {
 		err := dump.UpdateRecord(f.output, func(r *dump.Record) error {
@@ -284,29 +278,11 @@ func (a *app) runDump(ctx context.Context, f *dumpFlags, job *dump.Job, dev dump
 			return err
 		}
 	}
-	a.summary(f, res, sess, a.identifyDump(ctx, f.output))
+	a.summary(f, res.Result, dev, res.Contents)
 	if len(bad) > 0 {
 		fmt.Fprintf(a.stderr, "bad blocks (not read, 0xff in the image): %s\n", hexList(bad))
 	}
 	return nil
-}
-
-// identifyDump tells what the new image holds and keeps that in its record.
-// A damaged part does not fail the dump: the image is what the device
-// holds, verified; the report says what is wrong with it.
-func (a *app) identifyDump(ctx context.Context, path string) *identify.Report {
-	rep, err := scanImage(ctx, path)
-	if err == nil {
-		err = dump.UpdateRecord(path, func(r *dump.Record) error {
-			r.Contents, err = json.Marshal(rep)
-			return err
-		})
-	}
-	if err != nil {
-		a.log.Warn("could not identify the image's contents", "err", err)
-		return nil
-	}
-	return rep
 }
 
 func verifiedBy(checksum string) string {
@@ -317,15 +293,17 @@ func verifiedBy(checksum string) string {
 }
 
 // summary prints the one line a person reads, and --json for scripts.
-func (a *app) summary(f *dumpFlags, res *dump.Result, sess device, contents *identify.Report) {
+func (a *app) summary(f *dumpFlags, res *dump.Result, dev *backup.Device, contents *identify.Report) {
 	rec := res.Record
 	secs := res.Elapsed.Seconds()
 	rate := float64(res.Read) / max(secs, 1e-9)
-	ceiling := float64(f.conn.lineBaud) / 10 * 16 / float64(sess.LineChars(f.addr))
+	ceiling := float64(dev.Baud) / 10 * 16 / float64(dev.Session.LineChars(f.addr))
 	count := map[string]int{}
 	for _, c := range rec.Chunks {
 		count[c.Verified]++
 	}
+	// Chunks verified by the device's checksum carry its name.
+	count[dump.VerifiedCRC32] = len(rec.Chunks) - count[dump.VerifiedTwice] - count[dump.VerifiedErased] - count[dump.VerifiedBase]
 	id := rec.Device
 	var parts []string
 	where := ""
@@ -338,9 +316,9 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, sess device, contents *ide
 	case strings.HasPrefix(f.conn.port, "tcp://"):
 		// no line rate to compare with
 	case rate <= 1.02*ceiling:
-		parts = append(parts, fmt.Sprintf("%.1f%% of the %s line-rate ceiling at %d baud", 100*rate/ceiling, id.Command, f.conn.lineBaud))
+		parts = append(parts, fmt.Sprintf("%.1f%% of the %s line-rate ceiling at %d baud", 100*rate/ceiling, id.Command, dev.Baud))
 	default:
-		parts = append(parts, fmt.Sprintf("%.1fx the speed of dumping every byte with %s at %d baud", rate/ceiling, id.Command, f.conn.lineBaud))
+		parts = append(parts, fmt.Sprintf("%.1fx the speed of dumping every byte with %s at %d baud", rate/ceiling, id.Command, dev.Baud))
 	}
 	if res.Resumed > 0 {
 		parts = append(parts, fmt.Sprintf("%d bytes resumed from the journal", res.Resumed))
@@ -358,7 +336,7 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, sess device, contents *ide
 			"efficiency": rate / ceiling, "bytes_read": res.Read, "bytes_resumed": res.Resumed,
 			"chunks": len(rec.Chunks), "chunks_read": res.ChunksRead, "retries": res.Retries,
 			"chunks_dumped": count[dump.VerifiedCRC32] + count[dump.VerifiedTwice], "resets": res.Resets, "reconnects": res.Reconnects, "chunks_erased": count[dump.VerifiedErased],
-			"chunks_from_base": count[dump.VerifiedBase], "baud": f.conn.lineBaud,
+			"chunks_from_base": count[dump.VerifiedBase], "baud": dev.Baud,
 			"sha256": rec.SHA256, "crc32": rec.CRC32, "device": id, "contents": contents,
 		}
 		enc := json.NewEncoder(a.stdout)
@@ -369,14 +347,4 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, sess device, contents *ide
 	if contents != nil {
 		contents.WriteShort(a.stderr)
 	}
-}
-
-// scanImage tells what the image file at path holds.
-func scanImage(ctx context.Context, path string) (*identify.Report, error) {
-	img, size, err := openImage(path)
-	if err != nil {
-		return nil, err
-	}
-	defer img.Close()
-	return identify.Scan(ctx, img, size, identify.Options{})
 }

@@ -94,3 +94,13 @@ func openImage(path string) (*os.File, int64, error) {
 	}
 	return img, st.Size(), nil
 }
+
+// scanFile tells what the image file at path holds.
+func scanFile(ctx context.Context, path string) (*identify.Report, error) {
+	img, size, err := openImage(path)
+	if err != nil {
+		return nil, err
+	}
+	defer img.Close()
+	return identify.Scan(ctx, img, size, identify.Options{})
+}

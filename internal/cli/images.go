@@ -9,8 +9,6 @@ import (
 	"strings"
 
 	"github.com/bootdump/bootdump/dialect"
-	"github.com/bootdump/bootdump/dialect/profile"
-	"github.com/bootdump/bootdump/dialect/uboot"
 	"github.com/bootdump/bootdump/dump"
 )
 
@@ -28,15 +26,16 @@ func (a *app) dumpImages(ctx context.Context, f *dumpFlags) error {
 	case f.chunk < 16 || f.chunk%16 != 0 || f.chunk > 1<<30:
 		return usagef("chunk %d: it must be a multiple of 16 bytes, e.g. --chunk 64K", f.chunk)
 	}
-	sess, ps, closeSession, err := f.conn.open(ctx, a, uboot.Options{})
+	dev, done, err := f.conn.open(ctx, a, dialect.Options{})
 	if err != nil {
 		return err
 	}
-	defer closeSession()
-	if sess != nil {
-		return fmt.Errorf("U-Boot keeps no image table: give --addr and --size (bootdump info lists its flash)")
+	defer done()
+	it, ok := dev.Session.(dialect.ImageTabler)
+	if !ok {
+		return needs(dev, "list its images: give --addr and --size (bootdump info lists what it has)")
 	}
-	images, err := ps.Images(ctx)
+	images, err := it.Images(ctx)
 	if errors.Is(err, dialect.ErrUnsupported) {
 		return fmt.Errorf("%v: give --addr and --size", err)
 	}
@@ -46,7 +45,7 @@ func (a *app) dumpImages(ctx context.Context, f *dumpFlags) error {
 	if len(images) == 0 {
 		return fmt.Errorf("the image table is empty: give --addr and --size")
 	}
-	var chosen []profile.Image
+	var chosen []dialect.Image
 	for _, im := range images {
 		if f.image == "all" || im.Name == f.image {
 			chosen = append(chosen, im)
@@ -86,7 +85,7 @@ func (a *app) dumpImages(ctx context.Context, f *dumpFlags) error {
 		if err != nil {
 			return err
 		}
-		err = a.runDump(ctx, &one, job, ps, ps, view, nil)
+		err = a.runDump(ctx, &one, job, dev.Session, dev, view, nil)
 		job.Close()
 		if err != nil {
 			return fmt.Errorf("image %s: %w", im.Name, err)

@@ -12,8 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bootdump/bootdump/dialect"
-	"github.com/bootdump/bootdump/dialect/profile"
-	"github.com/bootdump/bootdump/dialect/uboot"
 )
 
 type infoFlags struct {
@@ -48,15 +46,16 @@ func (a *app) info(ctx context.Context, f *infoFlags) error {
 	if err := f.conn.check(); err != nil {
 		return err
 	}
-	sess, ps, closeSession, err := f.conn.open(ctx, a, uboot.Options{Window: 64 << 10})
+	dev, done, err := f.conn.open(ctx, a, dialect.Options{Window: 64 << 10})
 	if err != nil {
 		return err
 	}
-	defer closeSession()
-	if ps != nil {
-		return a.infoProfile(ctx, f, ps)
+	defer done()
+	describer, ok := dev.Session.(dialect.Describer)
+	if !ok {
+		return a.infoOther(ctx, f, dev.Session)
 	}
-	board, err := sess.Describe(ctx)
+	board, err := describer.Describe(ctx)
 	if err != nil {
 		return err
 	}
@@ -114,11 +113,16 @@ func (a *app) info(ctx context.Context, f *infoFlags) error {
 	return nil
 }
 
-// infoProfile describes a bootloader other than U-Boot: what it is, why
-// it was taken for it, how it is read, and its image table if it has one.
-func (a *app) infoProfile(ctx context.Context, f *infoFlags, ps *profile.Session) error {
-	id := ps.Identity()
-	images, err := ps.Images(ctx)
+// infoOther describes a bootloader that cannot list the board's flash:
+// what it is, why it was taken for it, how it is read, and its image
+// table if it has one.
+func (a *app) infoOther(ctx context.Context, f *infoFlags, sess dialect.Session) error {
+	id := sess.Identity()
+	var images []dialect.Image
+	err := dialect.ErrUnsupported
+	if it, ok := sess.(dialect.ImageTabler); ok {
+		images, err = it.Images(ctx)
+	}
 	if err != nil && !errors.Is(err, dialect.ErrUnsupported) {
 		return err
 	}
@@ -153,7 +157,7 @@ func (a *app) infoProfile(ctx context.Context, f *infoFlags, ps *profile.Session
 }
 
 // sourceOf is the --source that reads a device.
-func sourceOf(d uboot.Flash) string {
+func sourceOf(d dialect.Flash) string {
 	switch d.Kind {
 	case "nand":
 		return "nand"

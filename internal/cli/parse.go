@@ -10,12 +10,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bootdump/bootdump/backup"
 	"github.com/bootdump/bootdump/capture"
 	"github.com/bootdump/bootdump/dialect"
-	"github.com/bootdump/bootdump/dialect/auto"
-	"github.com/bootdump/bootdump/dialect/profile"
+	"github.com/bootdump/bootdump/dialect/registry"
 	"github.com/bootdump/bootdump/dump"
-	"github.com/bootdump/bootdump/hexdump"
 )
 
 type parseFlags struct {
@@ -50,7 +49,8 @@ image is written only when there are none, or with --fill, which fills them
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&f.output, "output", "o", "", "image file to write")
-	fl.StringVar(&f.dialect, "dialect", "auto", "the dump format: auto, uboot, winbond, cfe, redboot, barebox, or a profile FILE.toml")
+	fl.StringVar(&f.dialect, "dialect", "auto", "the dump format: auto, "+strings.Join(registry.Names(), ", ")+", or a profile FILE.toml")
+	completeDialects(cmd, "dialect")
 	fl.BoolVar(&f.fill, "fill", false, "write the image even with gaps, filling them (the record lists them)")
 	fl.Var(fillVal, "fill-byte", "the byte gaps are filled with")
 	fl.BoolVar(&f.force, "force", false, "replace an existing output file")
@@ -114,7 +114,7 @@ func (a *app) parse(path string, f *parseFlags) error {
 	}
 	rec := &dump.Record{
 		Source: "capture", Capture: path, Addr: dump.Hex(res.Addr), Gaps: missing,
-		Device: dialect.Identity{Dialect: strings.Fields(res.Group)[0], ByteOrder: "unknown"},
+		Device: dialect.Identity{Dialect: strings.TrimSuffix(strings.Fields(res.Group)[0], ","), ByteOrder: "unknown"},
 	}
 	if len(missing) > 0 {
 		rec.GapFill = fmt.Sprintf("%#02x", f.fillVal)
@@ -144,49 +144,29 @@ func shorten(s string, n int) string {
 	return s
 }
 
-// captureFormats are the line formats a capture may be in.
+// captureFormats are the line formats a capture may be in: those of the
+// bootloader named, or of every one bootdump knows.
 func captureFormats(name string) ([]capture.Format, error) {
+	named, ok, err := backup.Bootloader(name)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	bootloaders := registry.All()
+	if ok {
+		bootloaders = []dialect.Bootloader{named}
+	}
 	var out []capture.Format
-	orders := []struct {
-		name  string
-		order binary.ByteOrder
-	}{{"little-endian", binary.LittleEndian}, {"big-endian", binary.BigEndian}}
-	if name == "auto" || name == "uboot" {
-		for _, o := range orders {
-			for _, w := range []int{4, 8, 2, 1} {
-				out = append(out, capture.Format{Group: "uboot md, " + o.name, Parser: hexdump.Format{Width: w, Order: o.order}})
-			}
-		}
-	}
-	var profiles []*profile.Profile
-	switch {
-	case name == "auto":
-		for _, n := range auto.Names {
-			profiles = append(profiles, auto.Builtin(n))
-		}
-	case name == "uboot":
-	case auto.Builtin(name) != nil:
-		profiles = append(profiles, auto.Builtin(name))
-	case strings.HasSuffix(name, ".toml"):
-		p, err := profile.Load(name)
-		if err != nil {
-			return nil, usageError{err}
-		}
-		profiles = append(profiles, p)
-	default:
-		return nil, usagef("dialect %q: auto, uboot, %s, or a profile FILE.toml", name, strings.Join(auto.Names, ", "))
-	}
-	for _, p := range profiles {
-		for _, o := range orders {
-			group := p.Name + ", " + o.name
-			if p.Order != nil {
-				if p.Order != o.order {
+	for _, b := range bootloaders {
+		for _, o := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
+			group := b.Name + ", " + dialect.OrderName(o) + "-endian"
+			if b.LineOrder != nil {
+				if b.LineOrder != o {
 					continue
 				}
-				group = p.Name
+				group = b.Name
 			}
-			for _, r := range p.Reads {
-				out = append(out, capture.Format{Group: group, Parser: r.Line(o.order)})
+			for _, p := range b.Lines(o) {
+				out = append(out, capture.Format{Group: group, Parser: p})
 			}
 		}
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/bootdump/bootdump/dialect/uboot"
+	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/dump"
 	"github.com/bootdump/bootdump/restore"
 )
@@ -93,12 +93,12 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 	if err := a.refuseDamaged(ctx, path, f.force); err != nil {
 		return err
 	}
-	sess, plan, closeSession, err := a.planRestore(ctx, f, img)
+	prog, plan, closeSession, err := a.planRestore(ctx, f, img)
 	if err != nil {
 		return err
 	}
 	defer closeSession()
-	fmt.Fprintf(a.stderr, "%s -> %#x: %d of %d erase blocks differ from the device (by crc32)\n", path, f.addr, plan.Changed(), len(plan.Blocks))
+	fmt.Fprintf(a.stderr, "%s -> %#x: %d of %d erase blocks differ from the device (by the device's %s)\n", path, f.addr, plan.Changed(), len(plan.Blocks), prog.Algorithm().Name)
 	for _, c := range plan.Commands {
 		fmt.Fprintf(a.stderr, "  %s\n", c)
 	}
@@ -129,7 +129,7 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 		}
 	}
 	view := newProgressView(a.stderr, "upload")
-	res, err := restore.Run(ctx, sess, plan, img, restore.Options{Logger: a.log, Progress: func(done, total int, what string) {
+	res, err := restore.Run(ctx, prog, plan, img, restore.Options{Logger: a.log, Progress: func(done, total int, what string) {
 		if strings.HasPrefix(what, "uploading") {
 			view.update(dump.Progress{Done: uint64(done), Total: uint64(total)})
 		}
@@ -141,7 +141,7 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 		}
 		return err
 	}
-	fmt.Fprintf(a.stderr, "done: %d blocks written and verified by crc32, %d already identical, %d bad (left alone); %d bytes uploaded; %s\n",
+	fmt.Fprintf(a.stderr, "done: %d blocks written and verified by "+prog.Algorithm().Name+", %d already identical, %d bad (left alone); %d bytes uploaded; %s\n",
 		res.Written, res.Unchanged, res.Bad, res.Uploaded, res.Elapsed.Round(1e6))
 	report(res)
 	return nil
@@ -150,46 +150,53 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 // planRestore connects and plans: NOR through flinfo, with the image's RAM
 // at the board's load address; SPI NOR and NAND through a RAM window there
 // (each block is read back into it to be checked), the image's RAM above.
-func (a *app) planRestore(ctx context.Context, f *restoreFlags, img []byte) (*uboot.Session, *restore.Plan, func(), error) {
+func (a *app) planRestore(ctx context.Context, f *restoreFlags, img []byte) (restore.Device, *restore.Plan, func(), error) {
 	if f.flash == "nor" {
-		sess, closeSession, err := f.conn.session(ctx, a, uboot.Options{Window: uint64(len(img)), RAM: f.ram})
+		dev, done, err := f.conn.open(ctx, a, dialect.Options{Window: uint64(len(img)), RAM: f.ram})
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		banks, err := sess.NORBanks(ctx)
+		prog, ok := dev.Session.(dialect.Programmer)
+		if !ok {
+			done()
+			return nil, nil, nil, needs(dev, "write flash")
+		}
+		banks, err := prog.NORBanks(ctx)
 		if err == nil {
 			var plan *restore.Plan
-			if plan, err = restore.PlanNOR(ctx, sess, banks, img, f.addr, sess.RAMWindow()); err == nil {
-				return sess, plan, closeSession, nil
+			if plan, err = restore.PlanNOR(ctx, prog, banks, img, f.addr, prog.RAMWindow()); err == nil {
+				return prog, plan, done, nil
 			}
 		}
-		closeSession()
+		done()
 		return nil, nil, nil, err
 	}
-	src, _ := uboot.ParseSource(f.flash)
+	src, _ := dialect.ParseSource(f.flash)
 	const window = 256 << 10 // the largest erase block the window must hold
-	sess, win, closeSession, err := f.conn.flashWindow(ctx, a, src, window, f.ram)
+	dev, win, done, err := f.conn.flashWindow(ctx, a, src, window, f.ram)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	dev := win.Device()
+	prog, ok := dev.Session.(dialect.Programmer)
+	if !ok {
+		done()
+		return nil, nil, nil, needs(dev, "write flash")
+	}
+	fd := win.Device()
 	winRAM, winSize := win.RAM()
-	fl := restore.Flash{
-		Kind: f.flash, EraseSize: dev.EraseSize, PageSize: dev.PageSize, Size: win.Size(), Bad: win.BadBlocks(),
-		Window: winRAM, Sum: win.CRC32, Forget: win.Forget,
-	}
+	fl := restore.Flash{Kind: f.flash, EraseSize: fd.EraseSize, PageSize: fd.PageSize, Size: win.Size(), Bad: win.BadBlocks(), Window: win}
 	upload := winRAM + (winSize+1<<20-1)/(1<<20)*(1<<20)
-	plan, err := restore.PlanErase(ctx, sess, fl, img, f.addr, upload)
+	plan, err := restore.PlanErase(ctx, prog, fl, img, f.addr, upload)
 	if err != nil {
-		closeSession()
+		done()
 		return nil, nil, nil, err
 	}
-	return sess, plan, closeSession, nil
+	return prog, plan, done, nil
 }
 
 // refuseDamaged stops a restore of an image identify finds damaged.
 func (a *app) refuseDamaged(ctx context.Context, path string, force bool) error {
-	rep, err := scanImage(ctx, path)
+	rep, err := scanFile(ctx, path)
 	if err != nil {
 		return err
 	}

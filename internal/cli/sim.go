@@ -5,8 +5,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
-	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -52,7 +53,7 @@ does while its USB-serial adapter is unplugged.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.sim(cmd.Context(), &f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.dialect, "dialect", "uboot", "bootloader to simulate: "+strings.Join(sim.Dialects, ", "))
+	fl.StringVar(&f.dialect, "dialect", "uboot", "bootloader to simulate: "+strings.Join(sim.Dialects(), ", "))
 	fl.StringVar(&f.images, "images", "", "winbond: the image table LS lists, NAME@BASE+SIZE[:FLAGS],... (e.g. linux.bin@0x7F020000+0xB0000:acxz)")
 	fl.StringVar(&f.image, "image", "", "flash image the board holds")
 	fl.Var(base, "base", "address the image is mapped at (default: 0x04000000 uboot, 0x7F000000 winbond, 0x1FC00000 cfe, 0x50000000 redboot, 0x08000000 barebox)")
@@ -75,62 +76,52 @@ does while its USB-serial adapter is unplugged.`,
 }
 
 func (a *app) sim(ctx context.Context, f *simFlags) error {
-	switch {
-	case !slices.Contains(sim.Dialects, f.dialect):
-		return usagef("dialect %q: the simulator speaks %s", f.dialect, strings.Join(sim.Dialects, ", "))
-	case f.image == "":
-		return usagef("no image: give --image FILE")
-	case f.pty == (f.listen != ""):
+	if f.pty == (f.listen != "") {
 		return usagef("give exactly one of --pty and --listen tcp://HOST:PORT")
-	case f.order != "le" && f.order != "be":
-		return usagef("order %q: le or be", f.order)
-	case f.layout != "new" && f.layout != "old":
-		return usagef("layout %q: new or old", f.layout)
-	case f.bits != 32 && f.bits != 64:
-		return usagef("bits %d: 32 or 64", f.bits)
-	case f.baud < 0:
+	}
+	if f.image == "" {
+		return usagef("no image: give --image FILE")
+	}
+	// The flags are the settings of a sim: port: one parser for both.
+	q := url.Values{}
+	set := func(key, value string) {
+		if value != "" {
+			q.Set(key, value)
+		}
+	}
+	set("image", f.image)
+	if f.base != 0 {
+		set("base", fmt.Sprintf("%#x", f.base))
+	}
+	set("baud", strconv.Itoa(f.baud))
+	set("order", f.order)
+	set("layout", f.layout)
+	set("bits", strconv.Itoa(f.bits))
+	set("bootdelay", strconv.Itoa(f.bootDelay))
+	if f.noCRC32 {
+		set("crc32", "no")
+	}
+	set("prompt", f.prompt)
+	set("images", f.images)
+	set("sf", f.sf)
+	set("nand", f.nand)
+	set("nandbad", f.nandBad)
+	set("mmc", f.mmc)
+	set("mtdparts", f.mtdparts)
+	set("faults", f.faults)
+	if f.baud < 0 {
 		return usagef("baud %d: 0 or more", f.baud)
 	}
-	bootDelay := f.bootDelay
-	if bootDelay == 0 {
-		bootDelay = -1 // no countdown at all
-	}
-	cfg := sim.UBootConfig{
-		Dialect: f.dialect, Base: f.base, Baud: f.baud, BigEndian: f.order == "be", OldLayout: f.layout == "old",
-		Bits64: f.bits == 64, BootDelay: bootDelay, Prompt: f.prompt, NoCRC32: f.noCRC32,
-	}
-	if f.faults != "" {
-		faults, err := sim.ParseFaults(f.faults)
-		if err != nil {
-			return usagef("--faults: %v", err)
-		}
-		cfg.Faults = &faults
-	}
-	if f.images != "" {
-		images, err := sim.ParseImages(f.images)
-		if err != nil {
-			return usagef("--images: %v", err)
-		}
-		cfg.Images = images
-	}
-	img, err := os.ReadFile(f.image)
+	cfg, err := sim.FromParams(f.dialect, q)
 	if err != nil {
-		return err
-	}
-	cfg.Image = img
-	cfg.Mtdparts = f.mtdparts
-	for _, d := range []struct{ kind, path, bad string }{{"sf", f.sf, ""}, {"nand", f.nand, f.nandBad}, {"mmc", f.mmc, ""}} {
-		if d.path == "" {
-			continue
-		}
-		dev, err := sim.FlashFromFile(d.kind, d.path, d.bad)
-		if err != nil {
+		if _, statErr := os.Stat(f.image); statErr != nil {
 			return err
 		}
-		cfg.Flash = append(cfg.Flash, dev)
+		return usagef("%v", err)
 	}
+	img := cfg.Image
 	describe := func(where string) {
-		base := cmp.Or(cfg.Base, sim.DefaultBase(f.dialect))
+		base := cmp.Or(cfg.Base, sim.DefaultBase(cfg.Dialect))
 		fmt.Fprintf(a.stdout, "%s\n", where)
 		fmt.Fprintf(a.stderr, "simulated %s on %s: %d bytes of flash at %#x, %d baud; Ctrl-C stops it\n", f.dialect, where, len(img), base, f.baud)
 	}
@@ -148,7 +139,7 @@ func (a *app) sim(ctx context.Context, f *simFlags) error {
 	if addr == f.listen {
 		return usagef("listen address %q: use tcp://HOST:PORT", f.listen)
 	}
-	err = sim.ListenTCP(ctx, addr, cfg, func(bound net.Addr, _ *sim.UBoot) { describe("tcp://" + bound.String()) })
+	err = sim.ListenTCP(ctx, addr, cfg, func(bound net.Addr, _ *sim.Board) { describe("tcp://" + bound.String()) })
 	if ctx.Err() != nil {
 		return nil
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/bootdump/bootdump/dialect/uboot"
+	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/dump"
 )
 
@@ -28,7 +28,7 @@ func (a *app) verifyCommand() *cobra.Command {
 		Use:   "verify -p PORT --addr A FILE",
 		Short: "Compare an image with the device by the device's own checksums, without dumping",
 		Long: `verify compares FILE with the device's memory at ADDR chunk by chunk, using
-only the bootloader's crc32: nothing is dumped, so it takes seconds where a
+only the bootloader's checksum command (crc32, cksum): nothing is dumped, so it takes seconds where a
 dump takes hours. It prints "identical", or each differing range (narrowed
 down to the byte where the difference is in one place), and exits 1 if any.`,
 		Example: `  bootdump verify -p /dev/ttyUSB0 --addr 0x9f000000 router-flash.bin
@@ -67,37 +67,41 @@ func (a *app) verify(ctx context.Context, f *verifyFlags, path string) error {
 	case f.chunk == 0 || f.chunk > 1<<30:
 		return usagef("chunk %d: give a size up to 1G, e.g. --chunk 64K", f.chunk)
 	}
-	src, err := uboot.ParseSource(f.source)
+	src, err := dialect.ParseSource(f.source)
 	if err != nil {
 		return usageError{err}
 	}
 	if err := checkRange(f.addr, size); err != nil {
 		return err
 	}
-	var dev dump.CRC32er
+	var sums dialect.Checksummer
 	if src.Kind == "mem" {
-		sess, closeSession, err := f.conn.session(ctx, a, uboot.Options{Addr: f.addr, Size: size})
+		dev, done, err := f.conn.open(ctx, a, dialect.Options{Addr: f.addr, Size: size})
 		if err != nil {
 			return err
 		}
-		defer closeSession()
-		if err := checkBoardRange(sess, f.addr, size); err != nil {
+		defer done()
+		if err := dev.CheckRange(f.addr, size); err != nil {
 			return err
 		}
-		dev = sess
+		c, ok := dev.Session.(dialect.Checksummer)
+		if !ok || c.Algorithm().Sum == nil {
+			return needs(dev, "verify: it has no checksum command; dump the range and compare the files instead")
+		}
+		sums = c
 	} else {
-		_, win, closeSession, err := f.conn.flashWindow(ctx, a, src, f.chunk, f.ram)
+		_, win, done, err := f.conn.flashWindow(ctx, a, src, f.chunk, f.ram)
 		if err != nil {
 			return err
 		}
-		defer closeSession()
+		defer done()
 		if total := win.Size(); total != 0 && f.addr+size > total {
 			return fmt.Errorf("%s (%d bytes) at %#x runs past the end of %s (%#x bytes)", path, size, f.addr, src, total)
 		}
-		dev = win
+		sums = win
 	}
 	view := newProgressView(a.stderr, "verify")
-	diffs, err := dump.Verify(ctx, dev, f.addr, img, size, int(f.chunk), view.update)
+	diffs, err := dump.Verify(ctx, sums, f.addr, img, size, int(f.chunk), view.update)
 	view.finish()
 	if err != nil {
 		return err
@@ -111,7 +115,7 @@ func (a *app) verify(ctx context.Context, f *verifyFlags, path string) error {
 		enc.Encode(map[string]any{"file": path, "addr": fmt.Sprintf("%#x", f.addr), "size": size, "identical": len(diffs) == 0, "differences": diffs})
 	}
 	if len(diffs) == 0 {
-		fmt.Fprintf(a.stderr, "identical: the %d bytes at %#x match %s (by the device's crc32)\n", size, f.addr, path)
+		fmt.Fprintf(a.stderr, "identical: the %d bytes at %#x match %s (by the device's %s)\n", size, f.addr, path, sums.Algorithm().Name)
 		return nil
 	}
 	for _, d := range diffs {

@@ -13,7 +13,7 @@ import (
 // no output file.
 func TestBadInput(t *testing.T) {
 	img := randomBytes(64<<10, 1)
-	board := ptyBoard(t, sim.UBootConfig{Image: img, Baud: 115200})
+	board := ptyBoard(t, sim.Config{Image: img, Baud: 115200})
 	cases := []struct {
 		name     string
 		args     []string

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/dialect/uboot"
 	"github.com/bootdump/bootdump/dump"
 	"github.com/bootdump/bootdump/sim"
@@ -31,11 +32,11 @@ func BenchmarkEfficiency115200(b *testing.B) {
 		size = 64 << 10
 		base = 0x04000000
 	)
-	port, err := sim.Pipe(sim.UBootConfig{Image: randomBytes(size, 7), Baud: baud, BootDelay: -1})
+	port, err := sim.Pipe(sim.Config{Image: randomBytes(size, 7), Baud: baud, BootDelay: -1})
 	if err != nil {
 		b.Fatal(err)
 	}
-	con := console.New(port, console.Options{})
+	con := console.New(port, uboot.Bootloader.ConsoleOptions(console.Options{}))
 	defer con.Close()
 	ctx := context.Background()
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -43,7 +44,7 @@ func BenchmarkEfficiency115200(b *testing.B) {
 	if err := con.Sync(sctx); err != nil {
 		b.Fatal(err)
 	}
-	sess, err := uboot.Open(ctx, con, uboot.Options{Addr: base, Size: size})
+	sess, err := uboot.Open(ctx, con, nil, dialect.Options{Addr: base, Size: size})
 	if err != nil {
 		b.Fatal(err)
 	}

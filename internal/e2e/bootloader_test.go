@@ -36,7 +36,7 @@ func TestBootloaderInFlash(t *testing.T) {
 		{"barebox", false, []int{1, 2, 4, 8}},
 	}
 	for _, c := range cases {
-		board := ptyBoard(t, sim.UBootConfig{Dialect: c.dialect, Image: flash, Bits64: c.bits64})
+		board := ptyBoard(t, sim.Config{Dialect: c.dialect, Image: flash, Bits64: c.bits64})
 		base := sim.DefaultBase(c.dialect)
 		for _, w := range c.widths {
 			for _, span := range [][2]int{{strings, 0x20000}, {1 << 20, block}} {

@@ -103,7 +103,7 @@ func romfsChecksumOK(b []byte) bool {
 func TestSeedCameraWorkflow(t *testing.T) {
 	cam := buildCamera(t)
 	gunzip := imagetest.Path(t, "gzip")
-	board := ptyBoard(t, sim.UBootConfig{Dialect: "winbond", Image: cam.flash, Images: cam.images})
+	board := ptyBoard(t, sim.Config{Dialect: "winbond", Image: cam.flash, Images: cam.images})
 
 	stdout, stderr, code := run(t, "info", "-p", board.Path)
 	if code != 0 {
@@ -168,7 +168,7 @@ func TestSeedCameraWorkflow(t *testing.T) {
 	if code != 2 {
 		t.Fatalf("--image with --addr: exit %d: %s", code, stderr)
 	}
-	uboot := ptyBoard(t, sim.UBootConfig{Image: cam.flash})
+	uboot := ptyBoard(t, sim.Config{Image: cam.flash})
 	_, stderr, code = run(t, "dump", "-p", uboot.Path, "--image", "all", "-o", out)
 	if code != 1 || !strings.Contains(stderr, "U-Boot keeps no image table") {
 		t.Fatalf("--image on U-Boot: exit %d: %s", code, stderr)
@@ -187,12 +187,12 @@ func TestOtherDialectsEveryWidth(t *testing.T) {
 		check   string         // the checksum that verifies chunks
 	}{
 		{"cfe", map[int]string{1: "d -b", 2: "d -h", 4: "d -w", 8: "d -q"}, ""},
-		{"redboot", map[int]string{1: "-1", 2: "-2", 4: "-4"}, "cksum"},
+		{"redboot", map[int]string{1: "-1", 2: "-2", 4: "-4"}, "posix-cksum"},
 		{"barebox", map[int]string{1: "md -b", 2: "md -w", 4: "md -l", 8: "md -q"}, "crc32"},
 	}
 	for _, c := range cases {
 		for _, order := range []string{"le", "be"} {
-			board := ptyBoard(t, sim.UBootConfig{Dialect: c.dialect, Image: img, BigEndian: order == "be"})
+			board := ptyBoard(t, sim.Config{Dialect: c.dialect, Image: img, BigEndian: order == "be"})
 			base := fmt.Sprintf("%#x", sim.DefaultBase(c.dialect))
 			for w, cmd := range c.widths {
 				t.Run(fmt.Sprintf("%s-%s-%d", c.dialect, order, w), func(t *testing.T) {
@@ -211,7 +211,10 @@ func TestOtherDialectsEveryWidth(t *testing.T) {
 					}
 					verified := dump.VerifiedTwice
 					if c.check != "" {
-						verified = dump.VerifiedCRC32
+						verified = c.check // chunks carry the algorithm that verified them
+						if rec.Algorithm != c.check {
+							t.Fatalf("record algorithm %q, want %q", rec.Algorithm, c.check)
+						}
 					}
 					for _, ch := range rec.Chunks {
 						if ch.Verified != verified {
@@ -232,7 +235,7 @@ func TestAutoDetect(t *testing.T) {
 	imgPath := writeFile(t, filepath.Join(dir, "img.bin"), img)
 	// A board on a TCP port prints to nobody while no host is attached: a
 	// second connection finds it silent at its prompt, with no banner.
-	atPrompt := func(cfg sim.UBootConfig) string {
+	atPrompt := func(cfg sim.Config) string {
 		cfg.BootDelay = -1 // no countdown: it waits at its prompt
 		port := tcpBoard(t, cfg)
 		if _, stderr, code := run(t, "info", "-p", port); code != 0 {
@@ -245,20 +248,20 @@ func TestAutoDetect(t *testing.T) {
 		dialect string
 		because []string // any of these
 	}{
-		{func() string { return ptyBoard(t, sim.UBootConfig{Image: img}).Path }, "uboot", []string{`its prompt "=> " is U-Boot's`}},
-		{func() string { return ptyBoard(t, sim.UBootConfig{Dialect: "winbond", Image: img}).Path }, "winbond", []string{`its prompt "bootloader > " is winbond's`}},
-		{func() string { return ptyBoard(t, sim.UBootConfig{Dialect: "cfe", Image: img}).Path }, "cfe", []string{`its prompt "CFE> " is cfe's`}},
-		{func() string { return ptyBoard(t, sim.UBootConfig{Dialect: "redboot", Image: img}).Path }, "redboot", []string{`its prompt "RedBoot> " is redboot's`}},
+		{func() string { return ptyBoard(t, sim.Config{Image: img}).Path }, "uboot", []string{`its prompt "=> " is U-Boot's`}},
+		{func() string { return ptyBoard(t, sim.Config{Dialect: "winbond", Image: img}).Path }, "winbond", []string{`its prompt "bootloader > " is winbond's`}},
+		{func() string { return ptyBoard(t, sim.Config{Dialect: "cfe", Image: img}).Path }, "cfe", []string{`its prompt "CFE> " is cfe's`}},
+		{func() string { return ptyBoard(t, sim.Config{Dialect: "redboot", Image: img}).Path }, "redboot", []string{`its prompt "RedBoot> " is redboot's`}},
 		// barebox's prompt names the board; a pty keeps what the board
 		// printed before the host opened it, or some of it.
-		{func() string { return ptyBoard(t, sim.UBootConfig{Dialect: "barebox", Image: img}).Path }, "barebox",
+		{func() string { return ptyBoard(t, sim.Config{Dialect: "barebox", Image: img}).Path }, "barebox",
 			[]string{`its prompt "barebox@Bootdump Sim Board:/ " is barebox's`, `its boot banner says "barebox 2023.01.0`}},
-		{func() string { return atPrompt(sim.UBootConfig{Dialect: "barebox", Image: img}) }, "barebox", []string{`its prompt "barebox@Bootdump Sim Board:/ " is barebox's`}},
+		{func() string { return atPrompt(sim.Config{Dialect: "barebox", Image: img}) }, "barebox", []string{`its prompt "barebox@Bootdump Sim Board:/ " is barebox's`}},
 		// A vendor's prompt on a board already at it: only version can tell.
-		{func() string { return atPrompt(sim.UBootConfig{Image: img, Prompt: "CAM# "}) }, "uboot", []string{`'version' printed "U-Boot 2023.01`}},
-		{func() string { return atPrompt(sim.UBootConfig{Dialect: "redboot", Image: img, Prompt: "ROM> "}) }, "redboot", []string{`'version' printed "RedBoot(tm)`}},
-		{func() string { return atPrompt(sim.UBootConfig{Dialect: "cfe", Image: img, Prompt: "BCM> "}) }, "cfe", []string{`'version' printed "*** command status = -1"`}},
-		{func() string { return atPrompt(sim.UBootConfig{Dialect: "winbond", Image: img, Prompt: "boot> "}) }, "winbond", []string{`'version' printed "ERROR: unrecognised command"`}},
+		{func() string { return atPrompt(sim.Config{Image: img, Prompt: "CAM# "}) }, "uboot", []string{`'version' printed "U-Boot 2023.01`}},
+		{func() string { return atPrompt(sim.Config{Dialect: "redboot", Image: img, Prompt: "ROM> "}) }, "redboot", []string{`'version' printed "RedBoot(tm)`}},
+		{func() string { return atPrompt(sim.Config{Dialect: "cfe", Image: img, Prompt: "BCM> "}) }, "cfe", []string{`'version' printed "*** command status = -1"`}},
+		{func() string { return atPrompt(sim.Config{Dialect: "winbond", Image: img, Prompt: "boot> "}) }, "winbond", []string{`'version' printed "ERROR: unrecognised command"`}},
 		// Powered on as bootdump connects: the boot banner tells.
 		{func() string { return "sim:cfe?image=" + imgPath + "&bootdelay=1&prompt=BCM%3E%20" }, "cfe", []string{`its boot banner says "CFE version 1.0.37`}},
 		{func() string { return "sim:winbond?image=" + imgPath + "&bootdelay=1&prompt=boot%3E%20" }, "winbond", []string{`its boot banner says "W90P745 Boot Loader`}},
@@ -283,13 +286,13 @@ func TestAutoDetect(t *testing.T) {
 }
 
 // tcpBoard serves a simulated board on a local TCP port for the test.
-func tcpBoard(t *testing.T, cfg sim.UBootConfig) string {
+func tcpBoard(t *testing.T, cfg sim.Config) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- sim.ListenTCP(ctx, "127.0.0.1:0", cfg, func(a net.Addr, _ *sim.UBoot) { ready <- "tcp://" + a.String() })
+		done <- sim.ListenTCP(ctx, "127.0.0.1:0", cfg, func(a net.Addr, _ *sim.Board) { ready <- "tcp://" + a.String() })
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -331,7 +334,7 @@ func TestOtherDialectsNoisyLine(t *testing.T) {
 	for i, d := range []string{"winbond", "cfe", "redboot", "barebox"} {
 		t.Run(d, func(t *testing.T) {
 			faults := &sim.Faults{Seed: uint64(i + 1), Flip: 5e-5, Drop: 2e-5, Noise: 0.002, Stall: 0.001, StallFor: 1500 * time.Millisecond, ResetAfter: 50000}
-			board := ptyBoard(t, sim.UBootConfig{Dialect: d, Image: img, Faults: faults, BootDelay: 1})
+			board := ptyBoard(t, sim.Config{Dialect: d, Image: img, Faults: faults, BootDelay: 1})
 			out := filepath.Join(t.TempDir(), "flash.bin")
 			r, stderr := dumpOK(t, img, "-p", board.Path, "--addr", fmt.Sprintf("%#x", sim.DefaultBase(d)), "--size", "16K",
 				"-o", out, "--chunk", "2K", "--idle-timeout", "1s")

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bootdump/bootdump/dialect/uboot"
+	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/dump"
 	"github.com/bootdump/bootdump/internal/qemutest"
 )
@@ -131,11 +131,11 @@ func TestFlashSources(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		var board uboot.Board
+		var board dialect.Board
 		if err := json.Unmarshal([]byte(stdout), &board); err != nil {
 			t.Fatal(err)
 		}
-		found := map[string]uboot.Flash{}
+		found := map[string]dialect.Flash{}
 		for _, f := range board.Flash {
 			found[f.Kind+":"+f.Name] = f
 		}
@@ -194,7 +194,7 @@ func TestRealUBootMTD(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("info: exit %d: %s", code, stderr)
 	}
-	var info uboot.Board
+	var info dialect.Board
 	if err := json.Unmarshal([]byte(stdout), &info); err != nil {
 		t.Fatal(err)
 	}

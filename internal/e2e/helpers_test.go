@@ -69,7 +69,7 @@ func parseResult(t testing.TB, stdout string) dumpResult {
 }
 
 // ptyBoard powers on a simulated board on a pseudo-terminal for the test.
-func ptyBoard(t testing.TB, cfg sim.UBootConfig) *sim.PTY {
+func ptyBoard(t testing.TB, cfg sim.Config) *sim.PTY {
 	t.Helper()
 	board, err := sim.ServePTY(cfg)
 	if err != nil {

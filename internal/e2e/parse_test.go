@@ -17,7 +17,7 @@ import (
 
 // transcript dumps img from a simulated board and returns everything the
 // board printed, as a terminal program would have logged it.
-func transcript(t *testing.T, cfg sim.UBootConfig, args ...string) []byte {
+func transcript(t *testing.T, cfg sim.Config, args ...string) []byte {
 	t.Helper()
 	board := ptyBoard(t, cfg)
 	dir := t.TempDir()
@@ -42,7 +42,7 @@ var mdLine = regexp.MustCompile(`^([0-9a-f]{8}): `)
 func TestParseMessyCapture(t *testing.T) {
 	const base, size = 0x04000000, 32 << 10
 	img := randomBytes(size, 41)
-	raw := transcript(t, sim.UBootConfig{Image: img}, "--addr", fmt.Sprint(base), "--size", "32K", "--chunk", "4K", "--no-skip")
+	raw := transcript(t, sim.Config{Image: img}, "--addr", fmt.Sprint(base), "--size", "32K", "--chunk", "4K", "--no-skip")
 	lines := strings.Split(strings.ReplaceAll(string(raw), "\r\n", "\n"), "\n")
 
 	// Index the dump lines by address (the first copy of each).
@@ -171,7 +171,7 @@ func mdBytes(b []byte) string {
 // bracketed addresses) parsed with --dialect winbond and with auto.
 func TestParseWinbondCapture(t *testing.T) {
 	img := randomBytes(16<<10, 42)
-	raw := transcript(t, sim.UBootConfig{Dialect: "winbond", Image: img}, "--addr", "0x7f000000", "--size", "16K")
+	raw := transcript(t, sim.Config{Dialect: "winbond", Image: img}, "--addr", "0x7f000000", "--size", "16K")
 	dir := t.TempDir()
 	capPath := writeFile(t, filepath.Join(dir, "minicom.cap"), raw)
 	for _, d := range []string{"winbond", "auto"} {

@@ -11,13 +11,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/backup"
 	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/dialect/uboot"
 	"github.com/bootdump/bootdump/internal/qemutest"
-	"github.com/bootdump/bootdump/restore"
 	"github.com/bootdump/bootdump/sim"
 )
 
@@ -45,7 +43,7 @@ func restoreRun(t *testing.T, args ...string) (restoreResult, string, int) {
 // writes nothing; one changed block is the one block written.
 func TestRestoreNOR(t *testing.T) {
 	flash := randomBytes(4<<20, 61)
-	board := ptyBoard(t, sim.UBootConfig{Image: flash, ProtectFirst: 0x40000})
+	board := ptyBoard(t, sim.Config{Image: flash, ProtectFirst: 0x40000})
 	dir := t.TempDir()
 	img := randomBytes(1<<20, 62)
 	path := writeFile(t, filepath.Join(dir, "backup.bin"), img)
@@ -109,7 +107,7 @@ func flashHolds(t *testing.T, port, source string, addr uint64, want []byte) {
 func TestRestoreRefusals(t *testing.T) {
 	flash := randomBytes(1<<20, 71)
 	before := bytes.Clone(flash)
-	board := ptyBoard(t, sim.UBootConfig{Image: flash})
+	board := ptyBoard(t, sim.Config{Image: flash})
 	dir := t.TempDir()
 	// A gzip stream whose CRC is wrong, in a 128 KiB block.
 	var z bytes.Buffer
@@ -156,7 +154,7 @@ func TestRestoreRefusals(t *testing.T) {
 // exactly the blocks still different, and the flash ends right.
 func TestRestoreResumesAfterCut(t *testing.T) {
 	flash := randomBytes(2<<20, 81)
-	port := tcpBoard(t, sim.UBootConfig{Image: flash, BootDelay: -1})
+	port := tcpBoard(t, sim.Config{Image: flash, BootDelay: -1})
 	img := randomBytes(1<<20, 82)
 	path := writeFile(t, filepath.Join(t.TempDir(), "backup.bin"), img)
 	relay := cuttingRelay(t, strings.TrimPrefix(port, "tcp://"), "Copy to Flash... done", 3)
@@ -203,22 +201,17 @@ func cuttingRelay(t *testing.T, target, marker string, n int) string {
 func TestRealUBootLoady(t *testing.T) {
 	board := qemutest.Start(t, nil)
 	ctx := context.Background()
-	link := dialect.Link{
-		Dial: func(ctx context.Context) (console.Port, error) {
-			return console.Open(ctx, board.Port, console.PortOptions{})
-		},
-		SyncTimeout: 30 * time.Second,
-	}
-	sess, err := uboot.Connect(ctx, link, uboot.Options{Addr: 0x40000000, Size: 1 << 20})
+	dev, err := backup.Connect(ctx, backup.Connection{Port: board.Port, Dialect: "uboot"}, dialect.Options{Addr: 0x40000000, Size: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sess.Close()
+	defer dev.Close(ctx)
+	sess := dev.Session.(*uboot.Session)
 	data := append(randomBytes(1<<20-3, 93), 0x1a, 0x1a, 0x1a)
-	if err := restore.Upload(ctx, sess, 0x40000000, data, restore.Options{}); err != nil {
+	if err := sess.Upload(ctx, 0x40000000, data, nil); err != nil {
 		t.Fatal(err)
 	}
-	sum, err := sess.CRC32(ctx, 0x40000000, 1<<20)
+	sum, err := sess.Checksum(ctx, 0x40000000, 1<<20)
 	if err != nil || sum != crc32.ChecksumIEEE(data) {
 		t.Fatalf("crc32 of the upload in RAM: %08x %v, want %08x", sum, err, crc32.ChecksumIEEE(data))
 	}
@@ -231,7 +224,7 @@ func TestRealUBootLoady(t *testing.T) {
 func TestRestoreSPIAndNAND(t *testing.T) {
 	spi := randomBytes(4<<20, 101)
 	nand := randomBytes(8<<20, 102)
-	board := ptyBoard(t, sim.UBootConfig{Image: randomBytes(1<<20, 103), Flash: []sim.FlashDevice{
+	board := ptyBoard(t, sim.Config{Image: randomBytes(1<<20, 103), Flash: []sim.FlashDevice{
 		{Kind: "sf", Image: spi}, {Kind: "nand", Image: nand, BadBlocks: []int64{0x40000}},
 	}})
 	dir := t.TempDir()

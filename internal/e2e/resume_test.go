@@ -44,7 +44,7 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 		chunks = size / chunk
 	)
 	img := randomBytes(size, 42)
-	board := ptyBoard(t, sim.UBootConfig{Image: img, Baud: 3_000_000})
+	board := ptyBoard(t, sim.Config{Image: img, Baud: 3_000_000})
 	out := filepath.Join(t.TempDir(), "flash.bin")
 	args := []string{"dump", "-p", board.Path, "-b", "3000000", "--addr", "0x04000000", "--size", "256K",
 		"--chunk", "16K", "-o", out, "--json", "-v"}
@@ -100,7 +100,7 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 // with one sentence, keeps what was verified, and the next run resumes.
 func TestInterruptKeepsJournal(t *testing.T) {
 	img := randomBytes(256<<10, 43)
-	board := ptyBoard(t, sim.UBootConfig{Image: img, Baud: 3_000_000})
+	board := ptyBoard(t, sim.Config{Image: img, Baud: 3_000_000})
 	out := filepath.Join(t.TempDir(), "flash.bin")
 	args := []string{"dump", "-p", board.Path, "-b", "3000000", "--addr", "0x04000000", "--size", "256K",
 		"--chunk", "16K", "-o", out, "-v"}
@@ -146,7 +146,7 @@ func TestInterruptKeepsJournal(t *testing.T) {
 // every final image is identical.
 func TestKillAnywhere(t *testing.T) {
 	img := randomBytes(128<<10, 77)
-	board := ptyBoard(t, sim.UBootConfig{Image: img, Baud: 3_000_000})
+	board := ptyBoard(t, sim.Config{Image: img, Baud: 3_000_000})
 	rng := rand.New(rand.NewPCG(2026, 11))
 	dir := t.TempDir()
 	for i := range 20 {

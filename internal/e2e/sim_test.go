@@ -39,7 +39,7 @@ func TestDumpOverPTY(t *testing.T) {
 			if c.order == "be" {
 				copy(img, bytes.Repeat([]byte{0xff}, 64<<10))
 			}
-			board := ptyBoard(t, sim.UBootConfig{
+			board := ptyBoard(t, sim.Config{
 				Image: img, BigEndian: c.order == "be", OldLayout: c.layout == "old", Bits64: c.bits == 64,
 			})
 			out := filepath.Join(t.TempDir(), "flash.bin")

@@ -116,13 +116,13 @@ func soakRun(t *testing.T, seed uint64) (string, sim.FaultCounts, soakResult, er
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ready := make(chan string, 1)
-	var board *sim.UBoot
+	var board *sim.Board
 	// Every fifth board has no crc32: chunks are read twice and compared.
 	noCRC := seed%5 == 0
 	if noCRC {
 		desc += " without crc32"
 	}
-	go sim.ListenTCP(ctx, "127.0.0.1:0", sim.UBootConfig{Image: img, Faults: &f, NoCRC32: noCRC}, func(a net.Addr, b *sim.UBoot) {
+	go sim.ListenTCP(ctx, "127.0.0.1:0", sim.Config{Image: img, Faults: &f, NoCRC32: noCRC}, func(a net.Addr, b *sim.Board) {
 		board = b
 		ready <- "tcp://" + a.String()
 	})

@@ -34,7 +34,7 @@ func routerImage(size int, seed uint64) (img []byte, data map[int]bool) {
 func TestErasedChunksAreConfirmedNotDumped(t *testing.T) {
 	const size = 2 << 20
 	img, data := routerImage(size, 11)
-	board := ptyBoard(t, sim.UBootConfig{Image: img})
+	board := ptyBoard(t, sim.Config{Image: img})
 	out := filepath.Join(t.TempDir(), "router.bin")
 	r, _ := dumpOK(t, img, "-p", board.Path, "--addr", "0x04000000", "--size", "2M", "-o", out)
 	rec, err := dump.ReadRecord(dump.RecordPath(out))
@@ -65,7 +65,7 @@ func TestBaseCopiesUnchangedChunks(t *testing.T) {
 	}
 	img := bytes.Clone(old)
 	img[5<<16+1234] ^= 0xff // one chunk changed since
-	board := ptyBoard(t, sim.UBootConfig{Image: img})
+	board := ptyBoard(t, sim.Config{Image: img})
 	out := filepath.Join(dir, "new.bin")
 	r, _ := dumpOK(t, img, "-p", board.Path, "--addr", "0x04000000", "--size", "1M", "-o", out, "--base", oldPath)
 	if r.ChunksDumped != 1 || r.ChunksFromBase != 15 {
@@ -79,7 +79,7 @@ func TestBaseCopiesUnchangedChunks(t *testing.T) {
 
 func TestVerifyCommand(t *testing.T) {
 	img := randomBytes(1<<20, 13)
-	board := ptyBoard(t, sim.UBootConfig{Image: img})
+	board := ptyBoard(t, sim.Config{Image: img})
 	dir := t.TempDir()
 	same, changed := filepath.Join(dir, "same.bin"), filepath.Join(dir, "changed.bin")
 	os.WriteFile(same, img, 0o644)
@@ -99,7 +99,7 @@ func TestVerifyCommand(t *testing.T) {
 
 func TestFastBaud(t *testing.T) {
 	img := randomBytes(64<<10, 14)
-	board := ptyBoard(t, sim.UBootConfig{Image: img, Baud: 115200})
+	board := ptyBoard(t, sim.Config{Image: img, Baud: 115200})
 	dir := t.TempDir()
 	out := filepath.Join(dir, "fast.bin")
 	if r, _ := dumpOK(t, img, "-p", board.Path, "--addr", "0x04000000", "--size", "64K", "-o", out,
@@ -114,7 +114,7 @@ func TestFastBaud(t *testing.T) {
 
 func TestFastBaudRefused(t *testing.T) {
 	img := randomBytes(16<<10, 15)
-	board := ptyBoard(t, sim.UBootConfig{Image: img, Baud: 115200, BaudRates: []int{9600, 115200}})
+	board := ptyBoard(t, sim.Config{Image: img, Baud: 115200, BaudRates: []int{9600, 115200}})
 	out := filepath.Join(t.TempDir(), "slow.bin")
 	r, stderr := dumpOK(t, img, "-p", board.Path, "--addr", "0x04000000", "--size", "16K", "-o", out,
 		"--fast-baud", "921600")
@@ -130,7 +130,7 @@ func TestFastBaudRefused(t *testing.T) {
 // image: each chunk read twice, the readings compared.
 func TestNoChecksumReadsTwice(t *testing.T) {
 	img, _ := routerImage(1<<20, 16)
-	board := ptyBoard(t, sim.UBootConfig{Image: img, NoCRC32: true})
+	board := ptyBoard(t, sim.Config{Image: img, NoCRC32: true})
 	out := filepath.Join(t.TempDir(), "twice.bin")
 	_, stderr := dumpOK(t, img, "-p", board.Path, "--addr", "0x04000000", "--size", "1M", "-o", out)
 	rec, err := dump.ReadRecord(dump.RecordPath(out))

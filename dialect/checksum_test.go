@@ -1,4 +1,4 @@
-package profile
+package dialect
 
 import "testing"
 
@@ -9,14 +9,8 @@ func TestPosixCksum(t *testing.T) {
 		data []byte
 		want uint32
 	}{{nil, 4294967295}, {seq, 3533132088}, {[]byte("123456789"), 930766865}} {
-		if got := PosixCksum(c.data); got != c.want {
+		if got := PosixCksum.Sum(c.data); got != c.want {
 			t.Errorf("PosixCksum(%q) = %d, want %d", c.data, got, c.want)
 		}
-	}
-}
-
-func TestExpand(t *testing.T) {
-	if got := Expand("md -b 0x{addr}+0x{len} ({end})", 0x80000000, 0x100); got != "md -b 0x80000000+0x100 (800000ff)" {
-		t.Fatal(got)
 	}
 }

@@ -1,0 +1,186 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/dialect"
+	"github.com/bootdump/bootdump/dialect/profile"
+	"github.com/bootdump/bootdump/dialect/registry"
+)
+
+// Connection says how to reach a board and which bootloader to expect.
+type Connection struct {
+	// Port names the line: a serial device or tcp://HOST:PORT (see
+	// console.Open), at Baud with Flow control. Dial, when set, opens the
+	// line instead (the simulator's ports, a test's pipe).
+	Port string
+	Baud int
+	Flow string
+	Dial dialect.Dialer
+	// Dialect is "auto" (or empty: tell it by its prompt, banner or
+	// answer to version), a registry name, or a TOML profile's path.
+	Dialect string
+	// StopKeys, when set, replace every countdown's keys.
+	StopKeys []byte
+	// FastBaud, when set, moves the line to that rate for the work, where
+	// the bootloader can (BaudSwitcher), and back on Close.
+	FastBaud int
+	// SyncTimeout bounds the wait for a prompt (default 30 s); IdleTimeout
+	// how long a command may stay silent (default 10 s).
+	SyncTimeout, IdleTimeout time.Duration
+	// Transcript, when set, receives every byte the device sends.
+	Transcript io.Writer
+	Logger     *slog.Logger
+}
+
+// Device is an open session on a board.
+type Device struct {
+	Session dialect.Session
+	// Baud is the rate the line runs at (FastBaud, once switched).
+	Baud     int
+	log      *slog.Logger
+	fastFrom int // the rate to go back to on Close, after a switch
+}
+
+// ErrUnknownDialect: Connection.Dialect names no bootloader.
+var ErrUnknownDialect = errors.New("unknown bootloader name")
+
+// Bootloader resolves a --dialect value: a registry name or a profile
+// file; "auto" and "" give ok false.
+func Bootloader(name string) (b dialect.Bootloader, ok bool, err error) {
+	if name == "" || name == "auto" {
+		return b, false, nil
+	}
+	if b, ok := registry.Lookup(name); ok {
+		return b, true, nil
+	}
+	if strings.HasSuffix(name, ".toml") {
+		p, err := profile.Load(name)
+		if err != nil {
+			return b, false, err
+		}
+		return profile.Bootloader(p, "a profile from "+name), true, nil
+	}
+	return b, false, fmt.Errorf("%w %q: auto, %s, or a profile FILE.toml", ErrUnknownDialect, name, strings.Join(registry.Names(), ", "))
+}
+
+// Connect opens the line, stops the autoboot, finds the prompt, tells which
+// bootloader answers (or takes the one named) and opens a session on it.
+// opt says what the session will read.
+func Connect(ctx context.Context, c Connection, opt dialect.Options) (*Device, error) {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	named, ok, err := Bootloader(c.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	candidates := registry.All()
+	conOpt := console.Options{IdleTimeout: c.IdleTimeout, Logger: c.Logger, Transcript: c.Transcript}
+	if ok {
+		candidates = []dialect.Bootloader{named}
+		conOpt = named.ConsoleOptions(conOpt)
+	} else {
+		conOpt = registry.ConsoleOptions(conOpt, candidates)
+	}
+	conOpt.StopKeys = c.StopKeys
+	dial := c.Dial
+	if dial == nil {
+		dial = func(ctx context.Context) (console.Port, error) {
+			return console.Open(ctx, c.Port, console.PortOptions{Baud: c.Baud, Flow: c.Flow})
+		}
+	}
+	link := &dialect.Link{Dial: dial, Console: conOpt, SyncTimeout: c.SyncTimeout}
+	c.Logger.Info("waiting for the bootloader prompt", "port", c.Port, "baud", c.Baud)
+	con, err := link.Connect(ctx)
+	if err != nil {
+		var se *console.SyncError
+		if errors.As(err, &se) && ctx.Err() == nil {
+			return nil, fmt.Errorf("%s at %d baud: %w", c.Port, c.Baud, err)
+		}
+		return nil, err
+	}
+	found := registry.Found{Bootloader: named, Reason: "--dialect " + c.Dialect}
+	if !ok {
+		if found, err = registry.Detect(ctx, con, candidates); err != nil {
+			con.Close()
+			return nil, err
+		}
+		c.Logger.Info("recognised the bootloader", "dialect", found.Bootloader.Name, "because", found.Reason)
+	}
+	opt.Detected = found.Reason
+	if opt.Logger == nil {
+		opt.Logger = c.Logger
+	}
+	sess, err := found.Bootloader.Open(ctx, con, link, opt)
+	if err != nil {
+		con.Close()
+		if errors.Is(err, console.ErrReset) && ctx.Err() == nil {
+			return nil, fmt.Errorf("reading %#x made the device reset: the address is probably outside its memory map (see bdinfo): %w", opt.Addr+opt.RAM, err)
+		}
+		return nil, err
+	}
+	id := sess.Identity()
+	c.Logger.Info("found the bootloader", "dialect", id.Dialect, "version", id.Version, "prompt", id.Prompt, "read_with", id.Command)
+	d := &Device{Session: sess, Baud: c.Baud, log: c.Logger}
+	if c.FastBaud == 0 || c.FastBaud == c.Baud {
+		return d, nil
+	}
+	bs, ok := sess.(dialect.BaudSwitcher)
+	if !ok {
+		c.Logger.Warn(fmt.Sprintf("%s cannot change its baud rate here; staying at %d baud", id.Dialect, c.Baud))
+		return d, nil
+	}
+	if err := bs.SwitchBaud(ctx, c.Baud, c.FastBaud); err != nil {
+		if ctx.Err() != nil {
+			sess.Close()
+			return nil, ctx.Err()
+		}
+		c.Logger.Warn(fmt.Sprintf("staying at %d baud: %v", c.Baud, err))
+		return d, nil
+	}
+	c.Logger.Info("switched the line", "baud", c.FastBaud)
+	d.Baud, d.fastFrom = c.FastBaud, c.Baud
+	return d, nil
+}
+
+// Close ends the session. After an interrupted command (ctx done) it
+// stops the command's output first so the next run finds a quiet prompt;
+// after a baud switch it puts the board back at its rate.
+func (d *Device) Close(ctx context.Context) error {
+	if ctx.Err() != nil {
+		d.Session.Console().Interrupt()
+	}
+	if d.fastFrom != 0 {
+		// Even after Ctrl-C: leave the board at the rate it had.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		var err error
+		if ctx.Err() != nil {
+			err = d.Session.Resync(rctx)
+		}
+		if err == nil {
+			err = d.Session.(dialect.BaudSwitcher).SwitchBaud(rctx, d.Baud, d.fastFrom)
+		}
+		if err != nil {
+			d.log.Warn(fmt.Sprintf("could not switch the board back to %d baud (a reset will): %v", d.fastFrom, err))
+		}
+	}
+	return d.Session.Close()
+}
+
+// CheckRange refuses, before any memory is read, a range beyond the
+// board's address space.
+func (d *Device) CheckRange(addr, size uint64) error {
+	if end := addr + size; d.Session.AddrBits() == 32 && (end > 1<<32 || end < addr) {
+		return fmt.Errorf("%#x + %#x runs past the top of this 32-bit board's address space (0xffffffff)", addr, size)
+	}
+	return nil
+}

@@ -1,2 +1,0 @@
-// Package barebox is barebox, as a profile.
-package barebox

@@ -1,0 +1,45 @@
+package dialect
+
+import (
+	"context"
+	"encoding/binary"
+
+	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/hexdump"
+)
+
+// ErrGarbled: a dump line failed its checks (a noisy line); reading the
+// range again is the cure, the console is still in step.
+var ErrGarbled = hexdump.ErrBadLine
+
+// Bootloader is one entry of the registry (package dialect/registry):
+// what tells it apart, how its console behaves, how to open a session on
+// it, and how its dump lines read.
+type Bootloader struct {
+	Name    string
+	Summary string // what it is and how it reads, for --help
+	// Prompts are the prompts it prints (none: learned from the console);
+	// Autoboot its countdown texts with the keys that stop them; Wake what
+	// to send where Ctrl-C gets no answer at its prompt; Resets texts that
+	// mean it rebooted.
+	Prompts  []string
+	Autoboot []console.Autoboot
+	Wake     []byte
+	Resets   []string
+	// Banners are texts of its boot banner or of its answer to "version"
+	// that name it (auto-detection).
+	Banners []string
+	// Open starts a session on a synced console that link dialed.
+	Open func(ctx context.Context, con *console.Console, link *Link, opt Options) (Session, error)
+	// Lines are the parsers of its dump lines, units in the given byte
+	// order (bootdump parse reads saved logs with them); LineOrder is that
+	// order where the bootloader fixes it (nil: the CPU's).
+	Lines     func(order binary.ByteOrder) []hexdump.LineParser
+	LineOrder binary.ByteOrder
+}
+
+// ConsoleOptions is base with what the console must know of b.
+func (b *Bootloader) ConsoleOptions(base console.Options) console.Options {
+	base.Prompts, base.Autoboot, base.Wake, base.ResetMarkers = b.Prompts, b.Autoboot, b.Wake, b.Resets
+	return base
+}

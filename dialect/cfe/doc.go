@@ -1,2 +1,0 @@
-// Package cfe is Broadcom's Common Firmware Environment, as a profile.
-package cfe

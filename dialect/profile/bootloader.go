@@ -1,0 +1,32 @@
+package profile
+
+import (
+	"context"
+	"encoding/binary"
+
+	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/dialect"
+	"github.com/bootdump/bootdump/hexdump"
+)
+
+// Bootloader is p's registry entry: a bootloader described by data.
+func Bootloader(p *Profile, summary string) dialect.Bootloader {
+	return dialect.Bootloader{
+		Name: p.Name, Summary: summary,
+		Prompts: p.Prompts, Autoboot: p.Autoboot, Wake: p.Wake, Resets: p.Resets, Banners: p.Banners,
+		Open: func(ctx context.Context, con *console.Console, link *dialect.Link, opt dialect.Options) (dialect.Session, error) {
+			return Open(ctx, con, link, p, opt)
+		},
+		Lines: func(order binary.ByteOrder) []hexdump.LineParser {
+			if p.Order != nil {
+				order = p.Order
+			}
+			var out []hexdump.LineParser
+			for _, r := range p.Reads {
+				out = append(out, r.Line(order))
+			}
+			return out
+		},
+		LineOrder: p.Order,
+	}
+}

@@ -1,2 +1,0 @@
-// Package redboot is eCos's RedBoot, as a profile.
-package redboot

@@ -1,0 +1,134 @@
+package dialect
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/bootdump/bootdump/console"
+)
+
+// Reader is what the dump engine reads through: a session, or a flash
+// window of one. Every one can get back to a fresh prompt after a failed
+// command and reconnect after the line was lost.
+type Reader interface {
+	Identity() Identity
+	// ReadMemory reads len(dst) bytes at addr, checking every line;
+	// progress, if set, is told how many bytes are done.
+	ReadMemory(ctx context.Context, addr uint64, dst []byte, progress func(n int)) error
+	Resync(ctx context.Context) error
+	Reconnect(ctx context.Context) error
+}
+
+// Session is a conversation with one bootloader: every dialect implements
+// it. What only some bootloaders can do is asked for by the narrow
+// interfaces below, each asserted at compile time where it is implemented.
+type Session interface {
+	Reader
+	// Console is the session's console (it changes on Reconnect).
+	Console() *console.Console
+	// LineChars is what one 16-byte dump line costs on the wire at addr,
+	// line end included: the measure of the line-rate ceiling.
+	LineChars(addr uint64) int
+	// AddrBits is the board's address width, 32 or 64.
+	AddrBits() int
+	Close() error
+}
+
+// Checksummer is a device with a checksum command.
+type Checksummer interface {
+	// Checksum asks the device for the checksum of n bytes at addr.
+	Checksum(ctx context.Context, addr, n uint64) (uint32, error)
+	// Algorithm is the checksum it computes, which the host computes too.
+	Algorithm() Algorithm
+}
+
+// FillChecker is a device that can confirm, on the device, that a range
+// holds one byte value throughout (U-Boot: cmp.b against a filled buffer).
+type FillChecker interface {
+	IsFilled(ctx context.Context, addr, n uint64, fill byte) (bool, error)
+}
+
+// BaudSwitcher is a bootloader that can move its line to another rate.
+type BaudSwitcher interface {
+	// SwitchBaud moves the line from one rate to another, host and board.
+	SwitchBaud(ctx context.Context, from, to int) error
+}
+
+// ImageTabler is a bootloader that keeps a table of the images in its
+// flash (the Winbond loader's LS).
+type ImageTabler interface {
+	Images(ctx context.Context) ([]Image, error)
+}
+
+// Describer is a bootloader that can say what the board has: RAM, flash
+// devices, partitions, bad blocks (bootdump info).
+type Describer interface {
+	Describe(ctx context.Context) (*Board, error)
+}
+
+// FlashWindower is a bootloader that can read a flash the CPU does not map
+// by copying it into RAM first (sf read, nand read, mtd read, mmc read).
+type FlashWindower interface {
+	OpenWindow(ctx context.Context, src Source) (FlashWindow, error)
+}
+
+// FlashWindow reads a flash through RAM; its addresses are offsets in the
+// flash.
+type FlashWindow interface {
+	Reader
+	Checksummer
+	FillChecker
+	Device() Flash
+	Size() uint64        // what the source holds (a partition's size)
+	BadBlocks() []uint64 // NAND blocks never read, offsets in the source
+	RAM() (addr, size uint64)
+	// Raw switches to pages with their spare areas (NAND); PageUnit is
+	// then a page's data and what one unit of the image holds.
+	Raw() error
+	PageUnit() (page, unit uint64)
+	// Forget drops what the RAM holds (it was written over).
+	Forget()
+}
+
+// Options open a session.
+type Options struct {
+	// Addr and Size are the range the session will read: the start is
+	// probed to learn the board, and scratch RAM is chosen outside it.
+	Addr, Size uint64
+	// Window, when not 0, reserves that many bytes of RAM for reading
+	// flash through (FlashWindower), at RAM or, when 0, where the
+	// bootloader says it loads things.
+	Window, RAM uint64
+	// MaxWidth caps the dump unit width (1, 2, 4 or 8); 0 for the widest.
+	MaxWidth int
+	// Detected says how the bootloader was recognised (the record keeps it).
+	Detected string
+	Logger   *slog.Logger
+}
+
+// Programmer is a bootloader that writes flash: it uploads an image to RAM
+// and programs erase blocks from there, a command at a time, each answer
+// checked. Package restore plans and runs the work; the commands are the
+// bootloader's.
+type Programmer interface {
+	Checksummer
+	// Upload puts data into RAM at ram the best way the board has;
+	// progress, if set, hears how far it is and how.
+	Upload(ctx context.Context, ram uint64, data []byte, progress func(sent, total int, how string)) error
+	// UploadCommands is what an upload of n bytes to ram sends and checks
+	// it by (for a plan).
+	UploadCommands(ram, n uint64) []string
+	// ProgramCommands erase one erase block of the flash kind ("nor":
+	// memory-mapped, by address; "sf", "nand": by offset) and program
+	// its first n bytes from RAM at from; page is the NAND page size.
+	ProgramCommands(kind string, addr, size, from, n, page uint64) []string
+	// CheckCommands read a written block back (through the RAM window at
+	// window, where the flash is not mapped) and checksum it (for a plan).
+	CheckCommands(kind string, addr, size, window uint64) []string
+	// FlashCommand sends one of ProgramCommands and checks its answer.
+	FlashCommand(ctx context.Context, cmd string) error
+	// NORBanks lists the memory-mapped NOR flash banks and their sectors.
+	NORBanks(ctx context.Context) ([]NORBank, error)
+	// RAMWindow is the RAM Options.Window reserved (an upload goes there).
+	RAMWindow() uint64
+}
