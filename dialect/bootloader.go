@@ -16,7 +16,8 @@ var ErrGarbled = hexdump.ErrBadLine
 // what tells it apart, how its console behaves, how to open a session on
 // it, and how its dump lines read.
 type Bootloader struct {
-	Name    string
+	Name    string // as --dialect and the record spell it
+	Title   string // as people spell it ("U-Boot"); Name if empty
 	Summary string // what it is and how it reads, for --help
 	// Prompts are the prompts it prints (none: learned from the console);
 	// Autoboot its countdown texts with the keys that stop them; Wake what
@@ -36,6 +37,14 @@ type Bootloader struct {
 	// order where the bootloader fixes it (nil: the CPU's).
 	Lines     func(order binary.ByteOrder) []hexdump.LineParser
 	LineOrder binary.ByteOrder
+}
+
+// Human is the bootloader's name as people spell it.
+func (b *Bootloader) Human() string {
+	if b.Title != "" {
+		return b.Title
+	}
+	return b.Name
 }
 
 // ConsoleOptions is base with what the console must know of b.

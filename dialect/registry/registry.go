@@ -45,6 +45,15 @@ func Lookup(name string) (dialect.Bootloader, bool) {
 	return dialect.Bootloader{}, false
 }
 
+// Human is how people spell a known bootloader's name (the name itself
+// for one the registry does not know, such as a profile's).
+func Human(name string) string {
+	if b, ok := Lookup(name); ok {
+		return b.Human()
+	}
+	return name
+}
+
 // ErrUnknown: the console answers, but as no bootloader bootdump knows.
 var ErrUnknown = errors.New("unknown bootloader")
 
@@ -76,13 +85,13 @@ func Detect(ctx context.Context, con *console.Console, candidates []dialect.Boot
 	prompt := con.Prompt()
 	for _, b := range candidates {
 		if slices.Contains(b.Prompts, prompt) {
-			return Found{b, fmt.Sprintf("its prompt %q is %s's", prompt, b.Name)}, nil
+			return Found{b, fmt.Sprintf("its prompt %q is %s's", prompt, b.Human())}, nil
 		}
 	}
 	for _, b := range candidates {
 		for _, banner := range b.Banners {
 			if strings.Contains(prompt, banner) {
-				return Found{b, fmt.Sprintf("its prompt %q is %s's", prompt, b.Name)}, nil
+				return Found{b, fmt.Sprintf("its prompt %q is %s's", prompt, b.Human())}, nil
 			}
 		}
 	}

@@ -16,6 +16,7 @@ const Name = "uboot"
 // sources (common/autoboot.c, cmd/boot.c) and vendors' builds of it.
 var Bootloader = dialect.Bootloader{
 	Name:    Name,
+	Title:   "U-Boot",
 	Summary: "U-Boot and vendors' builds of it: md.b/w/l/q, verified by crc32; flash through RAM (sf, nand, mtd, mmc)",
 	Prompts: []string{"=> ", "U-Boot> ", "ath> ", "hisilicon # ", "MT7621 # ", "IPQ40xx# ", "ar7240> ", "RT3052 # "},
 	// Any key stops the countdown; Ctrl-C is the one that never runs a

@@ -138,7 +138,7 @@ func (c *connection) open(ctx context.Context, a *app, opt dialect.Options) (dev
 // needs is the sentence that refuses what a bootloader cannot do.
 func needs(dev *backup.Device, what string) error {
 	id := dev.Session.Identity()
-	return fmt.Errorf("the device runs %s (%s), which cannot %s", id.Dialect, id.Detected, what)
+	return fmt.Errorf("the device runs %s (%s), which cannot %s", registry.Human(id.Dialect), id.Detected, what)
 }
 
 // flashWindow connects with a RAM window of the given size at ram (0: the

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/bootdump/bootdump/dialect"
+	"github.com/bootdump/bootdump/dialect/registry"
 	"github.com/bootdump/bootdump/dump"
 )
 
@@ -33,7 +34,7 @@ func (a *app) dumpImages(ctx context.Context, f *dumpFlags) error {
 	defer done()
 	it, ok := dev.Session.(dialect.ImageTabler)
 	if !ok {
-		return needs(dev, "list its images: give --addr and --size (bootdump info lists what it has)")
+		return fmt.Errorf("%s keeps no image table: give --addr and --size (bootdump info lists what it has)", registry.Human(dev.Session.Identity().Dialect))
 	}
 	images, err := it.Images(ctx)
 	if errors.Is(err, dialect.ErrUnsupported) {
