@@ -20,6 +20,10 @@ type Identity struct {
 	AddrBits  int    `json:"address_bits"`       // 32 or 64
 	Checksum  string `json:"checksum,omitempty"` // the device-side checksum, e.g. "crc32"
 	Detected  string `json:"detected,omitempty"` // how the dialect was recognised, with --dialect auto
+	// Board is what the board says of itself beyond its bootloader (its
+	// MAC address, serial number), where it says it: a resumed dump on a
+	// device without a checksum is refused when it differs.
+	Board string `json:"board,omitempty"`
 }
 
 // OrderName names a byte order as Identity.ByteOrder does ("unknown" for nil).

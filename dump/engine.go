@@ -51,9 +51,16 @@ type Progress struct {
 
 // Result summarises a finished dump.
 type Result struct {
-	Record     *Record
-	Read       uint64 // bytes read from the device in this run
-	Resumed    uint64 // bytes taken from an earlier run's journal
+	Record  *Record
+	Read    uint64 // bytes read from the device in this run
+	Resumed uint64 // bytes taken from an earlier run's journal, checked on the device
+	// ChunksResumed were kept from the journal after the device confirmed
+	// them; ChunksReread had changed on the device and were read again.
+	ChunksResumed, ChunksReread int
+	// Verified counts this run's chunks (and pieces) by how each was
+	// verified: the checksum's name, VerifiedTwice, VerifiedErased,
+	// VerifiedBase.
+	Verified   map[string]int
 	ChunksRead int
 	Retries    int
 	Resets     int // board resets survived
@@ -263,8 +270,7 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 			return &Result{}, err
 		}
 	}
-	res := &Result{Record: j.rec, Resumed: j.resumed}
-	j.rec.Device = dev.Identity()
+	res := &Result{Record: j.rec, Verified: map[string]int{}}
 	j.sum = crc32.ChecksumIEEE
 	j.checksum, _ = dev.(dialect.Checksummer)
 	if j.checksum != nil && j.checksum.Algorithm().Sum == nil {
@@ -272,6 +278,15 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 	}
 	if j.checksum != nil {
 		j.sum = j.checksum.Algorithm().Sum
+	}
+	if len(j.done) > 0 {
+		if err := j.recheck(ctx, dev, res); err != nil {
+			return res, err
+		}
+	}
+	res.Resumed = j.resumed
+	j.rec.Device = dev.Identity()
+	if j.checksum != nil {
 		j.rec.Algorithm = j.checksum.Algorithm().Name
 	}
 	size := j.opt.Size
@@ -314,6 +329,9 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 			return res, fmt.Errorf("sync %s: %w", j.partPath(), err)
 		}
 		j.rec.Chunks = append(j.rec.Chunks, pieces...)
+		for _, p := range pieces {
+			res.Verified[p.Verified]++
+		}
 		j.rec.Retries = res.Retries
 		if err := j.save(); err != nil {
 			return res, fmt.Errorf("write journal: %w", err)

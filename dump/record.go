@@ -53,8 +53,11 @@ type Record struct {
 	// with its name ("crc32", "posix-cksum"); none: they were read twice.
 	Algorithm string  `json:"algorithm,omitempty"`
 	Chunks    []Chunk `json:"chunks"`
-	SHA256    string  `json:"sha256,omitempty"`
-	CRC32     string  `json:"crc32,omitempty"`
+	// Reread are the chunks (offsets) a resumed dump read again because
+	// the device no longer held what the interrupted run had read.
+	Reread []Hex  `json:"reread,omitempty"`
+	SHA256 string `json:"sha256,omitempty"`
+	CRC32  string `json:"crc32,omitempty"`
 	// Contents is what the finished image holds (package identify's report).
 	Contents json.RawMessage `json:"contents,omitempty"`
 	// BadBlocks are NAND erase blocks (offsets from Addr) that were not

@@ -23,6 +23,7 @@ type Config struct {
 	BootDelay int    // autoboot countdown in seconds; default 2, negative for none
 	Prompt    string // default: the personality's ("=> " for U-Boot)
 	NoCRC32   bool   // a build without the crc32 command
+	Ethaddr   string // U-Boot's ethaddr variable (what tells two boards of one build apart); none if empty
 
 	// Flash lists the devices behind sf, nand, mtd and mmc (the image
 	// above is the memory-mapped NOR flash, nor0 to mtd).

@@ -64,6 +64,9 @@ func (b *uboot) run(ctx context.Context) (err error) {
 	if b.cfg.Mtdparts != "" {
 		b.env["mtdparts"] = b.cfg.Mtdparts
 	}
+	if b.cfg.Ethaddr != "" {
+		b.env["ethaddr"] = b.cfg.Ethaddr
+	}
 	b.sfProbed, b.mmcDev = false, 0
 	b.protected = map[uint64]bool{}
 	for s := uint64(0); s < b.cfg.ProtectFirst; s += norSector {

@@ -40,6 +40,23 @@ type Session struct {
 	baseBaud, fastBaud int           // after a --fast-baud switch: the rates to recover at
 	noCRC              bool          // the build has no crc32 command
 	detected           string        // how the device was recognised as U-Boot (the record keeps it)
+	board              string        // what the board says of itself: ethaddr, serial#
+}
+
+// boardIdentity is what tells one board from another of the same build:
+// its MAC address and serial number, where the environment has them.
+func boardIdentity(ctx context.Context, con *console.Console) (string, error) {
+	lines, err := con.Output(ctx, "printenv ethaddr serial#")
+	if err != nil {
+		return "", err
+	}
+	var set []string
+	for _, l := range lines {
+		if k, _, ok := strings.Cut(l, "="); ok && (k == "ethaddr" || k == "serial#") {
+			set = append(set, l)
+		}
+	}
+	return strings.Join(set, " "), nil
 }
 
 var suffix = map[int]string{1: "md.b", 2: "md.w", 4: "md.l", 8: "md.q"}
@@ -82,6 +99,9 @@ func Open(ctx context.Context, con *console.Console, link *dialect.Link, opt dia
 	}
 	if s.version == "" {
 		return nil, fmt.Errorf("%w: 'version' printed %q", ErrNotUBoot, lines)
+	}
+	if s.board, err = boardIdentity(ctx, con); err != nil {
+		return nil, err
 	}
 	if err := s.probeWidth(ctx, probe); err != nil {
 		return nil, err
@@ -201,7 +221,7 @@ func (s *Session) Identity() dialect.Identity {
 	}
 	return dialect.Identity{
 		Dialect: Name, Version: s.version, Prompt: s.con.Prompt(), ByteOrder: order,
-		Command: suffix[s.Width()], AddrBits: s.AddrBits(), Checksum: checksum, Detected: s.detected,
+		Command: suffix[s.Width()], AddrBits: s.AddrBits(), Checksum: checksum, Detected: s.detected, Board: s.board,
 	}
 }
 

@@ -298,12 +298,15 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, dev *backup.Device, conten
 	secs := res.Elapsed.Seconds()
 	rate := float64(res.Read) / max(secs, 1e-9)
 	ceiling := float64(dev.Baud) / 10 * 16 / float64(dev.Session.LineChars(f.addr))
-	count := map[string]int{}
-	for _, c := range rec.Chunks {
-		count[c.Verified]++
+	// This run's chunks; those verified by the device's checksum carry its
+	// name.
+	count := res.Verified
+	dumped := 0
+	for how, n := range count {
+		if how != dump.VerifiedErased && how != dump.VerifiedBase {
+			dumped += n
+		}
 	}
-	// Chunks verified by the device's checksum carry its name.
-	count[dump.VerifiedCRC32] = len(rec.Chunks) - count[dump.VerifiedTwice] - count[dump.VerifiedErased] - count[dump.VerifiedBase]
 	id := rec.Device
 	var parts []string
 	where := ""
@@ -320,11 +323,12 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, dev *backup.Device, conten
 	default:
 		parts = append(parts, fmt.Sprintf("%.1fx the speed of dumping every byte with %s at %d baud", rate/ceiling, id.Command, dev.Baud))
 	}
-	if res.Resumed > 0 {
-		parts = append(parts, fmt.Sprintf("%d bytes resumed from the journal", res.Resumed))
+	if res.ChunksResumed+res.ChunksReread > 0 {
+		parts = append(parts, fmt.Sprintf("%d bytes (%d chunks) resumed from the journal, each checked on the device first; %d read again because the device had changed",
+			res.Resumed, res.ChunksResumed, res.ChunksReread))
 	}
 	parts = append(parts, fmt.Sprintf("%d chunks dumped and verified by %s, %d erased (checked on the device, not dumped), %d copied from the base image; %d retries",
-		count[dump.VerifiedCRC32]+count[dump.VerifiedTwice], verifiedBy(id.Checksum), count[dump.VerifiedErased], count[dump.VerifiedBase], res.Retries))
+		dumped, verifiedBy(id.Checksum), count[dump.VerifiedErased], count[dump.VerifiedBase], res.Retries))
 	if res.Resets+res.Reconnects > 0 {
 		parts = append(parts, fmt.Sprintf("survived %d resets and %d lost connections", res.Resets, res.Reconnects))
 	}
@@ -335,7 +339,7 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, dev *backup.Device, conten
 			"size": f.size, "seconds": secs, "bytes_per_second": rate, "line_rate_ceiling": ceiling,
 			"efficiency": rate / ceiling, "bytes_read": res.Read, "bytes_resumed": res.Resumed,
 			"chunks": len(rec.Chunks), "chunks_read": res.ChunksRead, "retries": res.Retries,
-			"chunks_dumped": count[dump.VerifiedCRC32] + count[dump.VerifiedTwice], "resets": res.Resets, "reconnects": res.Reconnects, "chunks_erased": count[dump.VerifiedErased],
+			"chunks_dumped": dumped, "chunks_resumed": res.ChunksResumed, "chunks_reread": res.ChunksReread, "resets": res.Resets, "reconnects": res.Reconnects, "chunks_erased": count[dump.VerifiedErased],
 			"chunks_from_base": count[dump.VerifiedBase], "baud": dev.Baud,
 			"sha256": rec.SHA256, "crc32": rec.CRC32, "device": id, "contents": contents,
 		}

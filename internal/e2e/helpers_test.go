@@ -48,6 +48,8 @@ type dumpResult struct {
 	BytesResumed   uint64 `json:"bytes_resumed"`
 	Retries        int    `json:"retries"`
 	ChunksDumped   int    `json:"chunks_dumped"`
+	ChunksResumed  int    `json:"chunks_resumed"`
+	ChunksReread   int    `json:"chunks_reread"`
 	ChunksErased   int    `json:"chunks_erased"`
 	ChunksFromBase int    `json:"chunks_from_base"`
 	Baud           int    `json:"baud"`
