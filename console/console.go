@@ -73,6 +73,9 @@ type Console struct {
 	prompt []byte
 	// seen, seenTail: the start and the latest of what Sync received
 	seen, seenTail []byte
+	// quietFor, when set, is how long the command now running may go
+	// silent instead of IdleTimeout (a flash erase takes seconds).
+	quietFor time.Duration
 }
 
 // New starts reading from port. The Console owns the port from now on.
@@ -152,7 +155,11 @@ func (c *Console) nextLine(ctx context.Context, maybeData bool) (line []byte, is
 			// still can be.
 			return nil, false, fmt.Errorf("%w: autoboot is counting down", ErrReset)
 		}
-		if err := c.recv(ctx, c.opt.IdleTimeout); err != nil {
+		idle := c.opt.IdleTimeout
+		if c.quietFor > idle {
+			idle = c.quietFor
+		}
+		if err := c.recv(ctx, idle); err != nil {
 			return nil, false, err
 		}
 	}
@@ -282,6 +289,14 @@ func (c *Console) judgeText(line []byte, suspect *[]byte) {
 	if *suspect == nil && c.isReset(line) {
 		*suspect = bytes.Clone(line)
 	}
+}
+
+// OutputWithin is Output for a command that may work silently for up to
+// limit (a flash erase or program), rather than the idle timeout.
+func (c *Console) OutputWithin(ctx context.Context, cmd string, limit time.Duration) ([]string, error) {
+	c.quietFor = limit
+	defer func() { c.quietFor = 0 }()
+	return c.Output(ctx, cmd)
 }
 
 // Output runs cmd and returns its output lines, all text.

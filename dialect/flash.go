@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Source is where a dump reads: memory the CPU maps, or a flash the
@@ -99,6 +100,10 @@ type NORBank struct {
 	Size      uint64
 	Sectors   []uint64 // start addresses
 	Protected []bool   // write-protected sectors
+	// What the flash itself allows a sector erase, one write of PortWidth
+	// bytes, and one buffered write of BufferSize bytes (0: not said).
+	EraseTimeout, WriteTimeout, BufferTimeout time.Duration
+	PortWidth, BufferSize                     uint64
 }
 
 // SectorEnd is where the sector starting at Sectors[i] ends.

@@ -2,6 +2,7 @@ package restore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -23,10 +24,15 @@ type Block struct {
 
 // Plan is what a restore will do.
 type Plan struct {
-	Flash    Flash
-	Addr     uint64 // where the image goes
-	RAM      uint64 // where it is uploaded
-	Blocks   []Block
+	Flash  Flash
+	Addr   uint64 // where the image goes
+	RAM    uint64 // where it is uploaded
+	Blocks []Block
+	// Outside are the erase blocks just before and after the range, with
+	// their checksums when planned: an erase that wipes more than it says
+	// must not go unnoticed there either.
+	Outside  []Block
+	sumsOut  map[uint64]uint32
 	Commands []string // every command that will be sent, in order
 	// Upload is the part of the image that goes to RAM (the span of the
 	// blocks that differ), as an offset and a size.
@@ -79,6 +85,12 @@ func PlanErase(ctx context.Context, dev Device, fl Flash, img []byte, off, ram u
 		return nil, fmt.Errorf("%d bytes at %#x do not cover whole %#x-byte erase blocks: erasing would lose the rest; pad the image or move it to a block boundary", len(img), off, es)
 	}
 	p := &Plan{Flash: fl, Addr: off, RAM: ram}
+	if off >= es {
+		p.Outside = append(p.Outside, Block{Addr: off - es, Size: es})
+	}
+	if fl.Size == 0 || end+es <= fl.Size {
+		p.Outside = append(p.Outside, Block{Addr: end, Size: es})
+	}
 	for at := off; at < end; at += es {
 		b := Block{Addr: at, Size: es, Offset: at - off}
 		for _, bad := range fl.Bad {
@@ -118,6 +130,11 @@ func PlanNOR(ctx context.Context, dev Device, banks []dialect.NORBank, img []byt
 		}
 		p.Blocks = append(p.Blocks, Block{Addr: s, Size: e - s, Offset: s - addr})
 	}
+	for i, s := range bank.Sectors {
+		if e := bank.SectorEnd(i); e == addr || s == end {
+			p.Outside = append(p.Outside, Block{Addr: s, Size: e - s})
+		}
+	}
 	return p, p.compare(ctx, dev, img)
 }
 
@@ -146,6 +163,14 @@ func (p *Plan) compare(ctx context.Context, dev Device, img []byte) error {
 			return err
 		}
 		b.Same = sum == sums.Algorithm().Sum(img[b.Offset:b.Offset+b.Size])
+	}
+	p.sumsOut = map[uint64]uint32{}
+	for _, b := range p.Outside {
+		sum, err := sums.Checksum(ctx, b.Addr, b.Size)
+		if err != nil {
+			return err
+		}
+		p.sumsOut[b.Addr] = sum
 	}
 	p.commands(dev, img)
 	return nil
@@ -210,65 +235,254 @@ type Result struct {
 	Written, Unchanged int
 	Bad                int // NAND bad blocks left alone
 	Uploaded           uint64
-	Elapsed            time.Duration
+	// EraseUnit is the erase block size the flash turned out to have,
+	// when it erased more than it said (0: as planned).
+	EraseUnit uint64
+	// Final is the last pass over the whole range: every block checked
+	// again by the device's checksum, and those written a second time.
+	Final   FinalPass
+	Elapsed time.Duration
 }
 
+// FinalPass is the check of the whole range once every block is written.
+type FinalPass struct {
+	Checked   int      `json:"checked"`
+	Rewritten []uint64 `json:"rewritten"` // blocks that failed it and were written again
+}
+
+// ErrWiped: erasing a block erased more than the block.
+var ErrWiped = errors.New("the erase wiped more than the block it was asked to")
+
 // Run carries out a plan: the upload, checked in RAM; then each block
-// programmed and checked in flash before the next.
+// erased (its neighbours checked: the flash must not erase more than it
+// says), programmed and checked; then a final pass over the whole range.
+// Only when that passes is the restore done.
 func Run(ctx context.Context, dev Device, p *Plan, img []byte, opt Options) (*Result, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
+	r := &runner{ctx: ctx, dev: dev, p: p, img: img, opt: opt, res: &Result{}, sums: p.sums(dev), ok: map[uint64]bool{}}
 	start := time.Now()
-	res := &Result{Unchanged: len(p.Blocks) - p.Changed()}
 	for _, b := range p.Blocks {
-		if b.Bad {
-			res.Unchanged--
-			res.Bad++
+		switch {
+		case b.Bad:
+			r.res.Bad++
+		case b.Same:
+			r.ok[b.Addr] = true
 		}
 	}
 	if p.Changed() == 0 {
-		return res, nil
+		r.res.Unchanged = len(p.Blocks) - r.res.Bad
+		return r.res, nil
 	}
-	data := img[p.UploadOff : p.UploadOff+p.UploadSize]
-	if err := dev.Upload(ctx, p.RAM, data, opt.Progress); err != nil {
-		return res, err
+	if err := r.upload(); err != nil {
+		return r.res, err
 	}
-	res.Uploaded = uint64(len(data))
-	alg := dev.Algorithm()
-	sum, err := dev.Checksum(ctx, p.RAM, uint64(len(data)))
-	if err != nil {
-		return res, err
-	}
-	if want := alg.Sum(data); sum != want {
-		return res, fmt.Errorf("the upload to RAM at %#x has %s %08x, the image %08x: nothing was written; run the same command again", p.RAM, alg.Name, sum, want)
-	}
-	sums := p.sums(dev)
-	for _, b := range p.Blocks {
-		if b.Same || b.Bad {
+	for i := 0; i < len(p.Blocks); i++ {
+		b := p.Blocks[i]
+		if r.ok[b.Addr] || b.Bad {
 			continue
 		}
 		if opt.Progress != nil {
-			opt.Progress(res.Written, p.Changed(), fmt.Sprintf("writing %#x", b.Addr))
+			opt.Progress(r.res.Written, p.Changed(), fmt.Sprintf("writing %#x", b.Addr))
 		}
-		for _, cmd := range p.program(dev, b, img) {
-			if err := dev.FlashCommand(ctx, cmd); err != nil {
-				return res, fmt.Errorf("block %#x: %s: %w", b.Addr, cmd, err)
+		err := r.write(b)
+		if errors.Is(err, ErrWiped) {
+			if err := r.replan(err); err != nil {
+				return r.res, err
 			}
+			i = -1 // the plan changed: go over it again
+			continue
 		}
-		if p.Flash.Window != nil {
-			p.Flash.Window.Forget()
-		}
-		sum, err := sums.Checksum(ctx, b.Addr, b.Size)
 		if err != nil {
-			return res, fmt.Errorf("block %#x: %w", b.Addr, err)
+			return r.res, err
 		}
-		if want := sums.Algorithm().Sum(img[b.Offset : b.Offset+b.Size]); sum != want {
-			return res, fmt.Errorf("block %#x..%#x reads back with %s %08x, not the image's %08x: it is not written right (run the same command again; if it fails again the flash may be worn or locked)", b.Addr, b.Addr+b.Size-1, alg.Name, sum, want)
-		}
-		res.Written++
-		opt.Logger.Info("block written and verified", "addr", fmt.Sprintf("%#x", b.Addr), "size", b.Size)
+		r.res.Written++
 	}
-	res.Elapsed = time.Since(start)
-	return res, nil
+	if err := r.finalPass(); err != nil {
+		return r.res, err
+	}
+	r.res.Unchanged = len(p.Blocks) - r.res.Bad - r.res.Written
+	r.res.Elapsed = time.Since(start)
+	return r.res, nil
+}
+
+type runner struct {
+	ctx  context.Context
+	dev  Device
+	p    *Plan
+	img  []byte
+	opt  Options
+	res  *Result
+	sums dialect.Checksummer
+	ok   map[uint64]bool // blocks known to hold the image
+	// the image's span in RAM: upSize bytes from offset upOff, at ram
+	upOff, upSize, ram uint64
+}
+
+// upload puts the span of the blocks still to write into RAM and checks it.
+func (r *runner) upload() error {
+	p := r.p
+	data := r.img[p.UploadOff : p.UploadOff+p.UploadSize]
+	if err := r.dev.Upload(r.ctx, p.RAM, data, r.opt.Progress); err != nil {
+		return err
+	}
+	r.res.Uploaded += uint64(len(data))
+	alg := r.dev.Algorithm()
+	sum, err := r.dev.Checksum(r.ctx, p.RAM, uint64(len(data)))
+	if err != nil {
+		return err
+	}
+	if want := alg.Sum(data); sum != want {
+		return fmt.Errorf("the upload to RAM at %#x has %s %08x, the image %08x: nothing was written; run the same command again", p.RAM, alg.Name, sum, want)
+	}
+	r.upOff, r.upSize, r.ram = p.UploadOff, p.UploadSize, p.RAM
+	return nil
+}
+
+// holds says whether block b of the flash holds the image.
+func (r *runner) holds(b Block) (bool, error) {
+	if r.p.Flash.Window != nil {
+		r.p.Flash.Window.Forget()
+	}
+	sum, err := r.sums.Checksum(r.ctx, b.Addr, b.Size)
+	if err != nil {
+		return false, fmt.Errorf("block %#x: %w", b.Addr, err)
+	}
+	return sum == r.sums.Algorithm().Sum(r.img[b.Offset:b.Offset+b.Size]), nil
+}
+
+// write erases, programs and checks one block. After the erase, the
+// blocks beside it that held the image must still hold it.
+func (r *runner) write(b Block) error {
+	cmds := r.p.program(r.dev, b, r.img)
+	for _, cmd := range cmds {
+		if err := r.dev.FlashCommand(r.ctx, cmd); err != nil {
+			return fmt.Errorf("block %#x: %s: %w", b.Addr, cmd, err)
+		}
+		if !strings.Contains(cmd, "erase") {
+			continue
+		}
+		if err := r.checkNeighbours(b); err != nil {
+			return err
+		}
+	}
+	delete(r.ok, b.Addr)
+	same, err := r.holds(b)
+	if err != nil {
+		return err
+	}
+	if !same {
+		return fmt.Errorf("block %#x..%#x does not read back as the image after it was written: it is not written right (run the same command again; if it fails again the flash may be worn or locked)", b.Addr, b.Addr+b.Size-1)
+	}
+	r.ok[b.Addr] = true
+	r.opt.Logger.Info("block written and verified", "addr", fmt.Sprintf("%#x", b.Addr), "size", b.Size)
+	return nil
+}
+
+// checkNeighbours checks, after erasing b, the blocks either side that held
+// the image: a flash whose erase unit is larger than it says wipes them.
+func (r *runner) checkNeighbours(b Block) error {
+	for _, n := range r.p.Blocks {
+		if !r.ok[n.Addr] || (n.Addr+n.Size != b.Addr && b.Addr+b.Size != n.Addr) {
+			continue
+		}
+		same, err := r.holds(n)
+		if err != nil {
+			return err
+		}
+		if !same {
+			delete(r.ok, n.Addr)
+			return fmt.Errorf("%w: erasing %#x..%#x wiped %#x..%#x too", ErrWiped, b.Addr, b.Addr+b.Size-1, n.Addr, n.Addr+n.Size-1)
+		}
+	}
+	for _, n := range r.p.Outside {
+		want, ok := r.p.sumsOut[n.Addr]
+		if !ok || (n.Addr+n.Size != b.Addr && b.Addr+b.Size != n.Addr) {
+			continue
+		}
+		if r.p.Flash.Window != nil {
+			r.p.Flash.Window.Forget()
+		}
+		sum, err := r.sums.Checksum(r.ctx, n.Addr, n.Size)
+		if err != nil {
+			return fmt.Errorf("block %#x: %w", n.Addr, err)
+		}
+		if sum != want {
+			return fmt.Errorf("%w: erasing %#x..%#x also wiped %#x..%#x, outside the range being restored: the flash erases more at a time than it says, so the image must cover whole units of it; the flash now differs from what it held there: restore a backup that covers it",
+				ErrWipedOutside, b.Addr, b.Addr+b.Size-1, n.Addr, n.Addr+n.Size-1)
+		}
+	}
+	return nil
+}
+
+// ErrWipedOutside: an erase wiped flash outside the range being restored.
+var ErrWipedOutside = errors.New("the erase wiped flash outside the range")
+
+// replan merges the blocks into erase units twice as large, after an erase
+// showed the flash erases more than it said, and checks which of them
+// hold the image.
+func (r *runner) replan(cause error) error {
+	p := r.p
+	unit := 2 * p.Blocks[0].Size
+	if p.Addr%unit != 0 || uint64(len(r.img))%unit != 0 {
+		return fmt.Errorf("%w; the flash erases at least %#x bytes at a time, and %d bytes at %#x do not cover whole units of that: nothing more is written, and the flash is not as the image (pad the image to %#x-byte units and run again)",
+			cause, unit, len(r.img), p.Addr, unit)
+	}
+	r.opt.Logger.Warn(fmt.Sprintf("%v: the flash erases %#x bytes at a time, not the %#x it says; planning again with the larger unit", cause, unit, p.Blocks[0].Size))
+	var merged []Block
+	for _, b := range p.Blocks {
+		if len(merged) == 0 || b.Addr%unit == 0 {
+			merged = append(merged, Block{Addr: b.Addr, Size: 0, Offset: b.Offset, Same: true})
+		}
+		m := &merged[len(merged)-1]
+		m.Size += b.Size
+		m.Bad = m.Bad || b.Bad
+	}
+	r.ok = map[uint64]bool{}
+	for i := range merged {
+		if merged[i].Bad {
+			continue
+		}
+		same, err := r.holds(merged[i])
+		if err != nil {
+			return err
+		}
+		merged[i].Same = same
+		r.ok[merged[i].Addr] = same
+	}
+	p.Blocks = merged
+	r.res.EraseUnit = unit
+	r.res.Written = 0
+	p.commands(r.dev, r.img)
+	if p.Changed() > 0 && (p.UploadOff < r.upOff || p.UploadOff+p.UploadSize > r.upOff+r.upSize) {
+		return r.upload()
+	}
+	// The span already in RAM holds what the new plan writes.
+	p.RAM = r.ram + p.UploadOff - r.upOff
+	return nil
+}
+
+// finalPass checks every block of the range once all are written: a block
+// that fails is written again once; a second failure stops the restore.
+func (r *runner) finalPass() error {
+	for _, b := range r.p.Blocks {
+		if b.Bad {
+			continue
+		}
+		r.res.Final.Checked++
+		same, err := r.holds(b)
+		if err != nil {
+			return err
+		}
+		if same {
+			continue
+		}
+		r.opt.Logger.Warn(fmt.Sprintf("block %#x..%#x failed the final check; writing it again", b.Addr, b.Addr+b.Size-1))
+		r.res.Final.Rewritten = append(r.res.Final.Rewritten, b.Addr)
+		if err := r.write(b); err != nil {
+			return fmt.Errorf("the final check of the whole range: %w", err)
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"slices"
+	"time"
 )
 
 // Config describes a simulated board: U-Boot by default, or another
@@ -33,6 +34,12 @@ type Config struct {
 	// ProtectFirst write-protects the flash's first bytes at power-on (the
 	// sectors that hold the bootloader, as on QEMU's first bank).
 	ProtectFirst uint64
+	// EraseUnit is what the NOR flash really erases at a time, when it is
+	// more than the 128 KiB sectors flinfo shows (QEMU's virt flash: two
+	// x16 chips side by side erase 256 KiB). EraseTime and ProgramTime are
+	// how long a sector erase and a cp.b take, silently, as slow parts do.
+	EraseUnit              uint64
+	EraseTime, ProgramTime time.Duration
 
 	// BaudRates are the rates `setenv baudrate` accepts; default 9600 to
 	// 921600. Real U-Boot on QEMU's virt board stops at 115200.

@@ -90,7 +90,11 @@ func (b *uboot) erase(args []string) {
 		if b.protected[s] {
 			continue
 		}
-		for i := s; i < s+norSector && i < uint64(len(b.mem.flash)); i++ {
+		// The chips erase their own unit, which may hold more than the
+		// sector asked for.
+		unit := max(b.cfg.EraseUnit, norSector)
+		b.sleep(b.cfg.EraseTime)
+		for i := s / unit * unit; i < s/unit*unit+unit && i < uint64(len(b.mem.flash)); i++ {
 			b.mem.flash[i] = 0xff
 		}
 		b.out.putc('.')
@@ -110,6 +114,8 @@ func (b *uboot) program(dst uint64, data []byte) {
 			return
 		}
 	}
+	b.out.flush()
+	b.sleep(b.cfg.ProgramTime)
 	for i, c := range data {
 		b.mem.flash[off+uint64(i)] &= c
 	}

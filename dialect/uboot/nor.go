@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bootdump/bootdump/dialect"
 )
@@ -19,7 +20,8 @@ func (s *Session) NORBanks(ctx context.Context) ([]dialect.NORBank, error) {
 	if len(lines) > 0 && strings.HasPrefix(lines[0], "Unknown command") {
 		return nil, fmt.Errorf("this U-Boot has no flinfo (no NOR flash commands): %w", ErrNoFlashCommand)
 	}
-	return parseFlinfo(lines), nil
+	s.banks = parseFlinfo(lines)
+	return s.banks, nil
 }
 
 // parseFlinfo reads flinfo's banks:
@@ -39,6 +41,12 @@ func parseFlinfo(lines []string) []dialect.NORBank {
 			inSectors = false
 			num, _, _ := strings.Cut(strings.TrimPrefix(l, "Bank # "), ":")
 			cur.Num, _ = strconv.Atoi(num)
+			var port, chip uint64
+			if _, rest, ok := strings.Cut(l, "flash ("); ok {
+				if n, _ := fmt.Sscanf(rest, "%d x %d)", &port, &chip); n == 2 {
+					cur.PortWidth = port / 8
+				}
+			}
 			if _, rest, ok := strings.Cut(l, "Size: "); ok {
 				f := strings.Fields(rest)
 				if len(f) >= 2 {
@@ -50,6 +58,13 @@ func parseFlinfo(lines []string) []dialect.NORBank {
 		}
 		if cur == nil {
 			continue
+		}
+		var a, b uint64
+		if n, _ := fmt.Sscanf(strings.TrimSpace(l), "Erase timeout: %d ms, write timeout: %d ms", &a, &b); n == 2 {
+			cur.EraseTimeout, cur.WriteTimeout = time.Duration(a)*time.Millisecond, time.Duration(b)*time.Millisecond
+		}
+		if n, _ := fmt.Sscanf(strings.TrimSpace(l), "Buffer write timeout: %d ms, buffer size: %d bytes", &a, &b); n == 2 {
+			cur.BufferTimeout, cur.BufferSize = time.Duration(a)*time.Millisecond, b
 		}
 		if strings.Contains(l, "Sector Start Addresses:") {
 			inSectors = true

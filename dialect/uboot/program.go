@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bootdump/bootdump/dialect"
 
 	"github.com/bootdump/bootdump/console"
 	"github.com/bootdump/bootdump/xfer"
@@ -58,13 +61,118 @@ func (s *Session) CheckCommands(kind string, addr, size, window uint64) []string
 // ErrCommandFailed: a flash command did not say it succeeded.
 var ErrCommandFailed = errors.New("the command did not succeed")
 
-// FlashCommand sends a flash command and checks it says it succeeded.
+// FlashCommand sends a flash command and checks it says it succeeded. An
+// erase or a write may work silently for as long as the flash allows it
+// (FlashLimit), not just the line's idle timeout.
 func (s *Session) FlashCommand(ctx context.Context, cmd string) error {
-	lines, err := s.con.Output(ctx, cmd)
+	limit := s.FlashLimit(cmd)
+	if what, ok := longWork(cmd); ok {
+		s.log.Info(fmt.Sprintf("%s, up to %s", what, limit.Round(time.Second)))
+	}
+	lines, err := s.con.OutputWithin(ctx, cmd, limit)
 	if err != nil {
 		return err
 	}
 	return checkFlashAnswer(cmd, lines)
+}
+
+// Size-scaled limits where the flash does not say its own: typical SPI
+// NOR erases 64 KiB in under 2 s and programs it in under 1 s; NAND erases
+// a block in milliseconds and programs 128 KiB in under a second.
+const (
+	sfErasePer64K  = 3 * time.Second
+	sfWritePer64K  = 2 * time.Second
+	nandPerMiB     = 2 * time.Second
+	limitBase      = 5 * time.Second
+	norEraseUnsaid = 16 * time.Second // a sector, where flinfo says nothing
+	norWriteUnsaid = 3 * time.Millisecond
+)
+
+// FlashLimit is how long a flash command may take, from what the flash
+// says of itself (flinfo's erase and write timeouts) or, for SPI NOR and
+// NAND, scaled by the size.
+func (s *Session) FlashLimit(cmd string) time.Duration {
+	f := strings.Fields(cmd)
+	num := func(i int) uint64 {
+		if i >= len(f) {
+			return 0
+		}
+		v, _ := strconv.ParseUint(strings.TrimPrefix(f[i], "+"), 0, 64)
+		return v
+	}
+	per := func(n, unit uint64, d time.Duration) time.Duration {
+		return time.Duration((n+unit-1)/unit) * d
+	}
+	switch {
+	case len(f) >= 4 && f[0] == "sf" && f[1] == "erase":
+		return limitBase + per(num(3), 64<<10, sfErasePer64K)
+	case len(f) >= 5 && f[0] == "sf" && f[1] == "write":
+		return limitBase + per(num(4), 64<<10, sfWritePer64K)
+	case len(f) >= 4 && f[0] == "nand" && f[1] == "erase":
+		return limitBase + per(num(3), 1<<20, nandPerMiB)
+	case len(f) >= 5 && f[0] == "nand" && f[1] == "write":
+		return limitBase + per(num(4), 1<<20, nandPerMiB)
+	case len(f) >= 3 && f[0] == "erase":
+		addr, n := num(1), num(2)
+		bank, sectors := s.bankOf(addr, n)
+		erase := norEraseUnsaid
+		if bank != nil && bank.EraseTimeout > 0 {
+			erase = bank.EraseTimeout
+		}
+		return limitBase + time.Duration(max(sectors, 1))*erase
+	case len(f) >= 4 && f[0] == "cp.b":
+		n := num(3)
+		bank, _ := s.bankOf(num(2), n)
+		write, port := norWriteUnsaid, uint64(2)
+		if bank != nil && bank.WriteTimeout > 0 {
+			write = bank.WriteTimeout
+		}
+		if bank != nil && bank.PortWidth > 0 {
+			port = bank.PortWidth
+		}
+		// Word by word is the slowest the driver may choose.
+		limit := per(n, port, write)
+		if bank != nil && bank.BufferSize > 0 && bank.BufferTimeout > 0 {
+			limit = max(limit, per(n, bank.BufferSize, bank.BufferTimeout))
+		}
+		return limitBase + limit
+	}
+	return 0 // the line's idle timeout
+}
+
+// bankOf is the NOR bank that holds addr (as flinfo listed it), and how
+// many of its sectors [addr, addr+n) touches.
+func (s *Session) bankOf(addr, n uint64) (*dialect.NORBank, int) {
+	for i := range s.banks {
+		b := &s.banks[i]
+		if addr < b.Start || addr >= b.Start+b.Size {
+			continue
+		}
+		count := 0
+		for j, start := range b.Sectors {
+			if start < addr+n && b.SectorEnd(j) > addr {
+				count++
+			}
+		}
+		return b, count
+	}
+	return nil, 0
+}
+
+// longWork names an erase or a program for the log.
+func longWork(cmd string) (string, bool) {
+	f := strings.Fields(cmd)
+	switch {
+	case len(f) >= 3 && f[0] == "erase":
+		return fmt.Sprintf("erasing %s..%s", f[1], f[2]), true
+	case len(f) >= 4 && (f[1] == "erase") && (f[0] == "sf" || f[0] == "nand"):
+		return fmt.Sprintf("erasing %s+%s", f[2], f[3]), true
+	case len(f) >= 4 && f[0] == "cp.b":
+		return fmt.Sprintf("programming %s bytes at %s", f[3], f[2]), true
+	case len(f) >= 5 && f[1] == "write" && (f[0] == "sf" || f[0] == "nand"):
+		return fmt.Sprintf("programming %s bytes at %s", f[4], f[3]), true
+	}
+	return "", false
 }
 
 // checkFlashAnswer judges a flash command's output by what U-Boot prints

@@ -36,11 +36,12 @@ type Session struct {
 	scratchFill int
 	noScratch   error // why there is none, once known
 
-	link               *dialect.Link // how to reconnect
-	baseBaud, fastBaud int           // after a --fast-baud switch: the rates to recover at
-	noCRC              bool          // the build has no crc32 command
-	detected           string        // how the device was recognised as U-Boot (the record keeps it)
-	board              string        // what the board says of itself: ethaddr, serial#
+	link               *dialect.Link     // how to reconnect
+	baseBaud, fastBaud int               // after a --fast-baud switch: the rates to recover at
+	noCRC              bool              // the build has no crc32 command
+	detected           string            // how the device was recognised as U-Boot (the record keeps it)
+	board              string            // what the board says of itself: ethaddr, serial#
+	banks              []dialect.NORBank // flinfo's, once asked: the flash's own time limits
 }
 
 // boardIdentity is what tells one board from another of the same build:

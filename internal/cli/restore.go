@@ -110,6 +110,10 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 				"changed": plan.Changed(), "commands": orEmpty(plan.Commands), "dry_run": f.dryRun}
 			if res != nil {
 				out["written"], out["unchanged"], out["bad"], out["uploaded"] = res.Written, res.Unchanged, res.Bad, res.Uploaded
+				out["final_pass"] = res.Final
+				if res.EraseUnit != 0 {
+					out["erase_unit"] = res.EraseUnit
+				}
 			}
 			enc.Encode(out)
 		}
@@ -143,6 +147,14 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 	}
 	fmt.Fprintf(a.stderr, "done: %d blocks written and verified by "+prog.Algorithm().Name+", %d already identical, %d bad (left alone); %d bytes uploaded; %s\n",
 		res.Written, res.Unchanged, res.Bad, res.Uploaded, res.Elapsed.Round(1e6))
+	fmt.Fprintf(a.stderr, "final check: all %d blocks of the range hold the image", res.Final.Checked)
+	if n := len(res.Final.Rewritten); n > 0 {
+		fmt.Fprintf(a.stderr, " (%d failed it once and were written again)", n)
+	}
+	fmt.Fprintln(a.stderr)
+	if res.EraseUnit != 0 {
+		fmt.Fprintf(a.stderr, "note: this flash erases %#x bytes at a time, more than the bootloader says\n", res.EraseUnit)
+	}
 	report(res)
 	return nil
 }
