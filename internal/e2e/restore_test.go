@@ -191,13 +191,8 @@ func cuttingRelay(t *testing.T, target, marker string, n int) string {
 
 // TestRealUBootLoady uploads 1 MiB (ending in 0x1A bytes, which XMODEM
 // would lose) into real U-Boot's RAM with its loady and bootdump's YMODEM
-// sender; U-Boot's crc32 of the RAM is the file's.
-//
-// Writing flash on QEMU is not tested here: QEMU 7.2's CFI flash emulates
-// U-Boot's buffered writes badly ("write to buffer emulation is flawed"):
-// cp.b to flash reports a timeout past a sector's first 4 KiB, and what it
-// reports written is gone at the next connection. The simulator's NOR
-// flash stands in (TestRestoreNOR).
+// sender; U-Boot's crc32 of the RAM is the file's. Writing flash on QEMU:
+// TestRealUBootRestore.
 func TestRealUBootLoady(t *testing.T) {
 	board := qemutest.Start(t, nil)
 	ctx := context.Background()

@@ -9,14 +9,21 @@ package qemutest
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bootdump/bootdump/backup"
+	"github.com/bootdump/bootdump/dialect"
 )
 
 // Flash1Base is where the second flash appears in U-Boot's address space.
@@ -31,7 +38,12 @@ const (
 type Board struct {
 	Port  string // tcp://127.0.0.1:N, for bootdump -p
 	Flash string // the second flash's backing file
+	stop  func() error
 }
+
+// Stop ends QEMU the way a user does (SIGTERM), so that it writes its
+// flash files, and waits for it.
+func (b *Board) Stop() error { return b.stop() }
 
 // Require skips (or, under BOOTDUMP_REQUIRE_QEMU=1, fails) when QEMU or
 // U-Boot is not installed.
@@ -58,6 +70,17 @@ func Require(t testing.TB) string {
 // CPU, so whoever connects first sees the whole boot, countdown included.
 func Start(t testing.TB, flash1 []byte) *Board {
 	t.Helper()
+	return StartWith(t, flash1)
+}
+
+// OldMultipleChipHandling is the QEMU option under which U-Boot's flinfo
+// shows the virt flash's true erase unit (256 KiB: two x16 chips side by
+// side) instead of 128 KiB.
+var OldMultipleChipHandling = []string{"-global", "driver=cfi.pflash01,property=old-multiple-chip-handling,value=on"}
+
+// StartWith is Start with more QEMU arguments.
+func StartWith(t testing.TB, flash1 []byte, extra ...string) *Board {
+	t.Helper()
 	qemu := Require(t)
 	dir := t.TempDir()
 	f0, f1 := filepath.Join(dir, "flash0.bin"), filepath.Join(dir, "flash1.bin")
@@ -68,10 +91,11 @@ func Start(t testing.TB, flash1 []byte) *Board {
 	writeFlash(t, f0, boot, 0x00)
 	writeFlash(t, f1, flash1, 0xff)
 	port := freePort(t)
-	cmd := exec.Command(qemu, "-M", "virt", "-m", "256", "-nographic", "-nic", "none", "-monitor", "none",
-		"-drive", "if=pflash,format=raw,file="+f0,
-		"-drive", "if=pflash,format=raw,unit=1,file="+f1,
-		"-serial", fmt.Sprintf("tcp:127.0.0.1:%d,server=on,wait=on", port))
+	args := []string{"-M", "virt", "-m", "256", "-nographic", "-nic", "none", "-monitor", "none",
+		"-drive", "if=pflash,format=raw,file=" + f0,
+		"-drive", "if=pflash,format=raw,unit=1,file=" + f1,
+		"-serial", fmt.Sprintf("tcp:127.0.0.1:%d,server=on,wait=on", port)}
+	cmd := exec.Command(qemu, append(args, extra...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -79,10 +103,22 @@ func Start(t testing.TB, flash1 []byte) *Board {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
+	var once sync.Once
+	var stopErr error
+	stop := func(sig os.Signal) error {
+		once.Do(func() {
+			cmd.Process.Signal(sig)
+			select {
+			case <-exited:
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+				<-exited
+				stopErr = fmt.Errorf("QEMU did not end within 30 s of %v", sig)
+			}
+		})
+		return stopErr
+	}
+	t.Cleanup(func() { stop(os.Kill) })
 	// Wait for QEMU to listen, without connecting: the first connection
 	// is the test's.
 	deadline := time.Now().Add(30 * time.Second)
@@ -96,7 +132,7 @@ func Start(t testing.TB, flash1 []byte) *Board {
 			t.Fatalf("QEMU did not listen on port %d within 30 s: %s", port, stderr.String())
 		}
 	}
-	return &Board{Port: fmt.Sprintf("tcp://127.0.0.1:%d", port), Flash: f1}
+	return &Board{Port: fmt.Sprintf("tcp://127.0.0.1:%d", port), Flash: f1, stop: func() error { return stop(syscall.SIGTERM) }}
 }
 
 func writeFlash(t testing.TB, path string, data []byte, fill byte) {
@@ -140,4 +176,60 @@ func listening(port int) bool {
 		}
 	}
 	return false
+}
+
+// flashInfoOffset is where U-Boot 2023.01 (Debian's qemu_arm build, -m
+// 256) keeps flash_info[1], the second bank's driver state, from its
+// relocation address; bufferSizeOffset and portWidthOffset are fields of it.
+const (
+	flashInfoOffset  = 0xb1d30
+	bufferSizeOffset = 0x510
+	portWidthOffset  = 0x50c
+)
+
+// ProgramWordByWord makes U-Boot's CFI driver program the second flash a
+// word at a time, 4 bytes wide: QEMU 7.2's buffered-write emulation keeps
+// only the 4 KiB around a write's start (QEMU issue 2343, fixed upstream
+// by "hw/pflash: fix block write start"), and real flash is not tested
+// here but U-Boot and the tool are. It finds flash_info from bdinfo's
+// relocaddr and checks the bank's size and first sectors before writing
+// anything. Part of the test harness, not of the product.
+func (b *Board) ProgramWordByWord(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	dev, err := backup.Connect(ctx, backup.Connection{Port: b.Port, Dialect: "uboot", SyncTimeout: 60 * time.Second}, dialect.Options{})
+	if err != nil {
+		t.Fatalf("connect to set up the flash driver: %v", err)
+	}
+	defer dev.Close(ctx)
+	con := dev.Session.Console()
+	lines, err := con.Output(ctx, "bdinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reloc uint64
+	for _, l := range lines {
+		if k, v, ok := strings.Cut(l, "="); ok && strings.TrimSpace(k) == "relocaddr" {
+			reloc, err = strconv.ParseUint(strings.TrimSpace(v), 0, 64)
+		}
+	}
+	if reloc == 0 || err != nil {
+		t.Fatalf("bdinfo shows no relocaddr: %q", lines)
+	}
+	info := reloc + flashInfoOffset
+	lines, err = con.Output(ctx, fmt.Sprintf("md.l %#x 5", info))
+	if err != nil || len(lines) != 2 {
+		t.Fatalf("md.l of flash_info: %q %v", lines, err)
+	}
+	// The words after each line's address: size 32 MiB, the sector
+	// count, the flash ID, start[0] and start[1].
+	f := append(strings.Fields(lines[0])[1:5], strings.Fields(lines[1])[1])
+	if f[0] != "02000000" || f[3] != "04000000" || (f[4] != "04040000" && f[4] != "04020000") {
+		t.Fatalf("flash_info[1] is not where this harness expects it (another U-Boot build?): %q", lines)
+	}
+	for _, cmd := range []string{fmt.Sprintf("mw.w %#x 1", info+bufferSizeOffset), fmt.Sprintf("mw.b %#x 4", info+portWidthOffset)} {
+		if _, err := con.Output(ctx, cmd); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
