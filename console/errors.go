@@ -28,3 +28,25 @@ type CommandError struct {
 
 func (e *CommandError) Error() string { return fmt.Sprintf("command %q: %v", e.Cmd, e.Err) }
 func (e *CommandError) Unwrap() error { return e.Err }
+
+// BusyError: another program holds the serial port.
+type BusyError struct {
+	Port    string
+	PID     int
+	Program string // its name, where the system tells
+	Lock    string // the lock file
+}
+
+func (e *BusyError) Error() string {
+	who := fmt.Sprintf("process %d", e.PID)
+	if e.Program != "" {
+		who += " (" + e.Program + ")"
+	}
+	return fmt.Sprintf("%s is in use by %s, which holds %s: close that program first (two programs on one line garble each other)", e.Port, who, e.Lock)
+}
+
+// Is makes errors.Is(err, ErrBusy) true.
+func (e *BusyError) Is(target error) bool { return target == ErrBusy }
+
+// ErrBusy is matched by every *BusyError.
+var ErrBusy = errors.New("the serial port is in use")

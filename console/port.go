@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"go.bug.st/serial"
@@ -50,28 +51,46 @@ func Open(ctx context.Context, name string, opt PortOptions) (Port, error) {
 }
 
 func openSerial(path string, opt PortOptions) (Port, error) {
+	unlock, err := lockPort(path)
+	if err != nil {
+		return nil, err
+	}
+	// serial.Open also asks for exclusive use (TIOCEXCL) where it can.
 	p, err := serial.Open(path, &serial.Mode{
 		BaudRate: opt.Baud, DataBits: 8, Parity: serial.NoParity, StopBits: serial.OneStopBit,
 	})
 	if err != nil {
+		unlock()
 		return nil, fmt.Errorf("open serial port %s: %w (check the path, e.g. ls /dev/ttyUSB*, and that you may use it, e.g. group dialout)", path, err)
 	}
 	// A short read timeout lets the reader notice Close; serial reports a
 	// timeout as (0, nil), which serialPort turns into "try again".
 	if err := p.SetReadTimeout(100 * time.Millisecond); err != nil {
 		p.Close()
+		unlock()
 		return nil, err
 	}
 	if err := setFlowControl(path, opt.Flow); err != nil {
 		p.Close()
+		unlock()
 		return nil, fmt.Errorf("set flow control %q on %s: %w", opt.Flow, path, err)
 	}
-	return &serialPort{Port: p}, nil
+	return &serialPort{Port: p, unlock: unlock}, nil
 }
 
 // serialPort hides go.bug.st/serial's (0, nil) timeouts: Read returns only
-// when there is data or an error.
-type serialPort struct{ serial.Port }
+// when there is data or an error. Close gives up the port's lock.
+type serialPort struct {
+	serial.Port
+	unlock func()
+	once   sync.Once
+}
+
+func (s *serialPort) Close() error {
+	err := s.Port.Close()
+	s.once.Do(s.unlock)
+	return err
+}
 
 // SetBaudRate changes the line rate, keeping 8N1.
 func (s *serialPort) SetBaudRate(baud int) error {

@@ -2,12 +2,15 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/bootdump/bootdump/console"
 	"github.com/bootdump/bootdump/dump"
 	"github.com/bootdump/bootdump/sim"
 )
@@ -107,5 +110,37 @@ func TestResumeWithoutChecksum(t *testing.T) {
 	sameFile(t, out, b)
 	if r := parseResult(t, stdout); r.ChunksReread != 1 {
 		t.Fatalf("re-read %d chunks, want 1 (the one that changed)", r.ChunksReread)
+	}
+}
+
+// TestSecondBootdumpOnLockedPort: while one bootdump dumps, a second one
+// on the same port is refused with one sentence naming the holder; the
+// first goes on undisturbed.
+func TestSecondBootdumpOnLockedPort(t *testing.T) {
+	writable := false
+	for _, dir := range console.LockDirs {
+		if f, err := os.CreateTemp(dir, "bootdump-test-"); err == nil {
+			f.Close()
+			os.Remove(f.Name())
+			writable = true
+		}
+	}
+	if !writable {
+		t.Skip("no lock folder this user may write (" + strings.Join(console.LockDirs, ", ") + "): the exclusive open alone guards the port")
+	}
+	img := randomBytes(256<<10, 53)
+	board := ptyBoard(t, sim.Config{Image: img, Baud: 115200})
+	out := filepath.Join(t.TempDir(), "flash.bin")
+	first, sc := startDump(t, []string{"dump", "-p", board.Path, "--addr", "0x04000000", "--size", "256K", "-o", out})
+	defer func() {
+		first.Process.Kill()
+		first.Wait()
+	}()
+	for sc.Scan() && !strings.Contains(sc.Text(), "found the bootloader") {
+	}
+	_, stderr, code := run(t, "info", "-p", board.Path)
+	want := fmt.Sprintf("%s is in use by process %d (bootdump)", board.Path, first.Process.Pid)
+	if code != 1 || !strings.Contains(stderr, "\nbootdump: "+want) || strings.Count(stderr, "bootdump: ") != 1 {
+		t.Fatalf("second bootdump: exit %d: %q, want one sentence with %q", code, stderr, want)
 	}
 }
