@@ -37,6 +37,23 @@ func TestLockPort(t *testing.T) {
 		t.Fatal("unlock left the lock file")
 	}
 
+	// A device named by a link (as /dev/serial/by-id/... are) has the lock
+	// of the device it names.
+	dev := filepath.Join(dir, "ttyFAKE0")
+	os.WriteFile(dev, nil, 0o644)
+	link := filepath.Join(dir, "usb-FTDI_FT232R_USB_UART_A50285BI-if00-port0")
+	if err := os.Symlink(dev, link); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err = lockPort(dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lockPort(link); !errors.Is(err, ErrBusy) {
+		t.Fatalf("the same device by its link: %v, want busy", err)
+	}
+	unlock()
+
 	// A lock whose process is gone is taken over.
 	gone := exec.Command("true")
 	if err := gone.Run(); err != nil {

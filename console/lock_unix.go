@@ -12,16 +12,12 @@ import (
 	"syscall"
 )
 
-// LockDirs are where serial-line lock files live, in the order tried: the
-// UUCP convention picocom, minicom and screen follow.
-var LockDirs = []string{"/var/lock", "/run/lock"}
-
 // lockPort claims a serial device with a LCK..NAME file holding this
 // process's PID (ten digits and a newline, the HDB UUCP form). A lock left
 // by a process that is gone is taken over; a folder this user may not
 // write is passed over (the exclusive open still guards the device).
 func lockPort(path string) (unlock func(), err error) {
-	name := "LCK.." + strings.ReplaceAll(strings.TrimPrefix(filepath.Clean(path), "/dev/"), "/", "_")
+	name := lockName(path)
 	for _, dir := range LockDirs {
 		lock := filepath.Join(dir, name)
 		for range 2 {
@@ -46,6 +42,29 @@ func lockPort(path string) (unlock func(), err error) {
 		}
 	}
 	return func() {}, nil
+}
+
+// holder names the program that holds a port's lock ("" when none does).
+func holder(path string) string {
+	name := lockName(path)
+	for _, dir := range LockDirs {
+		if pid, alive := lockHolder(filepath.Join(dir, name)); alive {
+			if p := programOf(pid); p != "" {
+				return fmt.Sprintf("%s (process %d)", p, pid)
+			}
+			return fmt.Sprintf("process %d", pid)
+		}
+	}
+	return ""
+}
+
+// lockName is the lock file's name for a device.
+func lockName(path string) string {
+	// One device has one lock, whatever link names it (/dev/serial/by-id/...).
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	return "LCK.." + strings.ReplaceAll(strings.TrimPrefix(filepath.Clean(path), "/dev/"), "/", "_")
 }
 
 // lockHolder reads a lock file's PID (as text, or the old 4-byte binary

@@ -2,9 +2,11 @@ package console
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -50,7 +52,11 @@ func Open(ctx context.Context, name string, opt PortOptions) (Port, error) {
 	}
 }
 
-func openSerial(path string, opt PortOptions) (Port, error) {
+func openSerial(name string, opt PortOptions) (Port, error) {
+	path, err := NativeName(runtime.GOOS, name)
+	if err != nil {
+		return nil, err
+	}
 	unlock, err := lockPort(path)
 	if err != nil {
 		return nil, err
@@ -61,7 +67,11 @@ func openSerial(path string, opt PortOptions) (Port, error) {
 	})
 	if err != nil {
 		unlock()
-		return nil, fmt.Errorf("open serial port %s: %w (check the path, e.g. ls /dev/ttyUSB*, and that you may use it, e.g. group dialout)", path, err)
+		var pe *serial.PortError
+		if errors.As(err, &pe) && pe.Code() == serial.PortBusy {
+			return nil, fmt.Errorf("%s is in use by another program (the system opens a serial port for one program at a time): close it first: %w", name, ErrBusy)
+		}
+		return nil, fmt.Errorf("open serial port %s: %w (check the name, see bootdump ports, and that you may use it, e.g. group dialout on Linux)", name, err)
 	}
 	// A short read timeout lets the reader notice Close; serial reports a
 	// timeout as (0, nil), which serialPort turns into "try again".

@@ -496,7 +496,7 @@ func (b *uboot) mmc(args []string) bool {
 	switch args[1] {
 	case "list":
 		for i := 0; b.device("mmc", i) != nil; i++ {
-			b.out.puts(fmt.Sprintf("mmc@%x: %d (eMMC)\n", 0xfe320000+i*0x10000, i))
+			b.out.puts(fmt.Sprintf("mmc@%x: %d (eMMC)\n", 0xfe320000+uint64(i)*0x10000, i))
 		}
 		return true
 	case "dev":
@@ -516,7 +516,7 @@ func (b *uboot) mmc(args []string) bool {
 			return false
 		}
 		b.out.puts(fmt.Sprintf("Device: mmc@%x\nManufacturer ID: 15\nOEM: 100\nName: BDSIM \nBus Speed: 52000000\nMode: MMC High Speed (52MHz)\nRd Block Len: 512\nMMC version 5.1\nHigh Capacity: Yes\nCapacity: %s\nBus Width: 8-bit\nErase Group Size: 512 KiB\n",
-			0xfe320000+b.mmcDev*0x10000, sizeText(int64(len(dev.Image)))))
+			0xfe320000+uint64(b.mmcDev)*0x10000, sizeText(int64(len(dev.Image)))))
 		return true
 	case "read":
 		if len(args) < 5 || dev == nil {

@@ -2,16 +2,12 @@ package sim
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"io"
 	"net"
 	"os"
 	"sync"
 	"sync/atomic"
-
-	"github.com/creack/pty"
-	"golang.org/x/sys/unix"
-	"golang.org/x/term"
 )
 
 // Pipe powers on a simulated U-Boot in this process and returns the host's
@@ -76,81 +72,8 @@ func (p *PipePort) Close() error {
 	return nil
 }
 
-// PTY is a simulated board on a pseudo-terminal: the host opens Path as it
-// would open /dev/ttyUSB0.
-type PTY struct {
-	Path   string
-	master *os.File
-	slave  *os.File
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
-// ServePTY powers on a simulated U-Boot on a new pseudo-terminal. The board
-// boots at once; a host that opens the terminal later finds it at the prompt.
-// A host that sets a baud rate other than cfg.Baud reads garbage.
-func ServePTY(cfg Config) (*PTY, error) {
-	master, slave, err := pty.Open()
-	if err != nil {
-		return nil, fmt.Errorf("open a pseudo-terminal: %w", err)
-	}
-	// Raw until the host opens it: no echo of the host's input back to
-	// the board, no line editing.
-	if _, err := term.MakeRaw(int(slave.Fd())); err != nil {
-		master.Close()
-		slave.Close()
-		return nil, err
-	}
-	if cfg.Baud > 0 {
-		setSpeed(slave, cfg.Baud)
-	}
-	cfg.HostBaud = func() int { return ptyBaud(master) }
-	ctx, cancel := context.WithCancel(context.Background())
-	p := &PTY{Path: slave.Name(), master: master, slave: slave, cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(p.done)
-		Serve(ctx, master, cfg)
-	}()
-	return p, nil
-}
-
-// Close switches the board off.
-func (p *PTY) Close() error {
-	p.cancel()
-	p.slave.Close()
-	p.master.Close()
-	<-p.done
-	return nil
-}
-
-// ptyBaud is the line rate the host set on the terminal's slave side; on
-// Linux the master's TCGETS2 reports the slave's settings. Control keeps
-// the descriptor alive (and non-blocking) during the call, so a concurrent
-// Close is safe.
-func ptyBaud(master *os.File) int {
-	rc, err := master.SyscallConn()
-	if err != nil {
-		return 0
-	}
-	baud := 0
-	rc.Control(func(fd uintptr) {
-		if t, err := unix.IoctlGetTermios(int(fd), unix.TCGETS2); err == nil {
-			baud = int(t.Ospeed)
-		}
-	})
-	return baud
-}
-
-func setSpeed(f *os.File, baud int) {
-	t, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS2)
-	if err != nil {
-		return
-	}
-	t.Cflag &^= unix.CBAUD
-	t.Cflag |= unix.BOTHER
-	t.Ispeed, t.Ospeed = uint32(baud), uint32(baud)
-	unix.IoctlSetTermios(int(f.Fd()), unix.TCSETS2, t)
-}
+// ErrNoPTY: the system has no pseudo-terminals; serve on TCP instead.
+var ErrNoPTY = errors.New("this system has no pseudo-terminals: serve on TCP (--listen tcp://127.0.0.1:PORT)")
 
 // ListenTCP serves one simulated U-Boot board on addr until ctx ends.
 // The board powers on at once and lives on across connections, as a real

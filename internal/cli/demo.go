@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -21,35 +23,67 @@ const (
 )
 
 func (a *app) demoCommand() *cobra.Command {
-	return &cobra.Command{
+	var tcp bool
+	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Back up a simulated device end to end: no hardware needed",
 		Long: `demo powers on a simulated camera running U-Boot on a pseudo-terminal, with
 a sample firmware in its flash (a U-Boot kernel image, a romfs, erased space),
 dumps the flash at a simulated 3 Mbaud line exactly as it would a real device,
-and checks that the backup is identical.`,
+and checks that the backup is identical. Where the system has no
+pseudo-terminals (Windows), or with --tcp, the board is served on TCP at
+127.0.0.1 instead, as ser2net serves a real one.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.demo(cmd.Context()) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.demo(cmd.Context(), tcp) },
+	}
+	cmd.Flags().BoolVar(&tcp, "tcp", false, "serve the simulated board on TCP 127.0.0.1 instead of a pseudo-terminal")
+	return cmd
+}
+
+// demoBoard powers on the demo's board on a pseudo-terminal or, where
+// there is none (or tcp asks), on TCP; it returns the port to dump from.
+func (a *app) demoBoard(ctx context.Context, cfg sim.Config, tcp bool) (port, how string, stop func(), err error) {
+	if !tcp {
+		board, err := sim.ServePTY(cfg)
+		if err == nil {
+			return board.Path, "a pseudo-terminal", func() { board.Close() }, nil
+		}
+		if !errors.Is(err, sim.ErrNoPTY) {
+			return "", "", nil, err
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	bound := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- sim.ListenTCP(ctx, "127.0.0.1:0", cfg, func(addr net.Addr, _ *sim.Board) { bound <- addr })
+	}()
+	select {
+	case addr := <-bound:
+		return "tcp://" + addr.String(), "TCP (no pseudo-terminal)", func() { cancel(); <-done }, nil
+	case err := <-done:
+		cancel()
+		return "", "", nil, fmt.Errorf("serve the simulated board on TCP: %w", err)
 	}
 }
 
-func (a *app) demo(ctx context.Context) error {
+func (a *app) demo(ctx context.Context, tcp bool) error {
 	img := sim.SampleFirmware(demoSize)
 	dir, err := os.MkdirTemp("", "bootdump-demo-")
 	if err != nil {
 		return err
 	}
-	board, err := sim.ServePTY(sim.Config{Image: img, Base: demoBase, Baud: demoBaud})
+	port, how, stop, err := a.demoBoard(ctx, sim.Config{Image: img, Base: demoBase, Baud: demoBaud}, tcp)
 	if err != nil {
 		return err
 	}
-	defer board.Close()
+	defer stop()
 	out := filepath.Join(dir, "backup.bin")
-	fmt.Fprintf(a.stderr, "A simulated camera is running U-Boot on %s at %d baud, with %d KiB of flash at %#x.\n", board.Path, demoBaud, demoSize>>10, demoBase)
-	fmt.Fprintf(a.stderr, "Backing it up as you would a real one:\n  bootdump dump -p %s -b %d --addr %#x --size %dK -o %s\n\n", board.Path, demoBaud, demoBase, demoSize>>10, out)
+	fmt.Fprintf(a.stderr, "A simulated camera is running U-Boot on %s, %s, at %d baud, with %d KiB of flash at %#x.\n", port, how, demoBaud, demoSize>>10, demoBase)
+	fmt.Fprintf(a.stderr, "Backing it up as you would a real one:\n  bootdump dump -p %s -b %d --addr %#x --size %dK -o %s\n\n", port, demoBaud, demoBase, demoSize>>10, out)
 	f := dumpFlags{
 		conn: connection{
-			port: board.Path, baud: demoBaud, flow: "none", dialect: "uboot", stopKeys: "\\x03",
+			port: port, baud: demoBaud, flow: "none", dialect: "uboot", stopKeys: "\\x03",
 			syncTimeout: 30 * time.Second, idleTimeout: 10 * time.Second,
 		},
 		addr: demoBase, size: demoSize, chunk: 64 << 10, retries: 5, output: out, source: "mem",

@@ -70,10 +70,12 @@ Try it without hardware:  bootdump demo`,
 			}))
 		},
 	}
+	root.Version = versionString()
+	root.SetVersionTemplate("bootdump {{.Version}}\n")
 	root.CompletionOptions.HiddenDefaultCmd = true
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log every step")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(a.dumpCommand(), a.infoCommand(), a.verifyCommand(), a.identifyCommand(), a.parseCommand(), a.restoreCommand(), a.simCommand(), a.demoCommand())
+	root.AddCommand(a.dumpCommand(), a.infoCommand(), a.verifyCommand(), a.identifyCommand(), a.parseCommand(), a.restoreCommand(), a.simCommand(), a.demoCommand(), a.portsCommand())
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
