@@ -40,7 +40,6 @@ type file struct {
 		ASCII        string `toml:"ascii"`
 	} `toml:"dump"`
 	Checksum *struct {
-		Name      string `toml:"name"`
 		Command   string `toml:"command"`
 		Algorithm string `toml:"algorithm"`
 		Result    string `toml:"result"`
