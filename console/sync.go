@@ -66,7 +66,7 @@ func (c *Console) Sync(ctx context.Context) error {
 			// Ctrl-C may go unanswered (Wake is set), only a fresh answer
 			// counts: a prompt garbled by the line noise stays garbled on
 			// a silent console, and must not be learned.
-			answered := len(c.buf) != answeredAt || c.opt.Wake == nil
+			answered := c.answeredSince(answeredAt) || c.opt.Wake == nil
 			if c.knownPrompt(tail) || (answered && tail == lastTail && plausiblePrompt(tail)) {
 				c.prompt = []byte(tail)
 				c.buf, c.off = c.buf[:0], 0
@@ -93,7 +93,7 @@ func (c *Console) Sync(ctx context.Context) error {
 		c.keepSeen(c.buf[before:])
 		for _, b := range c.buf[before:] {
 			st.Received++
-			if (b < 0x20 || b > 0x7e) && b != '\r' && b != '\n' && b != '\b' && b != '\t' {
+			if (b < 0x20 || b > 0x7e) && b != '\r' && b != '\n' && b != '\b' && b != '\t' && b != CtrlC && b != esc {
 				st.Unreadable++
 			}
 		}
@@ -110,6 +110,24 @@ func (c *Console) Sync(ctx context.Context) error {
 		}
 		c.trim()
 	}
+}
+
+// esc may come back as the echo of a stop key.
+const esc = 0x1b
+
+// answeredSince says whether the device answered the key sent when the
+// buffer held mark bytes: with text, not just the echo of the key itself
+// (a line editor that keeps Ctrl-C echoes it and prints nothing else).
+func (c *Console) answeredSince(mark int) bool {
+	if mark < 0 || mark > len(c.buf) {
+		return len(c.buf) > 0
+	}
+	for _, b := range c.buf[mark:] {
+		if b >= 0x20 || b == '\n' {
+			return true
+		}
+	}
+	return false
 }
 
 // countingDown returns the keys that stop the autoboot countdown the last
@@ -142,9 +160,61 @@ func (c *Console) knownPrompt(tail string) bool {
 	return false
 }
 
-// lastLine is the text after the last line feed, without CRs.
+// lastLine is the text after the last line feed, without CRs and other
+// control characters: a line editor that echoes a typed Ctrl-C shows it
+// after its prompt.
 func lastLine(b []byte) string {
-	return string(bytes.ReplaceAll(b[bytes.LastIndexByte(b, '\n')+1:], []byte("\r"), nil))
+	line := b[bytes.LastIndexByte(b, '\n')+1:]
+	out := make([]byte, 0, len(line))
+	for _, c := range line {
+		if c >= 0x20 || c == '\t' {
+			out = append(out, c)
+		}
+	}
+	return string(out)
+}
+
+// ClearLine empties the bootloader's line before the first command, for
+// line editors that keep every key, control characters included: a key
+// sent while syncing (Ctrl-C, a stop key) may sit in the line and spoil
+// the next command. It sends key (a CR: the line runs, whatever it holds,
+// and the prompt comes back) and reads up to the prompt. A key swallowed
+// by an escape sequence gets no answer; it is sent once more.
+func (c *Console) ClearLine(ctx context.Context, key []byte) error {
+	wait := clearWait
+	for range 2 {
+		if err := c.write(ctx, key); err != nil {
+			return err
+		}
+		err := c.toPrompt(ctx, wait)
+		if !errors.Is(err, ErrTimeout) {
+			return err
+		}
+		wait = c.opt.IdleTimeout
+	}
+	return fmt.Errorf("%w: it did not come back after the line was cleared", ErrNoPrompt)
+}
+
+// clearWait is how long a line editor may take to answer an empty or
+// junk line before the key is taken for swallowed.
+const clearWait = time.Second
+
+// toPrompt reads whatever comes up to the prompt.
+func (c *Console) toPrompt(ctx context.Context, timeout time.Duration) error {
+	for {
+		pending := c.buf[c.off:]
+		if i := bytes.IndexByte(pending, '\n'); i >= 0 {
+			c.off += i + 1
+			continue
+		}
+		if bytes.Equal(bytes.TrimLeft(pending, "\r"), c.prompt) {
+			c.buf, c.off = c.buf[:0], 0
+			return nil
+		}
+		if err := c.recv(ctx, timeout); err != nil {
+			return err
+		}
+	}
 }
 
 // plausiblePrompt rejects what cannot be a prompt, such as the same noise

@@ -26,6 +26,7 @@ type lineStyle struct {
 	lfcr           bool // LF CR for every LF
 	crBeforePrompt bool // a CR before each prompt
 	escSwallows    bool // the line editor swallows the key after an ESC
+	keepsControls  bool // the line editor echoes and keeps control characters (Ctrl-C too)
 }
 
 // shellFirmware makes the firmware of a board that runs l.
@@ -153,7 +154,7 @@ func (s *shell) readLine() (string, error) {
 				buf = buf[:len(buf)-1]
 				s.out.puts("\b \b")
 			}
-		case c >= 0x20 && c < 0x7f && len(buf) < 256:
+		case (c >= 0x20 && c < 0x7f || s.ld.style.keepsControls && c < 0x20) && len(buf) < 256:
 			buf = append(buf, c)
 			s.out.putc(c)
 		}

@@ -9,15 +9,17 @@ import (
 
 func init() {
 	register("winbond", personality{base: 0x7f000000, prompt: "bootloader > ", boot: shellFirmware(loader{
-		style: lineStyle{lfcr: true, crBeforePrompt: true, escSwallows: true},
+		style: lineStyle{lfcr: true, crBeforePrompt: true, escSwallows: true, keepsControls: true},
 		boot:  (*shell).winbondBoot, exec: (*shell).winbond,
 	})})
 }
 
 // The Winbond/Nuvoton W90P710 boot loader of the seed post's camera, as
 // the vendor's command.c and sh.c print: its console sends LF CR for every
-// LF, the prompt comes after a CR, and the key after an ESC is swallowed
-// (the start of an escape sequence).
+// LF, the prompt comes after a CR, the key after an ESC is swallowed (the
+// start of an escape sequence), and its line editor echoes and keeps every
+// other key, control characters included: a Ctrl-C typed at the prompt is
+// part of the next command.
 
 const esc = 0x1b
 

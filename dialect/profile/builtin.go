@@ -24,7 +24,7 @@ func Winbond() *Profile {
 		Autoboot: []console.Autoboot{{Marker: "Press ESC to enter debug mode", Keys: []byte{esc}}},
 		Banners:  []string{"Boot Loader [ Version", "ERROR: unrecognised command", "Press ESC to enter debug mode"},
 		Resets:   []string{"Boot Loader [ Version"},
-		Settle:   []byte{console.CtrlC},
+		Settle:   []byte{'\r'},
 		Wake:     []byte{'\r'},
 		Reads: Widths("D {flag} -s 0x{addr}", map[int]string{4: "-w", 2: "-h", 1: "-b"},
 			func(w int, _ binary.ByteOrder) hexdump.LineParser { return hexdump.Winbond(w) }),

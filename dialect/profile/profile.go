@@ -25,8 +25,10 @@ type Profile struct {
 	// Resets are texts it prints when it boots: in a command's output
 	// they mean the board reset.
 	Resets []string
-	// Settle is sent once the prompt is found: the Winbond shell swallows
-	// the key after an ESC, and a stop key may still be on its way.
+	// Settle, when set, clears the line once the prompt is found (a CR:
+	// the line runs and the prompt comes back): the Winbond line editor
+	// keeps every key, Ctrl-C and stray stop keys included, and swallows
+	// the key after an ESC.
 	Settle []byte
 	// Wake is sent when Ctrl-C brings no prompt back (an empty line).
 	Wake []byte

@@ -72,11 +72,13 @@ func bannerLine(text string, banners []string) string {
 	return ""
 }
 
+// settle clears the line the prompt was found on, where the profile asks
+// (line editors that keep every key bootdump sent while syncing).
 func (s *Session) settle(ctx context.Context) error {
 	if len(s.p.Settle) == 0 {
 		return nil
 	}
-	return s.con.Write(ctx, s.p.Settle)
+	return s.con.ClearLine(ctx, s.p.Settle)
 }
 
 // Profile is the profile the session speaks.

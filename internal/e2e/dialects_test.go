@@ -261,7 +261,10 @@ func TestAutoDetect(t *testing.T) {
 		{func() string { return atPrompt(sim.Config{Image: img, Prompt: "CAM# "}) }, "uboot", []string{`'version' printed "U-Boot 2023.01`}},
 		{func() string { return atPrompt(sim.Config{Dialect: "redboot", Image: img, Prompt: "ROM> "}) }, "redboot", []string{`'version' printed "RedBoot(tm)`}},
 		{func() string { return atPrompt(sim.Config{Dialect: "cfe", Image: img, Prompt: "BCM> "}) }, "cfe", []string{`'version' printed "*** command status = -1"`}},
-		{func() string { return atPrompt(sim.Config{Dialect: "winbond", Image: img, Prompt: "boot> "}) }, "winbond", []string{`'version' printed "ERROR: unrecognised command"`}},
+		// Its line editor keeps the Ctrl-C sent to find the prompt: the line
+		// then run answers with its error, before or after version is asked.
+		{func() string { return atPrompt(sim.Config{Dialect: "winbond", Image: img, Prompt: "boot> "}) }, "winbond",
+			[]string{`'version' printed "ERROR: unrecognised command"`, `its boot banner says "ERROR: unrecognised command"`}},
 		// Powered on as bootdump connects: the boot banner tells.
 		{func() string { return "sim:cfe?image=" + imgPath + "&bootdelay=1&prompt=BCM%3E%20" }, "cfe", []string{`its boot banner says "CFE version 1.0.37`}},
 		{func() string { return "sim:winbond?image=" + imgPath + "&bootdelay=1&prompt=boot%3E%20" }, "winbond", []string{`its boot banner says "W90P745 Boot Loader`}},
@@ -342,5 +345,35 @@ func TestOtherDialectsNoisyLine(t *testing.T) {
 				t.Fatalf("%d retries and %d resets: the faults did not strike:\n%s", r.Retries, r.Resets, stderr)
 			}
 		})
+	}
+}
+
+// TestWinbondLineKeepsControlKeys: the seed's loader echoes and keeps every
+// key, Ctrl-C included. A Ctrl-C already in its line (typed by someone, or
+// sent by bootdump to find the prompt) must not spoil the first command;
+// and a board that powers on with bootdump waiting is at its prompt within
+// 5 s of its countdown.
+func TestWinbondLineKeepsControlKeys(t *testing.T) {
+	cam := buildCamera(t)
+	board := ptyBoard(t, sim.Config{Dialect: "winbond", Image: cam.flash, Base: cameraBase, Images: cam.images, BootDelay: 3})
+	start := time.Now()
+	stdout, stderr, code := run(t, "info", "-p", board.Path)
+	if code != 0 || !strings.Contains(stdout, "romfs.img") {
+		t.Fatalf("info at power-on: exit %d: %s%s", code, stdout, stderr)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("the prompt took %v from power-on", took)
+	}
+	// Junk in the line: what a person typed, or a Ctrl-C of an earlier sync.
+	f, err := os.OpenFile(board.Path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte{0x03, 0x03, 'x'})
+	f.Close()
+	out := filepath.Join(t.TempDir(), "romfs.img")
+	r, stderr := dumpOK(t, cam.romfs, "-p", board.Path, "--image", "romfs.img", "-o", out)
+	if r.Retries != 0 {
+		t.Fatalf("%d retries: the junk in the line spoiled a command:\n%s", r.Retries, stderr)
 	}
 }

@@ -31,7 +31,7 @@ func UBootBinary(t testing.TB) []byte {
 // resets, banners, autoboot countdowns and boot menus, prompts, interrupts,
 // errors, and a Linux shell. Taken from U-Boot 2023.01's console (the real
 // capture and its cmd/ sources), the Winbond loader, CFE, RedBoot and
-// barebox as formats.md gives them, the Ralink SDK's U-Boot 1.1.3 and the
+// barebox as their sources print them, the Ralink SDK's U-Boot 1.1.3 and the
 // Atheros LSDK's U-Boot 1.1.4 as published boot logs show them, and
 // OpenWrt's shell. In a flash they are data.
 var EventTexts = []string{
