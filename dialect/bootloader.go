@@ -3,14 +3,34 @@ package dialect
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 
 	"github.com/bootdump/bootdump/console"
-	"github.com/bootdump/bootdump/hexdump"
 )
 
 // ErrGarbled: a dump line failed its checks (a noisy line); reading the
 // range again is the cure, the console is still in step.
-var ErrGarbled = hexdump.ErrBadLine
+var ErrGarbled = errors.New("a dump line failed its checks")
+
+// Garbled marks err, a dump line's failed check, as ErrGarbled; its text
+// and what it wraps stay as they are.
+func Garbled(err error) error {
+	if err == nil {
+		return nil
+	}
+	return garbledError{err}
+}
+
+type garbledError struct{ error }
+
+func (e garbledError) Unwrap() error        { return e.error }
+func (e garbledError) Is(target error) bool { return target == ErrGarbled }
+
+// LineParser turns one dump line into its address and bytes (package
+// hexdump's parsers are ones).
+type LineParser interface {
+	ParseLine(line []byte, dst []byte) (addr uint64, out []byte, err error)
+}
 
 // Bootloader is one entry of the registry (package dialect/registry):
 // what tells it apart, how its console behaves, how to open a session on
@@ -35,7 +55,7 @@ type Bootloader struct {
 	// Lines are the parsers of its dump lines, units in the given byte
 	// order (bootdump parse reads saved logs with them); LineOrder is that
 	// order where the bootloader fixes it (nil: the CPU's).
-	Lines     func(order binary.ByteOrder) []hexdump.LineParser
+	Lines     func(order binary.ByteOrder) []LineParser
 	LineOrder binary.ByteOrder
 }
 

@@ -6,7 +6,6 @@ import (
 
 	"github.com/bootdump/bootdump/console"
 	"github.com/bootdump/bootdump/dialect"
-	"github.com/bootdump/bootdump/hexdump"
 )
 
 // Bootloader is p's registry entry: a bootloader described by data.
@@ -17,11 +16,11 @@ func Bootloader(p *Profile, summary string) dialect.Bootloader {
 		Open: func(ctx context.Context, con *console.Console, link *dialect.Link, opt dialect.Options) (dialect.Session, error) {
 			return Open(ctx, con, link, p, opt)
 		},
-		Lines: func(order binary.ByteOrder) []hexdump.LineParser {
+		Lines: func(order binary.ByteOrder) []dialect.LineParser {
 			if p.Order != nil {
 				order = p.Order
 			}
-			var out []hexdump.LineParser
+			var out []dialect.LineParser
 			for _, r := range p.Reads {
 				out = append(out, r.Line(order))
 			}

@@ -135,6 +135,14 @@ func (s *Session) LineChars(uint64) int {
 
 // ReadMemory reads len(dst) bytes at addr, checking every line.
 func (s *Session) ReadMemory(ctx context.Context, addr uint64, dst []byte, progress func(int)) error {
+	err := s.readMemory(ctx, addr, dst, progress)
+	if errors.Is(err, hexdump.ErrBadLine) {
+		return dialect.Garbled(err) // the console is still in step
+	}
+	return err
+}
+
+func (s *Session) readMemory(ctx context.Context, addr uint64, dst []byte, progress func(int)) error {
 	r := s.read()
 	order := s.order
 	if order == nil && r.Width > 1 {

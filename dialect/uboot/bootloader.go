@@ -27,8 +27,8 @@ var Bootloader = dialect.Bootloader{
 	Open: func(ctx context.Context, con *console.Console, link *dialect.Link, opt dialect.Options) (dialect.Session, error) {
 		return Open(ctx, con, link, opt)
 	},
-	Lines: func(order binary.ByteOrder) []hexdump.LineParser {
-		var out []hexdump.LineParser
+	Lines: func(order binary.ByteOrder) []dialect.LineParser {
+		var out []dialect.LineParser
 		for _, w := range []int{4, 8, 2, 1} {
 			out = append(out, hexdump.Format{Width: w, Order: order})
 		}

@@ -288,6 +288,9 @@ func (s *Session) ReadMemory(ctx context.Context, addr uint64, dst []byte, progr
 				return fmt.Errorf("%w at %#x: %v", ErrReread, le.Addr, err)
 			}
 		}
+		if errors.Is(err, hexdump.ErrBadLine) {
+			return dialect.Garbled(err)
+		}
 		return err
 	}
 	if dec.Remaining() != 0 {
