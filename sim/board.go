@@ -49,6 +49,16 @@ type Config struct {
 	// connections (see Faults).
 	Faults *Faults
 
+	// Watchdog, when set, resets the board that long after each power-on,
+	// wherever it is, as a watchdog the bootloader never feeds does.
+	// PowerOnAfter keeps the board switched off that long at first: a
+	// host that starts first finds a silent line.
+	Watchdog, PowerOnAfter time.Duration
+	// Linux, when set, is what the board boots when its autoboot is not
+	// stopped: a kernel log, then a BusyBox shell (else it finds no
+	// kernel and falls back to its prompt).
+	Linux bool
+
 	// HostBaud, when set, reports the rate the host's side of the line is
 	// set to; when it differs from Baud the host reads garbage and the
 	// board reads garbage, as with a mismatched real UART.
@@ -67,6 +77,9 @@ type personality struct {
 	base   uint64 // where the board maps its flash
 	prompt string
 	boot   func(b *parts) firmware
+	// ram, ramSize: where its RAM is (default 256 MiB at 0x40000000, as
+	// on QEMU's virt board)
+	ram, ramSize uint64
 }
 
 // parts are what a firmware runs on: the board's configuration, its line,
@@ -139,9 +152,13 @@ func NewBoard(cfg Config) *Board {
 	if cfg.Faults != nil {
 		fs = newFaultState(*cfg.Faults)
 	}
-	l := newLine(cfg.Baud, cfg.HostBaud, fs)
+	l := newLine(cfg.Baud, cfg.HostBaud, fs, cfg.Watchdog)
+	p := personalities[cfg.Dialect]
 	mem := &memory{flashBase: cfg.Base, flash: cfg.Image, ramBase: ramBase, ramSize: ramSize}
-	fw := personalities[cfg.Dialect].boot(&parts{cfg: cfg, line: l, faults: fs, mem: mem})
+	if p.ram != 0 {
+		mem.ramBase, mem.ramSize = p.ram, p.ramSize
+	}
+	fw := p.boot(&parts{cfg: cfg, line: l, faults: fs, mem: mem})
 	return &Board{cfg: cfg, line: l, faults: fs, fw: fw}
 }
 
@@ -157,6 +174,9 @@ func (u *Board) Faults() FaultCounts { return u.faults.snapshot() }
 // Run powers the board on and runs it until ctx ends, rebooting after
 // each reset.
 func (u *Board) Run(ctx context.Context) error {
+	if err := u.line.off(ctx, u.cfg.PowerOnAfter); err != nil {
+		return err
+	}
 	for {
 		err := u.fw.run(ctx)
 		if _, ok := err.(errReset); ok {
@@ -186,7 +206,12 @@ func catchReset(err *error) {
 // Serve runs a simulated board's console on rw until ctx ends or the
 // host side closes. Each call is a power-on: banner, autoboot, prompt.
 func Serve(ctx context.Context, rw io.ReadWriter, cfg Config) error {
-	board := NewBoard(cfg)
+	return NewBoard(cfg).Serve(ctx, rw)
+}
+
+// Serve runs the board with its console on rw until ctx ends or the host
+// side closes.
+func (board *Board) Serve(ctx context.Context, rw io.ReadWriter) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	hangup := board.Attach(ctx, rw)

@@ -160,6 +160,8 @@ var foreignLines = []string{
 	"** Bad block detected **",
 	"WARNING: at drivers/usb/host/ehci-hcd.c:761",
 	"eth0: link up (100Mbps/Full duplex)",
+	"raspi_read: from:50000 len:40", // MediaTek/Ralink 1.1.3's SPI driver
+	"nand_read_bbt: ECC error while reading bad block table",
 	"Hit ",
 }
 

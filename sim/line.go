@@ -13,16 +13,17 @@ import (
 // the way out, and input bytes delivered one at a time. With no host
 // attached, output goes nowhere, as it does from a real board.
 type line struct {
-	out *lineOut
-	in  chan byte
+	out   *lineOut
+	in    chan byte
+	power *power
 
 	mu   sync.Mutex
 	host io.ReadWriter // nil when none is attached
 	gen  atomic.Int64  // counts attaches, so a stale reader (and the faults) can tell
 }
 
-func newLine(baud int, hostBaud func() int, faults *faultState) *line {
-	l := &line{in: make(chan byte, 1<<16)}
+func newLine(baud int, hostBaud func() int, faults *faultState, watchdog time.Duration) *line {
+	l := &line{in: make(chan byte, 1<<16), power: newPower(watchdog)}
 	l.out = newLineOut(l, baud, hostBaud, faults)
 	return l
 }
@@ -169,16 +170,28 @@ func (o *lineOut) write(text []byte) {
 // flush sends what is buffered, through the faults. A fault that resets
 // the board panics with errReset, which the board's run loop catches.
 func (o *lineOut) flush() {
+	o.line.power.check()
 	if len(o.buf) == 0 {
 		return
 	}
 	out, event := o.faults.mangle(o.buf, o.line.gen.Load())
-	if o.mismatched() {
-		for i, c := range out {
-			out[i] = garbled(c)
-		}
+	// The host hears garbage while its rate differs from the board's:
+	// judged piece by piece as the bytes leave, since the host may change
+	// its rate while a long output is on the wire.
+	piece := len(out)
+	if o.p.baud > 0 {
+		piece = max(o.p.baud/10/50, 1) // 20 ms of line time
 	}
-	o.p.Write(out)
+	for len(out) > 0 {
+		n := min(piece, len(out))
+		if o.mismatched() {
+			for i, c := range out[:n] {
+				out[i] = garbled(c)
+			}
+		}
+		o.p.Write(out[:n])
+		out = out[n:]
+	}
 	o.buf = o.buf[:0]
 	switch event {
 	case faultClose:

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // URLScheme starts a port name that this package opens: sim:DIALECT?KEY=VALUE&...
@@ -15,7 +16,8 @@ const URLScheme = "sim:"
 // ParamHelp names the settings a board takes, as sim: port parameters and
 // as bootdump sim's flags alike.
 const ParamHelp = "image=FILE base=A baud=N order=le|be layout=new|old bits=32|64 bootdelay=S (0: none) crc32=no " +
-	"prompt=P images=NAME@BASE+SIZE:FLAGS,... sf=FILE nand=FILE nandbad=OFF,... mmc=FILE mtdparts=SPEC faults=SPEC"
+	"prompt=P images=NAME@BASE+SIZE:FLAGS,... sf=FILE nand=FILE nandbad=OFF,... mmc=FILE mtdparts=SPEC faults=SPEC " +
+	"linux=yes (an autoboot not stopped boots Linux) watchdog=DURATION poweron=DURATION (switched off until then)"
 
 // FromParams builds a board's configuration from named settings: the
 // query of a sim: port and the flags of bootdump sim both come here, so
@@ -90,6 +92,18 @@ func FromParams(dialect string, q url.Values) (Config, error) {
 		return cfg, err
 	}
 	cfg.BigEndian, cfg.OldLayout, cfg.Bits64, cfg.NoCRC32 = order == "be", layout == "old", bits == "64", crc == "no"
+	var linux string
+	if linux, err = choice("linux", "yes", "no"); err != nil {
+		return cfg, err
+	}
+	cfg.Linux = linux == "yes"
+	for key, d := range map[string]*time.Duration{"watchdog": &cfg.Watchdog, "poweron": &cfg.PowerOnAfter} {
+		if s := q.Get(key); s != "" {
+			if *d, err = time.ParseDuration(s); err != nil || *d < 0 {
+				return cfg, fmt.Errorf("%s=%s is not a duration such as 15s", key, s)
+			}
+		}
+	}
 	cfg.Mtdparts = q.Get("mtdparts")
 	cfg.Prompt = q.Get("prompt")
 	if spec := q.Get("images"); spec != "" {
@@ -118,7 +132,7 @@ func FromParams(dialect string, q url.Values) (Config, error) {
 }
 
 var paramNames = []string{"image", "base", "baud", "order", "layout", "bits", "bootdelay", "crc32", "prompt",
-	"images", "sf", "nand", "nandbad", "mmc", "mtdparts", "faults"}
+	"images", "sf", "nand", "nandbad", "mmc", "mtdparts", "faults", "linux", "watchdog", "poweron"}
 
 // ParseURL reads sim:DIALECT?KEY=VALUE&... (the settings of FromParams).
 func ParseURL(name string) (Config, error) {

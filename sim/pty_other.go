@@ -4,7 +4,8 @@ package sim
 
 // PTY is a simulated board on a pseudo-terminal, where the system has them.
 type PTY struct {
-	Path string
+	Path  string
+	Board *Board
 }
 
 // ServePTY is not available here.

@@ -15,6 +15,7 @@ import (
 // would open /dev/ttyUSB0.
 type PTY struct {
 	Path   string
+	Board  *Board
 	master *os.File
 	slave  *os.File
 	cancel context.CancelFunc
@@ -41,10 +42,10 @@ func ServePTY(cfg Config) (*PTY, error) {
 	}
 	cfg.HostBaud = func() int { return ptyBaud(master) }
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &PTY{Path: slave.Name(), master: master, slave: slave, cancel: cancel, done: make(chan struct{})}
+	p := &PTY{Path: slave.Name(), Board: NewBoard(cfg), master: master, slave: slave, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
-		Serve(ctx, master, cfg)
+		p.Board.Serve(ctx, master)
 	}()
 	return p, nil
 }

@@ -3,7 +3,6 @@ package sim
 import (
 	"context"
 	"encoding/binary"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +40,7 @@ type shell struct {
 	ld     loader
 	cfg    Config
 	ctx    context.Context
+	uart   *line // the UART: keys, resets
 	out    *lineOut
 	in     <-chan byte
 	faults *faultState
@@ -54,20 +54,25 @@ func newShell(b *parts, ld loader) *shell {
 	if b.cfg.BigEndian {
 		order = binary.BigEndian
 	}
-	return &shell{ld: ld, cfg: b.cfg, out: b.line.out, in: b.line.in, faults: b.faults, mem: b.mem, order: order}
+	return &shell{ld: ld, cfg: b.cfg, uart: b.line, out: b.line.out, in: b.line.in, faults: b.faults, mem: b.mem, order: order}
 }
 
 func (s *shell) run(ctx context.Context) (err error) {
 	defer catchReset(&err)
 	s.ctx = ctx
+	s.uart.powerOn()
 	s.faults.powerOn()
 	s.mem.resetRAM()
 	s.out.setBaud(s.cfg.Baud)
+	s.out.lfcr = s.ld.style.lfcr // Linux may have changed it
 	stopped, err := s.ld.boot(s)
 	if err != nil {
 		return err
 	}
 	if !stopped {
+		if s.cfg.Linux {
+			return bootLinux(ctx, s.uart)
+		}
 		// There is no kernel to run: like the U-Boot board, fall back to
 		// the prompt, where a host that comes later finds it.
 		s.out.puts("no kernel in this simulated flash; back to the boot loader\n")
@@ -89,18 +94,7 @@ func (s *shell) run(ctx context.Context) (err error) {
 
 // key waits up to d for a typed byte.
 func (s *shell) key(d time.Duration) (byte, bool, error) {
-	s.out.flush()
-	select {
-	case <-s.ctx.Done():
-		return 0, false, s.ctx.Err()
-	case c, ok := <-s.in:
-		if !ok {
-			return 0, false, io.EOF
-		}
-		return c, true, nil
-	case <-time.After(d):
-		return 0, false, nil
-	}
+	return s.uart.key(s.ctx, d)
 }
 
 // countdown prints tick every step until a key that stops is typed or
@@ -134,7 +128,7 @@ func (s *shell) readLine() (string, error) {
 	var buf []byte
 	swallow := false
 	for {
-		c, ok, err := s.key(time.Hour)
+		c, ok, err := s.key(0)
 		if err != nil {
 			return "", err
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -15,7 +16,7 @@ import (
 
 func init() {
 	register("uboot", personality{base: 0x04000000, prompt: "=> ", boot: func(b *parts) firmware {
-		return &uboot{cfg: b.cfg, out: b.line.out, in: b.line.in, faults: b.faults, mem: b.mem, flash: flashDefaults(b.cfg.Flash)}
+		return &uboot{cfg: b.cfg, uart: b.line, out: b.line.out, in: b.line.in, faults: b.faults, mem: b.mem, flash: flashDefaults(b.cfg.Flash)}
 	}})
 }
 
@@ -25,12 +26,14 @@ func init() {
 type uboot struct {
 	cfg    Config
 	ctx    context.Context
+	uart   *line // the UART: keys, resets
 	out    *lineOut
 	in     <-chan byte
 	faults *faultState
 	mem    *memory
 	flash  []FlashDevice
 	env    map[string]string
+	fork   *fork // a vendor's old build, or nil for 2023.01
 
 	protected map[uint64]bool // NOR sectors (offsets) write-protected
 	sfProbed  bool            // sf probe ran since power-on
@@ -47,6 +50,7 @@ type uboot struct {
 func (b *uboot) run(ctx context.Context) (err error) {
 	defer catchReset(&err)
 	b.ctx = ctx
+	b.uart.powerOn()
 	b.faults.powerOn()
 	b.mem.resetRAM()
 	b.out.setBaud(b.cfg.Baud) // power-on rate
@@ -64,6 +68,11 @@ func (b *uboot) run(ctx context.Context) (err error) {
 	if b.cfg.Mtdparts != "" {
 		b.env["mtdparts"] = b.cfg.Mtdparts
 	}
+	if b.fork != nil {
+		b.env = maps.Clone(b.fork.env)
+		b.env["bootdelay"], b.env["baudrate"] = strconv.Itoa(b.cfg.BootDelay), strconv.Itoa(b.rate())
+	}
+	b.out.lfcr = b.fork != nil && b.fork.lfcr // Linux may have changed it
 	if b.cfg.Ethaddr != "" {
 		b.env["ethaddr"] = b.cfg.Ethaddr
 	}
@@ -73,8 +82,19 @@ func (b *uboot) run(ctx context.Context) (err error) {
 		b.protected[s] = true
 	}
 	b.mdSize, b.mdLength, b.mdAddr, b.last = 4, 0x40, 0, ""
-	if err := b.boot(ctx); err != nil {
+	boot := (*uboot).boot
+	if b.fork != nil {
+		boot = b.fork.boot
+	}
+	stopped, err := boot(b, ctx)
+	if err != nil {
 		return err
+	}
+	if !stopped {
+		if b.cfg.Linux {
+			return bootLinux(ctx, b.uart)
+		}
+		b.out.puts(b.noKernel())
 	}
 	for {
 		b.out.puts(b.cfg.Prompt)
@@ -107,16 +127,32 @@ func (b *uboot) run(ctx context.Context) (err error) {
 }
 
 func (b *uboot) version() string {
+	if b.fork != nil {
+		return b.fork.version
+	}
 	return "U-Boot 2023.01-bootdump-sim (Nov 25 2026 - 12:00:00 +0000)"
 }
 
-func (b *uboot) boot(ctx context.Context) error {
+// noKernel is what bootcmd prints on a board whose flash holds no kernel,
+// before it falls back to the prompt.
+func (b *uboot) noKernel() string {
+	if b.fork != nil {
+		return "Bad Magic Number\n" // 1.1.x bootm on a flash without a uImage
+	}
+	// as QEMU's virt board without disks does
+	return "fatal: no kernel available\nCommand 'load' failed: Error 1\nstarting USB...\nNo working controllers found\n" +
+		"USB is stopped. Please issue 'usb start' first.\nscanning bus for devices...\n\nDevice 0: unknown device\nNo ethernet found.\n"
+}
+
+// boot prints 2023.01's banner and counts down; it reports whether a key
+// stopped the countdown.
+func (b *uboot) boot(ctx context.Context) (bool, error) {
 	b.out.puts("\n\n" + b.version() + "\n\n")
 	b.out.puts("DRAM:  256 MiB\nCore:  47 devices, 13 uclasses, devicetree: board\nFlash: 64 MiB\n")
 	b.out.puts("Loading Environment from Flash... *** Warning - bad CRC, using default environment\n\n")
 	b.out.puts("In:    pl011@9000000\nOut:   pl011@9000000\nErr:   pl011@9000000\nNet:   No ethernet found.\n")
 	if b.cfg.BootDelay < 0 {
-		return nil
+		return true, nil
 	}
 	delay := b.cfg.BootDelay
 	b.out.puts(fmt.Sprintf("Hit any key to stop autoboot: %2d ", delay))
@@ -127,27 +163,17 @@ func (b *uboot) boot(ctx context.Context) error {
 	}
 	for delay > 0 && !abort {
 		delay--
-		b.out.flush()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case _, ok := <-b.in:
-			if !ok {
-				return io.EOF
-			}
+		_, typed, err := b.uart.key(ctx, time.Second)
+		if err != nil {
+			return false, err
+		}
+		if typed {
 			abort, delay = true, 0 // the key is consumed
-		case <-time.After(time.Second):
 		}
 		b.out.puts(fmt.Sprintf("\b\b\b%2d ", delay))
 	}
 	b.out.puts("\n")
-	if !abort {
-		// bootcmd finds nothing to boot on this board and falls back to
-		// the prompt, as QEMU's virt board without disks does.
-		b.out.puts("fatal: no kernel available\nCommand 'load' failed: Error 1\nstarting USB...\nNo working controllers found\n")
-		b.out.puts("USB is stopped. Please issue 'usb start' first.\nscanning bus for devices...\n\nDevice 0: unknown device\nNo ethernet found.\n")
-	}
-	return nil
+	return abort, nil
 }
 
 // sleep passes time on the board (a stall), unless it is switched off.
@@ -187,18 +213,11 @@ func (b *uboot) ctrlc() bool {
 
 // readLine is U-Boot's line editor: echo, backspace, Ctrl-C, CR or LF.
 func (b *uboot) readLine(ctx context.Context) (string, bool, error) {
-	b.out.flush()
 	var buf []byte
 	for {
-		var c byte
-		select {
-		case <-ctx.Done():
-			return "", false, ctx.Err()
-		case x, ok := <-b.in:
-			if !ok {
-				return "", false, io.EOF
-			}
-			c = x
+		c, _, err := b.uart.key(ctx, 0)
+		if err != nil {
+			return "", false, err
 		}
 		switch {
 		case c == '\r' || c == '\n':
@@ -235,6 +254,9 @@ func (b *uboot) exec(ctx context.Context, line string, repeat bool) (ok bool, er
 	} else {
 		size = 4
 	}
+	if b.fork != nil && slices.Contains(b.fork.lacks, name) {
+		name = "" // not in this build
+	}
 	switch name {
 	case "md":
 		return b.md(args, size, repeat), nil
@@ -257,9 +279,17 @@ func (b *uboot) exec(ctx context.Context, line string, repeat bool) (ok bool, er
 		b.setenv(args)
 		return false, nil // setenv is not repeatable
 	case "bdinfo":
+		if b.fork != nil {
+			b.fork.bdinfo(b)
+			return true, nil
+		}
 		b.bdinfo()
 		return true, nil
 	case "version":
+		if b.fork != nil {
+			b.out.puts("\n" + b.version() + "\n") // 1.1.x names no compiler
+			return true, nil
+		}
 		b.out.puts(b.version() + "\n\n")
 		if b.cfg.Bits64 {
 			b.out.puts("aarch64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0\n")
@@ -269,6 +299,10 @@ func (b *uboot) exec(ctx context.Context, line string, repeat bool) (ok bool, er
 		b.out.puts("GNU ld (GNU Binutils for Debian) 2.40\n")
 		return true, nil
 	case "help", "?":
+		if b.fork != nil {
+			b.out.puts(b.fork.help)
+			return true, nil
+		}
 		b.help()
 		return true, nil
 	case "mtd":
@@ -547,6 +581,15 @@ func (b *uboot) cmp(args []string, size int) bool {
 		a1 += uint64(size)
 		a2 += uint64(size)
 	}
+	if b.fork != nil {
+		// 1.1.x: "Total of 4096 bytes were the same"
+		plural := "s"
+		if same == 1 {
+			plural = ""
+		}
+		b.out.puts(fmt.Sprintf("Total of %d %s%s were the same\n", same, kind, plural))
+		return same == count
+	}
 	b.out.puts(fmt.Sprintf("Total of %d %s(s) were the same\n", same, kind))
 	return same == count
 }
@@ -557,7 +600,9 @@ func (b *uboot) crc32(args []string) bool {
 		return false
 	}
 	addr, n := b.hex(args[1]), b.hex(args[2])
-	b.abortIfUnmapped(addr, n)
+	if n > 0 {
+		b.abortIfUnmapped(addr, n) // no bytes: nothing read
+	}
 	h := crc32.NewIEEE()
 	buf := make([]byte, 64<<10)
 	for done := uint64(0); done < n; {
@@ -566,7 +611,15 @@ func (b *uboot) crc32(args []string) bool {
 		h.Write(buf[:k])
 		done += k
 	}
-	b.out.puts(fmt.Sprintf("crc32 for %08x ... %08x ==> %08x\n", addr, addr+n-1, h.Sum32()))
+	format := "crc32 for %08x ... %08x ==> %08x\n"
+	if b.fork != nil {
+		format = "CRC32 for %08x ... %08x ==> %08x\n" // 1.1.x
+	}
+	end := addr + n - 1 // a long: no bytes at 0 end at the top
+	if !b.cfg.Bits64 {
+		end = uint64(uint32(end))
+	}
+	b.out.puts(fmt.Sprintf(format, addr, end, h.Sum32()))
 	return true
 }
 

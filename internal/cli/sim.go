@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -28,6 +29,9 @@ type simFlags struct {
 	pty       bool
 	listen    string
 	faults    string
+	linux     bool
+	watchdog  time.Duration
+	powerOn   time.Duration
 	noCRC32   bool
 	sf, nand  string // flash behind controllers
 	nandBad   string
@@ -56,7 +60,7 @@ does while its USB-serial adapter is unplugged.`,
 	fl.StringVar(&f.dialect, "dialect", "uboot", "bootloader to simulate: "+strings.Join(sim.Dialects(), ", "))
 	fl.StringVar(&f.images, "images", "", "winbond: the image table LS lists, NAME@BASE+SIZE[:FLAGS],... (e.g. linux.bin@0x7F020000+0xB0000:acxz)")
 	fl.StringVar(&f.image, "image", "", "flash image the board holds")
-	fl.Var(base, "base", "address the image is mapped at (default: 0x04000000 uboot, 0x7F000000 winbond, 0x1FC00000 cfe, 0x50000000 redboot, 0x08000000 barebox)")
+	fl.Var(base, "base", "address the image is mapped at (default: 0x04000000 uboot, 0xBC000000 ralink, 0x9F000000 lsdk, 0x7F000000 winbond, 0x1FC00000 cfe, 0x50000000 redboot, 0x08000000 barebox)")
 	fl.IntVar(&f.baud, "baud", 115200, "line rate to pace output at (0: as fast as the host reads)")
 	fl.StringVar(&f.order, "order", "le", "CPU byte order: le or be")
 	fl.StringVar(&f.layout, "layout", "new", "md layout: new (2023.01) or old (4 spaces, unpadded last line)")
@@ -72,6 +76,9 @@ does while its USB-serial adapter is unplugged.`,
 	fl.StringVar(&f.mmc, "mmc", "", "image of an eMMC (mmc list/dev/info/read)")
 	fl.StringVar(&f.mtdparts, "mtdparts", "", "the mtdparts variable, e.g. mtdparts=nand0:1m(boot),-(rootfs)")
 	fl.StringVar(&f.faults, "faults", "", "inject faults, replayable by seed: seed=N,flip=RATE,drop=RATE,dup=RATE,noise=RATE,stall=RATE:DURATION,reset=BYTES,close=BYTES")
+	fl.BoolVar(&f.linux, "linux", false, "an autoboot not stopped boots Linux (a kernel log, then a BusyBox shell)")
+	fl.DurationVar(&f.watchdog, "watchdog", 0, "reset the board this long after each power-on, as a watchdog the bootloader never feeds")
+	fl.DurationVar(&f.powerOn, "power-on-after", 0, "keep the board switched off this long at first")
 	return cmd
 }
 
@@ -109,6 +116,15 @@ func (a *app) sim(ctx context.Context, f *simFlags) error {
 	set("mmc", f.mmc)
 	set("mtdparts", f.mtdparts)
 	set("faults", f.faults)
+	if f.linux {
+		set("linux", "yes")
+	}
+	if f.watchdog > 0 {
+		set("watchdog", f.watchdog.String())
+	}
+	if f.powerOn > 0 {
+		set("poweron", f.powerOn.String())
+	}
 	if f.baud < 0 {
 		return usagef("baud %d: 0 or more", f.baud)
 	}
@@ -123,7 +139,8 @@ func (a *app) sim(ctx context.Context, f *simFlags) error {
 	describe := func(where string) {
 		base := cmp.Or(cfg.Base, sim.DefaultBase(cfg.Dialect))
 		fmt.Fprintf(a.stdout, "%s\n", where)
-		fmt.Fprintf(a.stderr, "simulated %s on %s: %d bytes of flash at %#x, %d baud; Ctrl-C stops it\n", f.dialect, where, len(img), base, f.baud)
+		fmt.Fprintf(a.stderr, "simulated %s on %s: %d bytes of flash at %#x, %d baud; %s power-cycles it, Ctrl-C stops it\n",
+			f.dialect, where, len(img), base, f.baud, powerCycleHint(os.Getpid()))
 	}
 	if f.pty {
 		board, err := sim.ServePTY(cfg)
@@ -132,14 +149,17 @@ func (a *app) sim(ctx context.Context, f *simFlags) error {
 		}
 		defer board.Close()
 		describe(board.Path)
-		<-ctx.Done()
+		powerCycleOnSignal(ctx, board.Board)
 		return nil
 	}
 	addr := strings.TrimPrefix(f.listen, "tcp://")
 	if addr == f.listen {
 		return usagef("listen address %q: use tcp://HOST:PORT", f.listen)
 	}
-	err = sim.ListenTCP(ctx, addr, cfg, func(bound net.Addr, _ *sim.Board) { describe("tcp://" + bound.String()) })
+	err = sim.ListenTCP(ctx, addr, cfg, func(bound net.Addr, board *sim.Board) {
+		describe("tcp://" + bound.String())
+		go powerCycleOnSignal(ctx, board)
+	})
 	if ctx.Err() != nil {
 		return nil
 	}
