@@ -18,8 +18,9 @@ import (
 // Connection says how to reach a board and which bootloader to expect.
 type Connection struct {
 	// Port names the line: a serial device or tcp://HOST:PORT (see
-	// console.Open), at Baud with Flow control. Dial, when set, opens the
-	// line instead (the simulator's ports, a test's pipe).
+	// console.Open), at Baud (0: find it, see Rates) with Flow control.
+	// Dial, when set, opens the line instead (the simulator's ports, a
+	// test's pipe); the rate is set on what it opens where the port can.
 	Port string
 	Baud int
 	Flow string
@@ -27,8 +28,15 @@ type Connection struct {
 	// Dialect is "auto" (or empty: tell it by its prompt, banner or
 	// answer to version), a registry name, or a TOML profile's path.
 	Dialect string
-	// StopKeys, when set, replace every countdown's keys.
-	StopKeys []byte
+	// StopKeys, when set, replace every countdown's keys. Wake, when
+	// set, is sent where Ctrl-C gets no answer (default: a CR, except to
+	// U-Boot, where an empty line repeats the last command).
+	StopKeys, Wake []byte
+	// PowerCycle, when set, resets the board (a relay, uhubctl, a smart
+	// plug): it runs once the line is open, so that the bootloader is
+	// caught from power-on, and again when the board is found running
+	// Linux.
+	PowerCycle func(ctx context.Context) error
 	// FastBaud, when set, moves the line to that rate for the work, where
 	// the bootloader can (BaudSwitcher), and back on Close.
 	FastBaud int
@@ -90,16 +98,52 @@ func Connect(ctx context.Context, c Connection, opt dialect.Options) (*Device, e
 	} else {
 		conOpt = registry.ConsoleOptions(conOpt, candidates)
 	}
-	conOpt.StopKeys = c.StopKeys
-	dial := c.Dial
-	if dial == nil {
-		dial = func(ctx context.Context) (console.Port, error) {
+	conOpt.StopKeys, conOpt.PowerCycle = c.StopKeys, c.PowerCycle
+	if c.Wake != nil {
+		conOpt.Wake = c.Wake
+	}
+	open := c.Dial
+	if open == nil {
+		open = func(ctx context.Context) (console.Port, error) {
 			return console.Open(ctx, c.Port, console.PortOptions{Baud: c.Baud, Flow: c.Flow})
 		}
 	}
-	link := &dialect.Link{Dial: dial, Console: conOpt, SyncTimeout: c.SyncTimeout}
+	link := &dialect.Link{Console: conOpt, SyncTimeout: c.SyncTimeout}
+	var con *console.Console
+	if c.Baud == 0 {
+		c.Logger.Info("finding the baud rate", "port", c.Port, "rates", Rates)
+		fctx, cancel := context.WithTimeout(ctx, link.Timeout())
+		c.Baud, con, err = findBaud(fctx, open, conOpt)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Port, err)
+		}
+	}
+	link.Dial = func(ctx context.Context) (console.Port, error) {
+		port, err := open(ctx)
+		if bs, ok := port.(console.BaudSetter); ok && err == nil {
+			if err = bs.SetBaudRate(c.Baud); err != nil {
+				port.Close()
+			}
+		}
+		return port, err
+	}
 	c.Logger.Info("waiting for the bootloader prompt", "port", c.Port, "baud", c.Baud)
-	con, err := link.Connect(ctx)
+	if con == nil {
+		con, err = link.Redial(ctx)
+	}
+	if err == nil && c.PowerCycle != nil {
+		c.Logger.Info("power-cycling the board")
+		if err = c.PowerCycle(ctx); err != nil {
+			con.Close()
+			return nil, fmt.Errorf("power-cycling the board: %w", err)
+		}
+	}
+	if err == nil {
+		if err = link.Sync(ctx, con); err != nil {
+			con.Close()
+		}
+	}
 	if err != nil {
 		var se *console.SyncError
 		if errors.As(err, &se) && ctx.Err() == nil {

@@ -1,8 +1,11 @@
 package console
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"time"
 )
 
 // BaudSetter is a port whose line rate the host can change: a serial
@@ -73,3 +76,21 @@ func (c *Console) Write(ctx context.Context, b []byte) error { return c.write(ct
 // Discard drops what has been received and not yet read: after a rate
 // change, bytes that crossed the switch are noise.
 func (c *Console) Discard() { c.buf, c.off = c.buf[:0], 0 }
+
+// Listen returns what the device sends within d, from now on: what came
+// before is dropped (sent at another rate, for telling a line's rate).
+// What it returns stays in the console, for Sync to read.
+func (c *Console) Listen(ctx context.Context, d time.Duration) ([]byte, error) {
+	c.Discard()
+	deadline := time.Now().Add(d)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		if err := c.recv(ctx, left); err != nil && !errors.Is(err, ErrTimeout) {
+			return nil, err
+		}
+	}
+	return bytes.Clone(c.buf), nil
+}

@@ -30,6 +30,9 @@ type Options struct {
 	// again for an empty line. Never for U-Boot, where an empty line
 	// repeats the last command (U-Boot answers Ctrl-C).
 	Wake []byte
+	// PowerCycle, when set, resets the board (a relay, a USB hub port):
+	// Sync runs it when it finds the board running Linux.
+	PowerCycle func(ctx context.Context) error
 	// ResetMarkers, seen in a command's output, mean the board rebooted.
 	ResetMarkers []string
 	// IdleTimeout is how long a command may go without sending a byte.
@@ -39,17 +42,29 @@ type Options struct {
 	Logger     *slog.Logger
 }
 
-// Autoboot is a countdown's text and the keys that stop it.
+// Autoboot is a countdown's or a boot menu's text and the keys that stop
+// it.
 type Autoboot struct {
+	// Marker is the text (matched without regard to case). A countdown's
+	// marker is on its last line; a menu's names the entry that leads to
+	// the command line, on a line of its own above the countdown.
 	Marker string
+	// Keys stop the countdown; where the countdown's text names its key
+	// ("Press 'x' to stop", "Press ESC", "Hit SPACE") that key is sent
+	// instead. Others are tried in turn while the countdown goes on (the
+	// secret strings vendors build in). A menu's key is the choice its
+	// entry shows ("4: Entr boot command line interface."), sent once:
+	// menus take the first key typed as the choice.
 	Keys   []byte
+	Others [][]byte
+	Menu   bool
 }
 
 func (o Options) withDefaults() Options {
 	if o.StopKeys != nil {
 		var own []Autoboot
 		for _, a := range o.Autoboot {
-			own = append(own, Autoboot{a.Marker, o.StopKeys})
+			own = append(own, Autoboot{Marker: a.Marker, Keys: o.StopKeys, Menu: a.Menu})
 		}
 		o.Autoboot = own
 	}
@@ -73,6 +88,11 @@ type Console struct {
 	prompt []byte
 	// seen, seenTail: the start and the latest of what Sync received
 	seen, seenTail []byte
+	// received counts the bytes Sync received; menuKeyed is where in them
+	// the menu line last answered starts, attempts the countdown keys sent
+	// so far
+	received, menuKeyed int64
+	attempts            int
 	// quietFor, when set, is how long the command now running may go
 	// silent instead of IdleTimeout (a flash erase takes seconds).
 	quietFor time.Duration
@@ -129,6 +149,7 @@ func (c *Console) recv(ctx context.Context, timeout time.Duration) error {
 			c.off = 0
 		}
 		c.buf = append(c.buf, b...)
+		c.received += int64(len(b))
 		return nil
 	}
 }
@@ -149,7 +170,7 @@ func (c *Console) nextLine(ctx context.Context, maybeData bool) (line []byte, is
 			c.buf, c.off = c.buf[:0], 0
 			return nil, true, nil
 		}
-		if !maybeData && c.countingDown() != nil {
+		if !maybeData && c.countdownShown() {
 			// The board rebooted and counts down to autoboot on a line
 			// that ends only when it is stopped: say so now, while it
 			// still can be.
@@ -279,6 +300,11 @@ func (c *Console) finish(ctx context.Context, cmd string, echoed bool, onLine Li
 		}
 		maybeData = data
 		if !data {
+			if c.menuEntry(line) {
+				// A boot menu counts down to its default while we read:
+				// say so now, while Sync can still choose.
+				return &CommandError{cmd, fmt.Errorf("%w: it shows its boot menu (%q)", ErrReset, line)}
+			}
 			c.judgeText(line, &suspect)
 		}
 	}

@@ -17,19 +17,34 @@ const quiet = 300 * time.Millisecond
 // countdown, rarely enough that their echo cannot start a storm.
 const keyInterval = 250 * time.Millisecond
 
+// bootQuiet is how long a line printing a boot log must stay silent
+// before Sync pokes it: a key typed while a board boots waits in its UART
+// and may be taken as a boot menu's choice.
+const bootQuiet = 1500 * time.Millisecond
+
+// maxPowerCycles bounds how often one Sync power-cycles a board that
+// keeps booting Linux.
+const maxPowerCycles = 3
+
 // SyncError explains why no prompt was found.
 type SyncError struct {
 	Received   int    // bytes received
 	Unreadable int    // of them, not printable text
 	LastLine   string // the last thing the device printed
+	Linux      string // what showed the board running Linux, if it did
+	Cycles     int    // power cycles run
 }
 
 func (e *SyncError) Error() string {
 	switch {
+	case e.Linux != "" && e.Cycles > 0:
+		return fmt.Sprintf("the board still runs Linux after %d power cycles (it printed %q): its autoboot was not stopped; give --stop-keys", e.Cycles, e.Linux)
+	case e.Linux != "":
+		return fmt.Sprintf("the board is running Linux (it printed %q): reset or power-cycle it while bootdump waits for the bootloader, or give --power-cycle CMD", e.Linux)
 	case e.Received == 0:
 		return "no answer from the device: check the wiring (TX to RX, RX to TX, GND), that the board is powered, and the port"
 	case e.Unreadable*5 > e.Received:
-		return fmt.Sprintf("the device sends unreadable data (%d of %d bytes are not text): the baud rate is probably wrong; try -b 115200, 57600 or 38400", e.Unreadable, e.Received)
+		return fmt.Sprintf("the device sends unreadable data (%d of %d bytes are not text): the baud rate is probably wrong; try -b auto, or -b 115200, 57600 or 38400", e.Unreadable, e.Received)
 	default:
 		return fmt.Sprintf("the device prints text but no bootloader prompt (last line %q): it may have booted past its bootloader; power-cycle it while bootdump waits, or set --stop-keys", e.LastLine)
 	}
@@ -38,22 +53,29 @@ func (e *SyncError) Error() string {
 func (e *SyncError) Unwrap() error { return ErrNoPrompt }
 
 // Sync brings the console to a fresh prompt: it stops autoboot if the board
-// is counting down, and finds the prompt, known or learned. It sends Ctrl-C
-// only when the line is quiet and the stop keys only while a countdown shows.
-// ctx bounds how long it tries.
+// is counting down or shows a boot menu, and finds the prompt, known or
+// learned. It pokes the line (Ctrl-C, then the wake key where Ctrl-C gets
+// no answer) only when it is quiet, and sends stop keys only while a
+// countdown or menu shows. A board found running Linux is reported, and
+// power-cycled where Options.PowerCycle can. ctx bounds how long it tries.
 func (c *Console) Sync(ctx context.Context) error {
 	st := &SyncError{}
-	drained := false
+	drained, warned := false, false
 	var keysSent time.Time
 	lastTail := ""
-	answeredAt := -1 // len(c.buf) when the last key went out
-	c.buf, c.off = c.buf[c.off:], 0
-	if err := c.write(ctx, []byte{CtrlC}); err != nil {
-		return err
-	}
+	pokes := 0
+	answeredAt := -1 // len(c.buf) when the last poke went out
+	// The last lines already read stay: a command that saw the board
+	// reset may have read the start of its boot menu.
+	c.buf, c.off = c.buf[linesBack(c.buf[:c.off], recentLines):], 0
+	c.received, c.menuKeyed, c.attempts = int64(len(c.buf)), -1, 0
 	for {
 		before := len(c.buf)
-		err := c.recv(ctx, quiet)
+		wait := quiet
+		if pokes == 0 && c.received > 0 && !plausiblePrompt(lastLine(c.buf)) {
+			wait = bootQuiet
+		}
+		err := c.recv(ctx, wait)
 		switch {
 		case errors.Is(err, ErrTimeout):
 			if !drained {
@@ -61,13 +83,40 @@ func (c *Console) Sync(ctx context.Context) error {
 				// line by how it answers.
 				*st, drained = SyncError{}, true
 			}
+			// A menu or countdown still on screen gets its keys, not a
+			// poke: a menu takes any key as its choice.
+			if keys := c.stopKeys(); keys != nil {
+				if err := c.write(ctx, keys); err != nil {
+					return err
+				}
+				c.opt.Logger.Debug("sent stop keys", "keys", fmt.Sprintf("%q", keys))
+				keysSent = time.Now()
+				continue
+			}
 			tail := lastLine(c.buf)
+			linux := c.runningLinux(tail)
+			if linux != "" {
+				st.Linux = linux
+				if !warned {
+					c.opt.Logger.Warn("the board is running Linux: reset or power-cycle it; bootdump waits for the bootloader", "it printed", linux)
+					warned = true
+				}
+				if c.opt.PowerCycle != nil && st.Cycles < maxPowerCycles {
+					st.Cycles++
+					c.opt.Logger.Info("power-cycling the board", "cycle", st.Cycles)
+					if err := c.opt.PowerCycle(ctx); err != nil {
+						return fmt.Errorf("power-cycling the board: %w", err)
+					}
+					c.buf, lastTail, pokes, answeredAt = c.buf[:0], "", 0, -1
+					continue
+				}
+			}
 			// A prompt is learned when the same line answers twice. Where
 			// Ctrl-C may go unanswered (Wake is set), only a fresh answer
 			// counts: a prompt garbled by the line noise stays garbled on
 			// a silent console, and must not be learned.
-			answered := c.answeredSince(answeredAt) || c.opt.Wake == nil
-			if c.knownPrompt(tail) || (answered && tail == lastTail && plausiblePrompt(tail)) {
+			answered := pokes == 0 || c.answeredSince(answeredAt) || c.opt.Wake == nil
+			if c.knownPrompt(tail) || (linux == "" && answered && pokes > 0 && tail == lastTail && plausiblePrompt(tail)) {
 				c.prompt = []byte(tail)
 				c.buf, c.off = c.buf[:0], 0
 				c.opt.Logger.Debug("found prompt", "prompt", tail)
@@ -82,6 +131,7 @@ func (c *Console) Sync(ctx context.Context) error {
 			if err := c.write(ctx, key); err != nil {
 				return err
 			}
+			pokes++
 			answeredAt = len(c.buf)
 			continue
 		case errors.Is(err, context.DeadlineExceeded):
@@ -97,16 +147,19 @@ func (c *Console) Sync(ctx context.Context) error {
 				st.Unreadable++
 			}
 		}
-		if keys := c.countingDown(); keys != nil && time.Since(keysSent) > keyInterval {
-			// Each tick of the countdown gets the keys again: a board
-			// that wants another key keeps counting.
-			if err := c.write(ctx, keys); err != nil {
-				return err
+		if time.Since(keysSent) > keyInterval {
+			// Each tick of a countdown gets keys again: a board that
+			// wants other keys keeps counting.
+			if keys := c.stopKeys(); keys != nil {
+				if err := c.write(ctx, keys); err != nil {
+					return err
+				}
+				if keysSent.IsZero() {
+					c.opt.Logger.Info("stopping autoboot")
+				}
+				c.opt.Logger.Debug("sent stop keys", "keys", fmt.Sprintf("%q", keys))
+				keysSent = time.Now()
 			}
-			if keysSent.IsZero() {
-				c.opt.Logger.Info("stopping autoboot")
-			}
-			keysSent = time.Now()
 		}
 		c.trim()
 	}
@@ -128,18 +181,6 @@ func (c *Console) answeredSince(mark int) bool {
 		}
 	}
 	return false
-}
-
-// countingDown returns the keys that stop the autoboot countdown the last
-// line shows, or nil.
-func (c *Console) countingDown() []byte {
-	last := c.buf[bytes.LastIndexByte(c.buf, '\n')+1:]
-	for _, a := range c.opt.Autoboot {
-		if bytes.Contains(last, []byte(a.Marker)) {
-			return a.Keys
-		}
-	}
-	return nil
 }
 
 // trim keeps Sync's buffer small while a board prints its boot log.
@@ -221,7 +262,7 @@ func (c *Console) toPrompt(ctx context.Context, timeout time.Duration) error {
 // twice on a line at the wrong baud rate.
 func plausiblePrompt(s string) bool {
 	t := bytes.TrimRight([]byte(s), " ")
-	if len(t) == 0 || len(s) > 40 {
+	if len(t) == 0 || len(s) > 80 { // barebox@BOARD NAME:/ can be long
 		return false
 	}
 	for _, b := range []byte(s) {

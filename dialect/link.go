@@ -33,13 +33,17 @@ func (l *Link) Redial(ctx context.Context) (*console.Console, error) {
 // Sync brings con to a fresh prompt, waiting at most the link's sync
 // timeout.
 func (l *Link) Sync(ctx context.Context, con *console.Console) error {
-	timeout := 30 * time.Second
-	if l != nil && l.SyncTimeout > 0 {
-		timeout = l.SyncTimeout
-	}
-	sctx, cancel := context.WithTimeout(ctx, timeout)
+	sctx, cancel := context.WithTimeout(ctx, l.Timeout())
 	defer cancel()
 	return con.Sync(sctx)
+}
+
+// Timeout is how long the link waits for a prompt.
+func (l *Link) Timeout() time.Duration {
+	if l != nil && l.SyncTimeout > 0 {
+		return l.SyncTimeout
+	}
+	return 30 * time.Second
 }
 
 // Connect dials and brings the new console to a fresh prompt.

@@ -1,5 +1,7 @@
 package hexdump
 
+import "bytes"
+
 // Decoder checks a stream of md lines against the range that was asked for:
 // each line must start where the previous one ended and carry exactly the
 // bytes still owed (16, or fewer on the last line).
@@ -52,4 +54,19 @@ func IsLine(p LineParser, line []byte) bool {
 	var buf [BytesPerLine]byte
 	_, _, err := p.ParseLine(line, buf[:0])
 	return err == nil
+}
+
+// Foreign reports whether line cannot be a garbled md line (Format),
+// because it does not start with an address and a colon: a driver's
+// message ("raspi_read: from:50000 len:40"), a kernel's ("[   12.345678]
+// ..."), a fragment. Such a line is not data and can be set aside; a
+// dump line whose address noise spoiled is set aside with it, and the
+// decoder finds the gap.
+func Foreign(line []byte) bool {
+	line = bytes.TrimLeft(line, " \t\r")
+	n := 0
+	for n < len(line) && isHexDigit(line[n]) {
+		n++
+	}
+	return n < 4 || n >= len(line) || line[n] != ':'
 }

@@ -16,6 +16,8 @@ import (
 // all is every bootloader bootdump knows, in the order auto-detection
 // asks: adding a bootloader is adding its entry here.
 var all = []dialect.Bootloader{
+	uboot.Ralink, // vendors' U-Boot builds first: their banners name U-Boot too
+	uboot.LSDK,
 	uboot.Bootloader,
 	profile.Bootloader(profile.Winbond(), "the Winbond/Nuvoton W90P710/W90N745 camera loader: D -b/-h/-w -s, read twice; LS image table"),
 	profile.Bootloader(profile.CFE(), "Broadcom CFE: d -b/-h/-w/-q, read twice"),
@@ -109,13 +111,14 @@ func Detect(ctx context.Context, con *console.Console, candidates []dialect.Boot
 		ErrUnknown, prompt, strings.Join(Names(), "|"))
 }
 
-// fromText finds a line that names a bootloader.
+// fromText finds the first candidate (in the registry's order: vendors'
+// builds before the releases they fork) that a line of text names.
 func fromText(text, what string, candidates []dialect.Bootloader) (Found, bool) {
-	for _, l := range strings.Split(text, "\n") {
-		l = strings.Trim(l, "\r ")
-		for _, b := range candidates {
-			for _, banner := range b.Banners {
-				if strings.Contains(l, banner) {
+	lines := strings.Split(text, "\n")
+	for _, b := range candidates {
+		for _, banner := range b.Banners {
+			for _, l := range lines {
+				if l = strings.Trim(l, "\r "); strings.Contains(l, banner) {
 					return Found{b, fmt.Sprintf("%s %q", what, l)}, true
 				}
 			}

@@ -122,7 +122,8 @@ func (s *Session) outsideRange(a, n uint64) bool {
 	return a+n <= s.rangeAddr || (end > s.rangeAddr && a >= end)
 }
 
-// dramBank reads the first DRAM bank from bdinfo ("-> start", "-> size").
+// dramBank reads the first DRAM bank from bdinfo ("-> start", "-> size";
+// "memstart", "memsize" on 1.1.x).
 func (s *Session) dramBank(ctx context.Context) (start, size uint64, err error) {
 	lines, err := s.con.Output(ctx, "bdinfo")
 	if err != nil {
@@ -136,11 +137,11 @@ func (s *Session) dramBank(ctx context.Context) (start, size uint64, err error) 
 		}
 		v, perr := strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(value), "0x"), 16, 64)
 		switch strings.TrimSpace(name) {
-		case "-> start":
+		case "-> start", "memstart": // memstart, memsize: 1.1.x
 			if !haveStart && perr == nil {
 				start, haveStart = v, true
 			}
-		case "-> size":
+		case "-> size", "memsize":
 			if !haveSize && perr == nil {
 				size, haveSize = v, true
 			}

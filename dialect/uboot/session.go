@@ -20,6 +20,7 @@ var ErrNotUBoot = errors.New("the bootloader does not answer like U-Boot")
 // Session reads a U-Boot board's memory.
 type Session struct {
 	con      *console.Console
+	name     string // the registry's name: U-Boot's or a vendor fork's
 	log      *slog.Logger
 	version  string
 	bits64   bool             // md.q exists
@@ -74,7 +75,7 @@ func Open(ctx context.Context, con *console.Console, link *dialect.Link, opt dia
 	if link == nil {
 		link = &dialect.Link{}
 	}
-	s := &Session{con: con, link: link, log: opt.Logger, maxWidth: opt.MaxWidth, rangeAddr: opt.Addr, rangeSize: opt.Size,
+	s := &Session{con: con, name: Name, link: link, log: opt.Logger, maxWidth: opt.MaxWidth, rangeAddr: opt.Addr, rangeSize: opt.Size,
 		scratchFill: -1, detected: opt.Detected}
 	if opt.Window > 0 {
 		ram := opt.RAM
@@ -107,7 +108,21 @@ func Open(ctx context.Context, con *console.Console, link *dialect.Link, opt dia
 	if err := s.probeWidth(ctx, probe); err != nil {
 		return nil, err
 	}
+	if err := s.probeCRC(ctx, probe); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// probeCRC asks for the CRC-32 of no bytes (nothing is read): builds
+// without crc32 (MediaTek/Ralink's 1.1.3, among others) say so.
+func (s *Session) probeCRC(ctx context.Context, addr uint64) error {
+	lines, err := s.con.Output(ctx, fmt.Sprintf("crc32 %#x 0", addr))
+	if err != nil {
+		return err
+	}
+	s.noCRC = len(lines) > 0 && strings.HasPrefix(lines[0], "Unknown command")
+	return nil
 }
 
 // probeWidth asks for md.q: a 32-bit build prints nothing at all (and
@@ -170,6 +185,9 @@ func (s *Session) probeOrder(ctx context.Context, addr uint64) error {
 func (s *Session) mdOutput(ctx context.Context, cmd string, w int) ([]string, error) {
 	var lines []string
 	err := s.con.Exec(ctx, cmd, func(l []byte) (bool, error) {
+		if hexdump.Foreign(l) && len(lines) > 0 {
+			return false, nil // a driver's message between the lines
+		}
 		lines = append(lines, string(l))
 		return hexdump.IsLine(hexdump.Format{Width: w, Order: binary.LittleEndian}, l) ||
 			hexdump.IsLine(hexdump.Format{Width: w, Order: binary.BigEndian}, l), nil
@@ -221,7 +239,7 @@ func (s *Session) Identity() dialect.Identity {
 		checksum = ""
 	}
 	return dialect.Identity{
-		Dialect: Name, Version: s.version, Prompt: s.con.Prompt(), ByteOrder: order,
+		Dialect: s.name, Version: s.version, Prompt: s.con.Prompt(), ByteOrder: order,
 		Command: suffix[s.Width()], AddrBits: s.AddrBits(), Checksum: checksum, Detected: s.detected, Board: s.board,
 	}
 }
@@ -267,6 +285,12 @@ func (s *Session) ReadMemory(ctx context.Context, addr uint64, dst []byte, progr
 	err := s.con.Exec(ctx, cmd, func(line []byte) (bool, error) {
 		if failed {
 			return hexdump.IsLine(format, line), nil
+		}
+		if hexdump.Foreign(line) {
+			// A driver's or the kernel's message between the lines:
+			// not data; a lost data line shows as a gap.
+			s.log.Debug("set aside a line that is not md's", "line", string(line))
+			return false, nil
 		}
 		var err error
 		out, err = dec.Line(line, out)

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,15 +32,20 @@ type connection struct {
 	width       int
 	fastBaud    int
 	reconnect   time.Duration
+	wake        string
+	powerCycle  string
 }
 
 func (c *connection) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVarP(&c.port, "port", "p", "", "serial device (/dev/ttyUSB0), tcp://HOST:PORT, or sim:DIALECT?image=FILE")
-	f.IntVarP(&c.baud, "baud", "b", 115200, "baud rate of the serial line")
+	c.baud = 115200
+	f.VarP(&baudFlag{&c.baud}, "baud", "b", "baud rate of the serial line, or auto: listen at "+rateList()+" and keep the one that gives text")
 	f.StringVar(&c.flow, "flow", "none", "flow control: none, rtscts or xonxoff")
 	f.StringVar(&c.dialect, "dialect", "auto", "bootloader: auto, "+strings.Join(registry.Names(), ", ")+", or a profile FILE.toml")
-	f.StringVar(&c.stopKeys, "stop-keys", "", "keys that stop autoboot, with \\xNN escapes (e.g. 'tpl' or '\\x1b'); default: what the bootloader asks for (Ctrl-C, ESC for Winbond)")
+	f.StringVar(&c.stopKeys, "stop-keys", "", "keys that stop autoboot or choose the boot menu's entry, with \\xNN escapes (e.g. 'tpl', '4' or '\\x1b'); default: what the console asks for (Ctrl-C, ESC for Winbond, the menu's command-line entry, known secret strings)")
+	f.StringVar(&c.wake, "wake", "", "what to send to a silent console that ignores Ctrl-C, with \\r \\n \\xNN escapes (default: a CR, never to U-Boot)")
+	f.StringVar(&c.powerCycle, "power-cycle", "", "a command that power-cycles the board (a relay, uhubctl, a smart plug), run by the shell at the start and whenever the board must be caught again")
 	f.DurationVar(&c.syncTimeout, "sync-timeout", 30*time.Second, "how long to wait for the bootloader prompt (power-cycle the board meanwhile)")
 	f.DurationVar(&c.idleTimeout, "idle-timeout", 10*time.Second, "how long a command may go silent before it is retried")
 	f.StringVar(&c.transcript, "transcript", "", "save everything the device sends to this file")
@@ -68,8 +76,8 @@ func (c *connection) check() error {
 			return usageError{err}
 		}
 	}
-	if c.baud <= 0 {
-		return usagef("baud rate %d: it must be positive, e.g. -b 115200", c.baud)
+	if c.baud < 0 {
+		return usagef("baud rate %d: it must be positive, e.g. -b 115200, or auto", c.baud)
 	}
 	if c.fastBaud < 0 {
 		return usagef("fast baud rate %d: it must be positive, e.g. --fast-baud 921600", c.fastBaud)
@@ -87,9 +95,12 @@ func (c *connection) check() error {
 	default:
 		return usagef("width %d: 1, 2, 4 or 8 bytes", c.width)
 	}
-	if c.stopKeys != "" {
-		if _, err := unescape(c.stopKeys); err != nil {
-			return usagef("--stop-keys: %v", err)
+	for flag, keys := range map[string]string{"--stop-keys": c.stopKeys, "--wake": c.wake} {
+		if keys == "" {
+			continue
+		}
+		if _, err := unescape(keys); err != nil {
+			return usagef("%s: %v", flag, err)
 		}
 	}
 	return nil
@@ -107,6 +118,12 @@ func (c *connection) open(ctx context.Context, a *app, opt dialect.Options) (dev
 	}
 	if c.stopKeys != "" {
 		bc.StopKeys, _ = unescape(c.stopKeys)
+	}
+	if c.wake != "" {
+		bc.Wake, _ = unescape(c.wake)
+	}
+	if c.powerCycle != "" {
+		bc.PowerCycle = func(ctx context.Context) error { return runPowerCycle(ctx, c.powerCycle) }
 	}
 	var transcript *os.File
 	if c.transcript != "" {
@@ -161,7 +178,7 @@ func (c *connection) flashWindow(ctx context.Context, a *app, src dialect.Source
 	return dev, win, done, nil
 }
 
-// unescape turns "\x03" style escapes into bytes.
+// unescape turns "\x03", "\r", "\n", "\t" and "\\" escapes into bytes.
 func unescape(s string) ([]byte, error) {
 	var out []byte
 	for i := 0; i < len(s); i++ {
@@ -169,12 +186,19 @@ func unescape(s string) ([]byte, error) {
 			out = append(out, s[i])
 			continue
 		}
+		if i+1 < len(s) {
+			if c, ok := map[byte]byte{'r': '\r', 'n': '\n', 't': '\t', '\\': '\\'}[s[i+1]]; ok {
+				out = append(out, c)
+				i++
+				continue
+			}
+		}
 		if i+3 >= len(s) || s[i+1] != 'x' {
-			return nil, fmt.Errorf("bad escape in %q: use \\xNN", s)
+			return nil, fmt.Errorf("bad escape in %q: use \\xNN, \\r, \\n or \\t", s)
 		}
 		v, err := parseNumber("0x" + s[i+2:i+4])
 		if err != nil {
-			return nil, fmt.Errorf("bad escape in %q: use \\xNN", s)
+			return nil, fmt.Errorf("bad escape in %q: use \\xNN, \\r, \\n or \\t", s)
 		}
 		out = append(out, byte(v))
 		i += 3
@@ -183,4 +207,50 @@ func unescape(s string) ([]byte, error) {
 		return nil, fmt.Errorf("no keys")
 	}
 	return out, nil
+}
+
+// runPowerCycle runs the user's power-cycle command; its output goes to
+// the log's stream.
+func runPowerCycle(ctx context.Context, command string) error {
+	cmd := exec.CommandContext(ctx, "sh", "-c", command)
+	if runtime.GOOS == "windows" {
+		cmd = exec.CommandContext(ctx, "cmd", "/c", command)
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%q failed: %v %s", command, err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// baudFlag is -b: a rate, or auto (0).
+type baudFlag struct{ v *int }
+
+func (f *baudFlag) String() string {
+	if f.v == nil || *f.v == 0 {
+		return "auto"
+	}
+	return strconv.Itoa(*f.v)
+}
+
+func (f *baudFlag) Set(s string) error {
+	if s == "auto" {
+		*f.v = 0
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("%q is not a baud rate: give a number such as 115200, or auto", s)
+	}
+	*f.v = n
+	return nil
+}
+
+func (f *baudFlag) Type() string { return "rate" }
+
+func rateList() string {
+	var s []string
+	for _, r := range backup.Rates {
+		s = append(s, strconv.Itoa(r))
+	}
+	return strings.Join(s, ", ")
 }
