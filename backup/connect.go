@@ -18,13 +18,15 @@ import (
 // Connection says how to reach a board and which bootloader to expect.
 type Connection struct {
 	// Port names the line: a serial device or tcp://HOST:PORT (see
-	// console.Open), at Baud (0: find it, see Rates) with Flow control.
-	// Dial, when set, opens the line instead (the simulator's ports, a
-	// test's pipe); the rate is set on what it opens where the port can.
-	Port string
-	Baud int
-	Flow string
-	Dial dialect.Dialer
+	// console.Open), at Baud (default 115200) with Flow control; FindBaud
+	// finds the rate instead (see Rates). Dial, when set, opens the line
+	// instead (the simulator's ports, a test's pipe); the rate is set on
+	// what it opens where the port can.
+	Port     string
+	Baud     int
+	FindBaud bool
+	Flow     string
+	Dial     dialect.Dialer
 	// Dialect is "auto" (or empty: tell it by its prompt, banner or
 	// answer to version), a registry name, or a TOML profile's path.
 	Dialect string
@@ -111,6 +113,9 @@ func Connect(ctx context.Context, c Connection, opt dialect.Options) (*Device, e
 	link := &dialect.Link{Console: conOpt, SyncTimeout: c.SyncTimeout}
 	var con *console.Console
 	if c.Baud == 0 {
+		c.Baud = 115200
+	}
+	if c.FindBaud {
 		c.Logger.Info("finding the baud rate", "port", c.Port, "rates", Rates)
 		fctx, cancel := context.WithTimeout(ctx, link.Timeout())
 		c.Baud, con, err = findBaud(fctx, open, conOpt)

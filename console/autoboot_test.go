@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/bootdump/bootdump/sim"
 )
 
 func TestMenuChoiceAndNamedKeys(t *testing.T) {
@@ -111,5 +114,30 @@ func TestWakeString(t *testing.T) {
 	defer cancel()
 	if err := con.Sync(ctx); err != nil || con.Prompt() != "boot> " {
 		t.Fatalf("sync: %v, prompt %q (typed %q)", err, con.Prompt(), board.typed)
+	}
+}
+
+// A line editor that keeps control characters (the seed's camera loader):
+// a Ctrl-C left in its line spoils the next command's echo; the command is
+// typed again, once, and its output is the right one.
+func TestEchoRepairedOnce(t *testing.T) {
+	p, err := sim.Pipe(sim.Config{Dialect: "winbond", Image: make([]byte, 4096), BootDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(p, Options{Prompts: []string{"bootloader > "}, Wake: []byte{'\r'}})
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ClearLine(ctx, []byte{'\r'}); err != nil {
+		t.Fatal(err)
+	}
+	c.Write(ctx, []byte{CtrlC}) // kept in the line
+	lines, err := c.Output(ctx, "H")
+	if err != nil || len(lines) == 0 || !strings.HasPrefix(lines[0], "D [-w|-h|-b]") {
+		t.Fatalf("H printed %q, %v", lines, err)
 	}
 }

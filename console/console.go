@@ -325,8 +325,19 @@ func (c *Console) OutputWithin(ctx context.Context, cmd string, limit time.Durat
 	return c.Output(ctx, cmd)
 }
 
-// Output runs cmd and returns its output lines, all text.
+// Output runs cmd and returns its output lines, all text. A command whose
+// echo did not match is typed once more: what ran was the line's junk (a
+// key a line editor kept) and the command, and the line is empty now.
 func (c *Console) Output(ctx context.Context, cmd string) ([]string, error) {
+	lines, err := c.output(ctx, cmd)
+	if errors.Is(err, ErrEcho) && ctx.Err() == nil {
+		c.opt.Logger.Debug("the echo did not match; typing the command again", "cmd", cmd, "err", err)
+		lines, err = c.output(ctx, cmd)
+	}
+	return lines, err
+}
+
+func (c *Console) output(ctx context.Context, cmd string) ([]string, error) {
 	var lines []string
 	err := c.Exec(ctx, cmd, Text(func(l []byte) error {
 		lines = append(lines, string(l))

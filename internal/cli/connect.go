@@ -110,7 +110,7 @@ func (c *connection) check() error {
 // ends it (and the transcript).
 func (c *connection) open(ctx context.Context, a *app, opt dialect.Options) (dev *backup.Device, done func(), err error) {
 	bc := backup.Connection{
-		Port: c.port, Baud: c.baud, Flow: c.flow, Dialect: c.dialect, FastBaud: c.fastBaud,
+		Port: c.port, Baud: c.baud, FindBaud: c.baud == 0, Flow: c.flow, Dialect: c.dialect, FastBaud: c.fastBaud,
 		SyncTimeout: c.syncTimeout, IdleTimeout: c.idleTimeout, Logger: a.log,
 	}
 	if strings.HasPrefix(c.port, sim.URLScheme) {
