@@ -157,14 +157,18 @@ func Prepare(opt Options) (*Job, error) {
 	case opt.Output == "":
 		return nil, fmt.Errorf("%w: no output file; give -o FILE", ErrInvalid)
 	}
-	if _, err := os.Stat(opt.Output); err == nil && !opt.Force {
-		return nil, fmt.Errorf("%w: %s; choose another -o, or --force to replace it", ErrExists, opt.Output)
-	}
-	j := &Job{opt: opt, done: map[uint64]bool{}, erased: map[int][2]uint32{}}
 	rec, err := ReadRecord(RecordPath(opt.Output))
 	if err != nil && !opt.Restart {
 		return nil, err
 	}
+	room := opt.Size // a resumed dump has its part file already
+	if rec != nil && rec.State == StateInProgress && !opt.Restart {
+		room = 0
+	}
+	if err := CheckOutput(opt.Output, room, opt.Force); err != nil {
+		return nil, err
+	}
+	j := &Job{opt: opt, done: map[uint64]bool{}, erased: map[int][2]uint32{}}
 	if rec != nil && rec.State == StateInProgress && !opt.Restart {
 		if uint64(rec.Addr) != opt.Addr || rec.Size != opt.Size || rec.Source != opt.Source {
 			return nil, fmt.Errorf("%w: %s is for %d bytes at %#x (%s); repeat that command to resume it, or add --restart to discard it",

@@ -37,13 +37,20 @@ func ParseFaults(spec string) (Faults, error) {
 		}
 		var err error
 		rate := func(p *float64) {
-			if *p, err = strconv.ParseFloat(value, 64); err == nil && (*p < 0 || *p > 1) {
-				err = fmt.Errorf("a rate is between 0 and 1")
+			if *p, err = strconv.ParseFloat(value, 64); err != nil || *p < 0 || *p > 1 {
+				err = fmt.Errorf("a rate is a number from 0 to 1, such as 1e-5")
+			}
+		}
+		count := func(p *int64) {
+			if *p, err = strconv.ParseInt(value, 0, 64); err != nil || *p < 0 {
+				err = fmt.Errorf("a count of bytes, such as 400000")
 			}
 		}
 		switch key {
 		case "seed":
-			f.Seed, err = strconv.ParseUint(value, 0, 64)
+			if f.Seed, err = strconv.ParseUint(value, 0, 64); err != nil {
+				err = fmt.Errorf("a seed is a whole number, such as 7")
+			}
 		case "flip":
 			rate(&f.Flip)
 		case "drop":
@@ -57,12 +64,14 @@ func ParseFaults(spec string) (Faults, error) {
 			value = r
 			rate(&f.Stall)
 			if err == nil && hasD {
-				f.StallFor, err = time.ParseDuration(d)
+				if f.StallFor, err = time.ParseDuration(d); err != nil {
+					err = fmt.Errorf("a stall's length is a duration, such as 2s")
+				}
 			}
 		case "reset":
-			f.ResetAfter, err = strconv.ParseInt(value, 0, 64)
+			count(&f.ResetAfter)
 		case "close":
-			f.CloseAfter, err = strconv.ParseInt(value, 0, 64)
+			count(&f.CloseAfter)
 		default:
 			return f, fmt.Errorf("unknown fault %q: seed, flip, drop, dup, noise, stall, reset or close", key)
 		}

@@ -142,7 +142,7 @@ func (c *connection) open(ctx context.Context, a *app, opt dialect.Options) (dev
 	if err != nil {
 		closeTranscript()
 		if ctx.Err() != nil {
-			return nil, nil, ctx.Err()
+			return nil, nil, fmt.Errorf("interrupted while waiting for the bootloader on %s: nothing was read or written", c.port)
 		}
 		return nil, nil, err
 	}

@@ -33,7 +33,7 @@ dumps the flash at a simulated 3 Mbaud line exactly as it would a real device,
 and checks that the backup is identical. Where the system has no
 pseudo-terminals (Windows), or with --tcp, the board is served on TCP at
 127.0.0.1 instead, as ser2net serves a real one.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.demo(cmd.Context(), tcp) },
 	}
 	cmd.Flags().BoolVar(&tcp, "tcp", false, "serve the simulated board on TCP 127.0.0.1 instead of a pseudo-terminal")

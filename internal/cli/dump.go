@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -74,7 +73,7 @@ them. See bootdump info for the devices and partitions a board has.`,
   bootdump dump -p /dev/ttyUSB0 --source sf --addr 0 --size 16M -o spi.bin
   bootdump dump -p /dev/ttyUSB0 --image all -o camera/        (Winbond: every image LS lists)
   bootdump dump -p /dev/ttyUSB0 --dialect my-loader.toml --addr 0x80000000 --size 4M -o ram.bin`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.image != "" {
 				if addr.set || size.set || f.sizeAll {
@@ -128,12 +127,18 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 		return usagef("the size is 0: give the number of bytes to read, e.g. --size 1M")
 	case f.sizeAll && src.Kind == "mem":
 		return usagef("--size all needs a flash source (e.g. --source mtd:nor1): memory has no size to ask for")
+	case f.chunk == 0:
+		return usagef("--chunk 0: give the bytes per verified chunk, a multiple of 16 such as 64K")
 	case f.chunk < 16 || f.chunk%16 != 0 || f.chunk > 1<<30:
 		return usagef("chunk %d: it must be a multiple of 16 bytes, e.g. --chunk 64K", f.chunk)
 	case f.retries < 0:
 		return usagef("retries %d: it must be 0 or more", f.retries)
 	case f.raw && src.Kind != "nand":
 		return usagef("--raw reads NAND pages with their spare areas: give --source nand")
+	}
+	// The output is checked before the port is touched.
+	if err := dump.CheckOutput(f.output, 0, f.force); err != nil {
+		return err
 	}
 	if src.Kind != "mem" {
 		return a.dumpFlash(ctx, f, src)
@@ -161,9 +166,6 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 // dumpFlash reads a flash through a RAM window. The device is asked first:
 // its size may be what --size all means, and the range must fit it.
 func (a *app) dumpFlash(ctx context.Context, f *dumpFlags, src dialect.Source) error {
-	if _, err := os.Stat(f.output); err == nil && !f.force {
-		return fmt.Errorf("%s: %w (use --force to replace it)", f.output, dump.ErrExists)
-	}
 	// A raw read takes pages with their spare areas: room for a bit more.
 	f.window = f.chunk
 	if f.raw {

@@ -32,7 +32,7 @@ Exit status 1 when a part is damaged.`,
 		Example: `  bootdump identify router-flash.bin
   bootdump identify --json router-flash.bin | jq '.findings[] | select(.verdict != "ok")'
   bootdump identify --extract parts/ router-flash.bin`,
-		Args: cobra.ExactArgs(1),
+		Args: oneArg("FILE (or - for standard input)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.identify(cmd.Context(), &f, args[0])
 		},

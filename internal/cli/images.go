@@ -72,8 +72,8 @@ func (a *app) dumpImages(ctx context.Context, f *dumpFlags) error {
 			}
 			out = filepath.Join(f.output, name)
 		}
-		if _, err := os.Stat(out); err == nil && !f.force {
-			return fmt.Errorf("%s: %w (use --force to replace it)", out, dump.ErrExists)
+		if err := dump.CheckOutput(out, im.Size, f.force); err != nil {
+			return err
 		}
 		outputs[im.Name] = out
 	}

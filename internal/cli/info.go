@@ -32,7 +32,7 @@ blocks, NAND bad blocks and the mtdparts partition table. On the Winbond boot
 loader: the images LS lists. It changes nothing on the device.`,
 		Example: `  bootdump info -p /dev/ttyUSB0
   bootdump info -p tcp://127.0.0.1:5555 --json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.info(cmd.Context(), &f)
 		},

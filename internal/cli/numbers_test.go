@@ -9,13 +9,14 @@ func TestParseNumber(t *testing.T) {
 	good := map[string]uint64{
 		"0x04000000": 0x04000000, "65536": 65536, "64K": 64 << 10, "64k": 64 << 10, "2M": 2 << 20,
 		"1G": 1 << 30, "0x10K": 16 << 10, "64Ki": 64 << 10, "0": 0, "0xffffffffffffffff": ^uint64(0),
+		"1MiB": 1 << 20, "1.5M": 3 << 19, "64KiB": 64 << 10, "2MB": 2 << 20, "0.5K": 512, "0xB": 11, "0xbK": 11 << 10,
 	}
 	for s, want := range good {
 		if got, err := parseNumber(s); err != nil || got != want {
 			t.Errorf("%q: got %d, %v; want %d", s, got, err, want)
 		}
 	}
-	for _, s := range []string{"", "K", "0x", "12Q", "-1", "0x0400zz00", "99999999999999999999", "17179869184G"} {
+	for _, s := range []string{"", "K", "0x", "12Q", "-1", "0x0400zz00", "99999999999999999999", "17179869184G", "1.1K", "1.5", "0x1.8M", "M", "MiB"} {
 		if v, err := parseNumber(s); err == nil {
 			t.Errorf("%q accepted as %d", s, v)
 		}

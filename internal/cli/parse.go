@@ -44,7 +44,7 @@ image is written only when there are none, or with --fill, which fills them
 (0xff by default) and lists them in FILE.bootdump.json.`,
 		Example: `  bootdump parse minicom.cap -o flash.bin
   bootdump parse putty.log --dialect winbond -o romfs.img --fill`,
-		Args: cobra.ExactArgs(1),
+		Args: oneArg("CAPTURE, the saved console log"),
 		RunE: func(cmd *cobra.Command, args []string) error { return a.parse(args[0], &f) },
 	}
 	fl := cmd.Flags()
@@ -69,8 +69,8 @@ func (a *app) parse(path string, f *parseFlags) error {
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(f.output); err == nil && !f.force {
-		return fmt.Errorf("%s: %w (use --force to replace it)", f.output, dump.ErrExists)
+	if err := dump.CheckOutput(f.output, 0, f.force); err != nil {
+		return err
 	}
 	raw, err := os.ReadFile(path)
 	if err != nil {

@@ -19,7 +19,7 @@ func (a *app) portsCommand() *cobra.Command {
 macOS, /dev/ttyUSB0 and /dev/ttyACM0 on Linux), with the USB vendor and
 product ID, product name and serial number of USB adapters, and the program
 that holds a port, where its lock file says.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ports, err := console.ListPorts()
 			if err != nil {

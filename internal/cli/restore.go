@@ -51,7 +51,7 @@ window to check it.`,
   bootdump restore -p /dev/ttyUSB0 backup.bin --addr 0x9f000000
   bootdump restore -p tcp://127.0.0.1:5555 nor1.bin --addr 0x04000000 --yes
   bootdump restore -p /dev/ttyUSB0 spi.bin --flash sf --addr 0 --yes`,
-		Args: cobra.ExactArgs(1),
+		Args: oneArg("FILE, the image to write"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !addr.set {
 				return usagef("no address: give --addr, where the image goes (e.g. --addr 0x04000000)")

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/bootdump/bootdump/dump"
 	"github.com/spf13/cobra"
 )
 
@@ -76,6 +77,13 @@ Try it without hardware:  bootdump demo`,
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log every step")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(a.dumpCommand(), a.infoCommand(), a.verifyCommand(), a.identifyCommand(), a.parseCommand(), a.restoreCommand(), a.simCommand(), a.demoCommand(), a.portsCommand())
+	root.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return unknownCommand(cmd, args)
+		}
+		return nil
+	}
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -83,9 +91,12 @@ Try it without hardware:  bootdump demo`,
 	if err == nil {
 		return exitOK
 	}
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		err = fmt.Errorf("interrupted (%v)", err)
+	}
 	fmt.Fprintf(stderr, "bootdump: %v\n", err)
 	var u usageError
-	if errors.As(err, &u) || isCobraUsage(err) {
+	if errors.As(err, &u) || isCobraUsage(err) || errors.Is(err, dump.ErrOutput) || errors.Is(err, dump.ErrExists) {
 		return exitUsage
 	}
 	return exitFailure

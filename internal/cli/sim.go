@@ -53,7 +53,7 @@ interrupted. On TCP the board lives on across connections, as a real one
 does while its USB-serial adapter is unplugged.`,
 		Example: `  bootdump sim --dialect uboot --image fw.bin --pty
   bootdump sim --dialect uboot --image fw.bin --listen tcp://127.0.0.1:5555 --baud 0`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.sim(cmd.Context(), &f) },
 	}
 	fl := cmd.Flags()

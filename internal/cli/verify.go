@@ -33,7 +33,7 @@ dump takes hours. It prints "identical", or each differing range (narrowed
 down to the byte where the difference is in one place), and exits 1 if any.`,
 		Example: `  bootdump verify -p /dev/ttyUSB0 --addr 0x9f000000 router-flash.bin
   bootdump verify -p /dev/ttyUSB0 --source mtd:nor1 --addr 0 nor1.bin`,
-		Args: cobra.ExactArgs(1),
+		Args: oneArg("FILE, the image to compare"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !addr.set {
 				return usagef("no address: give --addr, e.g. --addr 0x04000000")
