@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -51,7 +52,11 @@ func Identify(ctx context.Context, path string) (*identify.Report, error) {
 		return nil, err
 	}
 	err = dump.UpdateRecord(path, func(r *dump.Record) error {
-		r.Contents, err = json.Marshal(rep)
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		err := enc.Encode(rep)
+		r.Contents = bytes.TrimSpace(b.Bytes())
 		return err
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package dump
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -133,11 +134,14 @@ func UpdateRecord(out string, edit func(*Record) error) error {
 // save replaces the record atomically: a crash leaves the old or the new
 // one, never a torn file.
 func (r *Record) save(path string) error {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // prompts hold > and #: as themselves
+	if err := enc.Encode(r); err != nil {
 		return err
 	}
-	return writeFileAtomic(path, append(b, '\n'))
+	return writeFileAtomic(path, b.Bytes())
 }
 
 func writeFileAtomic(path string, data []byte) error {

@@ -45,11 +45,53 @@ func (rep *Report) Damaged() []Finding {
 	return out
 }
 
-// Headline is the one-line summary: how much was found and how it checked out.
+// Headline is the one-line summary: how much was found and how it checked
+// out, and how much no detector recognised.
 func (rep *Report) Headline() string {
 	ok, damaged, unverifiable := rep.Counts()
-	return fmt.Sprintf("%d parts: %d ok, %d damaged, %d unverifiable", ok+damaged+unverifiable, ok, damaged, unverifiable)
+	parts := ok + damaged + unverifiable
+	var line string
+	switch {
+	case rep.Size == 0:
+		return "nothing: the image is empty"
+	case parts == 1:
+		line = fmt.Sprintf("1 part (%s)", rep.verdicts(ok, damaged, unverifiable))
+	case parts > 0:
+		line = fmt.Sprintf("%d parts (%s)", parts, rep.verdicts(ok, damaged, unverifiable))
+	default:
+		line = "no known format"
+	}
+	if unknown := rep.UnknownBytes(); unknown > 0 {
+		line += fmt.Sprintf("; %s of %s not identified", size(unknown), size(rep.Size))
+	}
+	return line
 }
+
+func (rep *Report) verdicts(ok, damaged, unverifiable int) string {
+	var out []string
+	for _, v := range []struct {
+		n    int
+		what string
+	}{{ok, "ok"}, {damaged, "damaged"}, {unverifiable, "unverifiable"}} {
+		if v.n > 0 {
+			out = append(out, fmt.Sprintf("%d %s", v.n, v.what))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// UnknownBytes is how much of the image no detector recognised.
+func (rep *Report) UnknownBytes() int64 {
+	var n int64
+	for _, g := range rep.Unknown {
+		n += g.Length
+	}
+	return n
+}
+
+// Known reports whether anything in the image was recognised (a format,
+// or erased space).
+func (rep *Report) Known() bool { return len(rep.Findings) > 0 }
 
 // WriteTable prints the findings as a table, children indented under their
 // parent, each damaged finding followed by its reason.
@@ -70,7 +112,18 @@ func (rep *Report) WriteTable(w io.Writer) error {
 			walk(f.Children, depth+1)
 		}
 	}
-	walk(rep.Findings, 0)
+	// Top-level findings and the gaps between them, in order.
+	gaps := rep.Unknown
+	for _, f := range rep.Findings {
+		for len(gaps) > 0 && gaps[0].Offset < f.Offset {
+			fmt.Fprintf(tw, "0x%08x\t%s\t\t(not identified)\t\t\n", gaps[0].Offset, size(gaps[0].Length))
+			gaps = gaps[1:]
+		}
+		walk([]Finding{f}, 0)
+	}
+	for _, g := range gaps {
+		fmt.Fprintf(tw, "0x%08x\t%s\t\t(not identified)\t\t\n", g.Offset, size(g.Length))
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}

@@ -12,7 +12,14 @@ import (
 type Report struct {
 	Size       int64       `json:"size"`
 	Findings   []Finding   `json:"findings"`
+	Unknown    []Gap       `json:"unknown"`              // what no finding covers, in order
 	Partitions []Partition `json:"partitions,omitempty"` // from mtdparts in an environment found in the image
+}
+
+// Gap is a range of the image no detector recognised.
+type Gap struct {
+	Offset int64 `json:"offset"`
+	Length int64 `json:"length"`
 }
 
 // Options tune Scan; the zero value scans with every detector.
@@ -53,10 +60,29 @@ func Scan(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Report
 	}
 	found = append(found, erased...)
 	slices.SortFunc(found, func(a, b Finding) int { return cmp.Compare(a.Offset, b.Offset) })
-	rep := &Report{Size: size, Findings: found}
+	rep := &Report{Size: size, Findings: found, Unknown: gaps(found, size)}
+	if rep.Findings == nil {
+		rep.Findings = []Finding{} // JSON: [], never null
+	}
 	rep.Partitions = partitionsFrom(found, size)
 	label(rep.Findings, rep.Partitions)
 	return rep, nil
+}
+
+// gaps are the ranges of [0, size) the top-level findings leave.
+func gaps(found []Finding, size int64) []Gap {
+	out := []Gap{}
+	at := int64(0)
+	for _, f := range found {
+		if f.Offset > at {
+			out = append(out, Gap{at, f.Offset - at})
+		}
+		at = max(at, f.Offset+f.Length)
+	}
+	if size > at {
+		out = append(out, Gap{at, size - at})
+	}
+	return out
 }
 
 type scanner struct {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -345,7 +344,7 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, dev *backup.Device, conten
 			"chunks_from_base": count[dump.VerifiedBase], "baud": dev.Baud,
 			"sha256": rec.SHA256, "crc32": rec.CRC32, "device": id, "contents": contents,
 		}
-		enc := json.NewEncoder(a.stdout)
+		enc := newJSON(a.stdout)
 		enc.SetIndent("", "  ")
 		enc.Encode(out)
 	}

@@ -1,9 +1,10 @@
 package cli
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -28,7 +29,10 @@ and data CRCs, hashes, decompression to the end, file system checksums.
 Parts inside parts (the gzip in a uImage) are listed under their parent, and
 an mtdparts table in an environment names the partitions.
 
-Exit status 1 when a part is damaged.`,
+Ranges no format covers are listed as not identified. FILE - reads standard
+input.
+
+Exit status 1 when a part is damaged, or when nothing at all is known.`,
 		Example: `  bootdump identify router-flash.bin
   bootdump identify --json router-flash.bin | jq '.findings[] | select(.verdict != "ok")'
   bootdump identify --extract parts/ router-flash.bin`,
@@ -44,17 +48,29 @@ Exit status 1 when a part is damaged.`,
 }
 
 func (a *app) identify(ctx context.Context, f *identifyFlags, path string) error {
-	img, size, err := openImage(path)
-	if err != nil {
-		return err
+	var img io.ReaderAt
+	var size int64
+	if path == "-" {
+		// Standard input: read whole, as the scan seeks.
+		b, err := io.ReadAll(a.stdin)
+		if err != nil {
+			return fmt.Errorf("reading standard input: %w", err)
+		}
+		img, size, path = bytes.NewReader(b), int64(len(b)), "standard input"
+	} else {
+		file, n, err := openImage(path)
+		if err != nil {
+			return err
+		}
+		defer file.Close()
+		img, size = file, n
 	}
-	defer img.Close()
 	rep, err := identify.Scan(ctx, img, size, identify.Options{})
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", path, err)
 	}
 	if f.json {
-		enc := json.NewEncoder(a.stdout)
+		enc := newJSON(a.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
 			return err
@@ -74,6 +90,12 @@ func (a *app) identify(ctx context.Context, f *identifyFlags, path string) error
 	}
 	if n := len(rep.Damaged()); n > 0 {
 		return fmt.Errorf("%s has %d damaged part(s), listed above", path, n)
+	}
+	if !rep.Known() {
+		if size == 0 {
+			return fmt.Errorf("%s is empty: there is nothing to identify", path)
+		}
+		return fmt.Errorf("nothing in %s is a format bootdump knows (nor erased space): it may be encrypted, compressed whole, or not firmware", path)
 	}
 	return nil
 }

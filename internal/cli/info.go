@@ -3,7 +3,6 @@ package cli
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -60,7 +59,7 @@ func (a *app) info(ctx context.Context, f *infoFlags) error {
 		return err
 	}
 	if f.json {
-		enc := json.NewEncoder(a.stdout)
+		enc := newJSON(a.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(board)
 	}
@@ -127,7 +126,7 @@ func (a *app) infoOther(ctx context.Context, f *infoFlags, sess dialect.Session)
 		return err
 	}
 	if f.json {
-		enc := json.NewEncoder(a.stdout)
+		enc := newJSON(a.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(map[string]any{"bootloader": id, "images": images})
 	}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -85,7 +84,7 @@ func (a *app) parse(path string, f *parseFlags) error {
 	}
 	missing := append(append([]dump.Range(nil), res.Gaps...), res.Disagree...)
 	if f.json {
-		enc := json.NewEncoder(a.stdout)
+		enc := newJSON(a.stdout)
 		enc.SetIndent("", "  ")
 		enc.Encode(map[string]any{
 			"capture": path, "output": f.output, "format": res.Group, "addr": fmt.Sprintf("%#x", res.Addr), "size": len(res.Data),

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
@@ -26,7 +25,7 @@ that holds a port, where its lock file says.`,
 				return fmt.Errorf("list the serial ports: %w", err)
 			}
 			if asJSON {
-				enc := json.NewEncoder(a.stdout)
+				enc := newJSON(a.stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(orEmpty(ports))
 			}

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -98,13 +97,19 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 		return err
 	}
 	defer closeSession()
-	fmt.Fprintf(a.stderr, "%s -> %#x: %d of %d erase blocks differ from the device (by the device's %s)\n", path, f.addr, plan.Changed(), len(plan.Blocks), prog.Algorithm().Name)
+	// The plan and the result go to standard output, unless JSON holds
+	// them there.
+	results := a.stdout
+	if f.json {
+		results = a.stderr
+	}
+	fmt.Fprintf(results, "%s -> %#x: %d of %d erase blocks differ from the device (by the device's %s)\n", path, f.addr, plan.Changed(), len(plan.Blocks), prog.Algorithm().Name)
 	for _, c := range plan.Commands {
-		fmt.Fprintf(a.stderr, "  %s\n", c)
+		fmt.Fprintf(results, "  %s\n", c)
 	}
 	report := func(res *restore.Result) {
 		if f.json {
-			enc := json.NewEncoder(a.stdout)
+			enc := newJSON(a.stdout)
 			enc.SetIndent("", "  ")
 			out := map[string]any{"file": path, "addr": fmt.Sprintf("%#x", f.addr), "blocks": len(plan.Blocks),
 				"changed": plan.Changed(), "commands": orEmpty(plan.Commands), "dry_run": f.dryRun}
@@ -119,7 +124,7 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 		}
 	}
 	if plan.Changed() == 0 {
-		fmt.Fprintf(a.stderr, "nothing to write: the flash already holds %s\n", path)
+		fmt.Fprintf(results, "nothing to write: the flash already holds %s\n", path)
 		report(&restore.Result{Unchanged: len(plan.Blocks)})
 		return nil
 	}
@@ -145,15 +150,15 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 		}
 		return err
 	}
-	fmt.Fprintf(a.stderr, "done: %d blocks written and verified by "+prog.Algorithm().Name+", %d already identical, %d bad (left alone); %d bytes uploaded; %s\n",
+	fmt.Fprintf(results, "done: %d blocks written and verified by "+prog.Algorithm().Name+", %d already identical, %d bad (left alone); %d bytes uploaded; %s\n",
 		res.Written, res.Unchanged, res.Bad, res.Uploaded, res.Elapsed.Round(1e6))
-	fmt.Fprintf(a.stderr, "final check: all %d blocks of the range hold the image", res.Final.Checked)
+	fmt.Fprintf(results, "final check: all %d blocks of the range hold the image", res.Final.Checked)
 	if n := len(res.Final.Rewritten); n > 0 {
-		fmt.Fprintf(a.stderr, " (%d failed it once and were written again)", n)
+		fmt.Fprintf(results, " (%d failed it once and were written again)", n)
 	}
-	fmt.Fprintln(a.stderr)
+	fmt.Fprintln(results)
 	if res.EraseUnit != 0 {
-		fmt.Fprintf(a.stderr, "note: this flash erases %#x bytes at a time, more than the bootloader says\n", res.EraseUnit)
+		fmt.Fprintf(results, "note: this flash erases %#x bytes at a time, more than the bootloader says\n", res.EraseUnit)
 	}
 	report(res)
 	return nil

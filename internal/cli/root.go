@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -110,4 +111,13 @@ func isCobraUsage(err error) bool {
 		}
 	}
 	return false
+}
+
+// newJSON is how every command prints JSON: indented, and with > < &
+// as themselves (prompts hold them), not \u003e.
+func newJSON(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -107,19 +106,24 @@ func (a *app) verify(ctx context.Context, f *verifyFlags, path string) error {
 		return err
 	}
 	if f.json {
-		enc := json.NewEncoder(a.stdout)
+		enc := newJSON(a.stdout)
 		enc.SetIndent("", "  ")
 		if diffs == nil {
 			diffs = []dump.Range{}
 		}
 		enc.Encode(map[string]any{"file": path, "addr": fmt.Sprintf("%#x", f.addr), "size": size, "identical": len(diffs) == 0, "differences": diffs})
 	}
+	// The result goes to standard output, unless JSON holds it there.
+	results := a.stdout
+	if f.json {
+		results = a.stderr
+	}
 	if len(diffs) == 0 {
-		fmt.Fprintf(a.stderr, "identical: the %d bytes at %#x match %s (by the device's %s)\n", size, f.addr, path, sums.Algorithm().Name)
+		fmt.Fprintf(results, "identical: the %d bytes at %#x match %s (by the device's %s)\n", size, f.addr, path, sums.Algorithm().Name)
 		return nil
 	}
 	for _, d := range diffs {
-		fmt.Fprintf(a.stderr, "differs: %v\n", d)
+		fmt.Fprintf(results, "differs: %v\n", d)
 	}
 	return fmt.Errorf("%s differs from the device in %d range(s), listed above", path, len(diffs))
 }

@@ -102,13 +102,13 @@ func TestFlashSources(t *testing.T) {
 		changed := bytes.Clone(nandRead[4<<20:])
 		changed[0x123457] ^= 0x40
 		writeFile(t, img, nandRead[4<<20:])
-		if _, stderr, code := run(t, "verify", "-p", port, "--source", "mtd:rootfs", "--addr", "0", img); code != 0 || !strings.Contains(stderr, "identical") {
-			t.Fatalf("exit %d: %s", code, stderr)
+		if stdout, stderr, code := run(t, "verify", "-p", port, "--source", "mtd:rootfs", "--addr", "0", img); code != 0 || !strings.Contains(stdout, "identical") {
+			t.Fatalf("exit %d: %s%s", code, stdout, stderr)
 		}
 		writeFile(t, img, changed)
-		_, stderr, code := run(t, "verify", "-p", port, "--source", "mtd:rootfs", "--addr", "0", img)
-		if code != 1 || !strings.Contains(stderr, "0x123457 (1 byte)") {
-			t.Fatalf("exit %d: %s", code, stderr)
+		stdout, stderr, code := run(t, "verify", "-p", port, "--source", "mtd:rootfs", "--addr", "0", img)
+		if code != 1 || !strings.Contains(stdout, "0x123457 (1 byte)") {
+			t.Fatalf("exit %d: %s%s", code, stdout, stderr)
 		}
 	})
 	t.Run("mmc", func(t *testing.T) {

@@ -98,16 +98,16 @@ func TestRealUBootSkipAndVerify(t *testing.T) {
 		}
 	}
 
-	_, stderr, code := run(t, "verify", "-p", board.Port, "--addr", "0x04000000", out)
-	if code != 0 || !strings.Contains(stderr, "identical") {
-		t.Fatalf("verify of the backup: exit %d: %s", code, stderr)
+	stdout, stderr, code := run(t, "verify", "-p", board.Port, "--addr", "0x04000000", out)
+	if code != 0 || !strings.Contains(stdout, "identical") {
+		t.Fatalf("verify of the backup: exit %d: %s%s", code, stdout, stderr)
 	}
 
 	img[0x1234567] ^= 0x01
 	changed := qemutest.Start(t, img)
-	_, stderr, code = run(t, "verify", "-p", changed.Port, "--addr", "0x04000000", out)
-	if code != 1 || !strings.Contains(stderr, "differs: 0x5234567 (1 byte)") {
-		t.Fatalf("verify after one byte changed: exit %d: %s", code, stderr)
+	stdout, stderr, code = run(t, "verify", "-p", changed.Port, "--addr", "0x04000000", out)
+	if code != 1 || !strings.Contains(stdout, "differs: 0x5234567 (1 byte)") {
+		t.Fatalf("verify after one byte changed: exit %d: %s%s", code, stdout, stderr)
 	}
 }
 

@@ -87,13 +87,13 @@ func TestVerifyCommand(t *testing.T) {
 	img2[0x54321] ^= 1
 	os.WriteFile(changed, img2, 0o644)
 
-	_, stderr, code := run(t, "verify", "-p", board.Path, "--addr", "0x04000000", same)
-	if code != 0 || !strings.Contains(stderr, "identical") {
-		t.Fatalf("identical image: exit %d: %s", code, stderr)
+	stdout, stderr, code := run(t, "verify", "-p", board.Path, "--addr", "0x04000000", same)
+	if code != 0 || !strings.Contains(stdout, "identical") {
+		t.Fatalf("identical image: exit %d: %s%s", code, stdout, stderr)
 	}
-	_, stderr, code = run(t, "verify", "-p", board.Path, "--addr", "0x04000000", changed)
-	if code != 1 || !strings.Contains(stderr, "differs: 0x4054321 (1 byte)") {
-		t.Fatalf("changed image: exit %d: %s", code, stderr)
+	stdout, stderr, code = run(t, "verify", "-p", board.Path, "--addr", "0x04000000", changed)
+	if code != 1 || !strings.Contains(stdout, "differs: 0x4054321 (1 byte)") {
+		t.Fatalf("changed image: exit %d: %s%s", code, stdout, stderr)
 	}
 }
 
