@@ -116,7 +116,7 @@ func Connect(ctx context.Context, c Connection, opt dialect.Options) (*Device, e
 		c.Baud = 115200
 	}
 	if c.FindBaud {
-		c.Logger.Info("finding the baud rate", "port", c.Port, "rates", Rates)
+		c.Logger.Info("finding the baud rate on "+c.Port, "rates", Rates)
 		fctx, cancel := context.WithTimeout(ctx, link.Timeout())
 		c.Baud, con, err = findBaud(fctx, open, conOpt)
 		cancel()
@@ -133,7 +133,7 @@ func Connect(ctx context.Context, c Connection, opt dialect.Options) (*Device, e
 		}
 		return port, err
 	}
-	c.Logger.Info("waiting for the bootloader prompt", "port", c.Port, "baud", c.Baud)
+	c.Logger.Info(fmt.Sprintf("waiting for the bootloader on %s at %d baud", c.Port, c.Baud))
 	if con == nil {
 		con, err = link.Redial(ctx)
 	}
@@ -162,7 +162,7 @@ func Connect(ctx context.Context, c Connection, opt dialect.Options) (*Device, e
 			con.Close()
 			return nil, err
 		}
-		c.Logger.Info("recognised the bootloader", "dialect", found.Bootloader.Name, "because", found.Reason)
+		c.Logger.Info(fmt.Sprintf("recognised %s: %s", found.Bootloader.Human(), found.Reason), "dialect", found.Bootloader.Name)
 	}
 	opt.Detected = found.Reason
 	if opt.Logger == nil {
@@ -177,7 +177,7 @@ func Connect(ctx context.Context, c Connection, opt dialect.Options) (*Device, e
 		return nil, err
 	}
 	id := sess.Identity()
-	c.Logger.Info("found the bootloader", "dialect", id.Dialect, "version", id.Version, "prompt", id.Prompt, "read_with", id.Command)
+	c.Logger.Info(fmt.Sprintf("found %s at %d baud; reading with %s", id.Version, c.Baud, id.Command), "dialect", id.Dialect, "prompt", id.Prompt)
 	d := &Device{Session: sess, Baud: c.Baud, log: c.Logger}
 	if c.FastBaud == 0 || c.FastBaud == c.Baud {
 		return d, nil
@@ -195,7 +195,7 @@ func Connect(ctx context.Context, c Connection, opt dialect.Options) (*Device, e
 		c.Logger.Warn(fmt.Sprintf("staying at %d baud: %v", c.Baud, err))
 		return d, nil
 	}
-	c.Logger.Info("switched the line", "baud", c.FastBaud)
+	c.Logger.Info(fmt.Sprintf("switched the line to %d baud", c.FastBaud))
 	d.Baud, d.fastFrom = c.FastBaud, c.Baud
 	return d, nil
 }

@@ -103,7 +103,7 @@ func (c *Console) Sync(ctx context.Context) error {
 				}
 				if c.opt.PowerCycle != nil && st.Cycles < maxPowerCycles {
 					st.Cycles++
-					c.opt.Logger.Info("power-cycling the board", "cycle", st.Cycles)
+					c.opt.Logger.Info(fmt.Sprintf("power-cycling the board (%d of %d)", st.Cycles, maxPowerCycles))
 					if err := c.opt.PowerCycle(ctx); err != nil {
 						return fmt.Errorf("power-cycling the board: %w", err)
 					}

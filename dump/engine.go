@@ -247,7 +247,7 @@ func (j *Job) resume(rec *Record) error {
 	}
 	rec.Chunks = kept
 	if j.resumed > 0 {
-		j.opt.Logger.Info("resuming from the journal", "verified", j.resumed, "of", rec.Size)
+		j.opt.Logger.Info(fmt.Sprintf("resuming from the journal: %d of %d bytes already verified", j.resumed, rec.Size))
 	}
 	return nil
 }

@@ -376,7 +376,7 @@ func (r *runner) write(b Block) error {
 		return fmt.Errorf("block %#x..%#x does not read back as the image after it was written: it is not written right (run the same command again; if it fails again the flash may be worn or locked)", b.Addr, b.Addr+b.Size-1)
 	}
 	r.ok[b.Addr] = true
-	r.opt.Logger.Info("block written and verified", "addr", fmt.Sprintf("%#x", b.Addr), "size", b.Size)
+	r.opt.Logger.Info(fmt.Sprintf("wrote and verified the block at %#x (%d bytes)", b.Addr, b.Size))
 	return nil
 }
 

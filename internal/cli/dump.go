@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -207,7 +208,7 @@ func (a *app) dumpFlash(ctx context.Context, f *dumpFlags, src dialect.Source) e
 		return fmt.Errorf("%#x + %#x runs past the end of %s (%#x bytes): give a smaller --size, or --size all", f.addr, f.size, src, total)
 	}
 	ram, _ := win.RAM()
-	a.log.Info("reading flash through RAM", "source", src.String(), "device", win.Device().Name, "size", total, "ram", fmt.Sprintf("%#x", ram))
+	a.log.Info(fmt.Sprintf("reading %s (%s, %d bytes) through RAM at %#x", src, win.Device().Name, total, ram))
 	var bad []uint64
 	for _, b := range win.BadBlocks() {
 		if b+win.Device().EraseSize > f.addr && b < f.addr+f.size {
@@ -309,31 +310,34 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, dev *backup.Device, conten
 		}
 	}
 	id := rec.Device
-	var parts []string
 	where := ""
 	if f.source != "mem" {
 		where = " of " + f.source
 	}
-	parts = append(parts, fmt.Sprintf("%d bytes at %#x%s -> %s", f.size, f.addr, where, f.output))
-	parts = append(parts, fmt.Sprintf("%s, %.0f bytes/s", res.Elapsed.Round(time.Millisecond), rate))
+	// A short block for people: on standard output, unless JSON is there.
+	var block strings.Builder
+	fmt.Fprintf(&block, "done: %s at %#x%s -> %s, verified by %s\n", sizeText(f.size), f.addr, where, f.output, verifiedBy(id.Checksum))
+	speed := fmt.Sprintf("%s, %s/s", res.Elapsed.Round(time.Millisecond), sizeText(uint64(rate)))
 	switch {
 	case strings.HasPrefix(f.conn.port, "tcp://"):
 		// no line rate to compare with
 	case rate <= 1.02*ceiling:
-		parts = append(parts, fmt.Sprintf("%.1f%% of the %s line-rate ceiling at %d baud", 100*rate/ceiling, id.Command, dev.Baud))
+		speed += fmt.Sprintf(", %.0f%% of what %s can carry at %d baud", 100*rate/ceiling, id.Command, dev.Baud)
 	default:
-		parts = append(parts, fmt.Sprintf("%.1fx the speed of dumping every byte with %s at %d baud", rate/ceiling, id.Command, dev.Baud))
+		speed += fmt.Sprintf(", %.1fx dumping every byte with %s at %d baud", rate/ceiling, id.Command, dev.Baud)
 	}
+	fmt.Fprintf(&block, "  time     %s\n", speed)
+	fmt.Fprintf(&block, "  chunks   %s dumped, %d erased (checked on the device), %d copied from the base image\n",
+		plural(dumped, "chunk"), count[dump.VerifiedErased], count[dump.VerifiedBase])
 	if res.ChunksResumed+res.ChunksReread > 0 {
-		parts = append(parts, fmt.Sprintf("%d bytes (%d chunks) resumed from the journal, each checked on the device first; %d read again because the device had changed",
-			res.Resumed, res.ChunksResumed, res.ChunksReread))
+		fmt.Fprintf(&block, "  resumed  %s (%s) from the journal, each checked on the device first; %d read again because the device had changed\n",
+			sizeText(res.Resumed), plural(res.ChunksResumed, "chunk"), res.ChunksReread)
 	}
-	parts = append(parts, fmt.Sprintf("%d chunks dumped and verified by %s, %d erased (checked on the device, not dumped), %d copied from the base image; %d retries",
-		dumped, verifiedBy(id.Checksum), count[dump.VerifiedErased], count[dump.VerifiedBase], res.Retries))
-	if res.Resets+res.Reconnects > 0 {
-		parts = append(parts, fmt.Sprintf("survived %d resets and %d lost connections", res.Resets, res.Reconnects))
+	if res.Retries+res.Resets+res.Reconnects > 0 {
+		fmt.Fprintf(&block, "  trouble  %s; survived %s and %s\n", plural(res.Retries, "retry"), plural(res.Resets, "reset"), plural(res.Reconnects, "lost connection"))
 	}
-	parts = append(parts, "sha256 "+rec.SHA256)
+	fmt.Fprintf(&block, "  sha256   %s\n", rec.SHA256)
+	results := a.stdout
 	if f.json {
 		out := map[string]any{
 			"output": f.output, "record": dump.RecordPath(f.output), "addr": fmt.Sprintf("%#x", f.addr),
@@ -345,11 +349,37 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, dev *backup.Device, conten
 			"sha256": rec.SHA256, "crc32": rec.CRC32, "device": id, "contents": contents,
 		}
 		enc := newJSON(a.stdout)
-		enc.SetIndent("", "  ")
 		enc.Encode(out)
+		results = a.stderr
 	}
-	fmt.Fprintf(a.stderr, "done: %s\n", strings.Join(parts, "; "))
+	io.WriteString(results, block.String())
 	if contents != nil {
-		contents.WriteShort(a.stderr)
+		contents.WriteShort(results)
 	}
 }
+
+// plural counts things in words: 1 chunk, 2 chunks, 3 retries.
+func plural(n int, thing string) string {
+	switch {
+	case n == 1:
+		return "1 " + thing
+	case strings.HasSuffix(thing, "y"):
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(thing, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}
+
+// sizeText is a size as people read it: 512 bytes, 64 KiB, 1.5 MiB.
+func sizeText(n uint64) string {
+	switch {
+	case n >= 1<<30:
+		return trimZero(fmt.Sprintf("%.1f GiB", float64(n)/(1<<30)))
+	case n >= 1<<20:
+		return trimZero(fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)))
+	case n >= 1<<10:
+		return trimZero(fmt.Sprintf("%.1f KiB", float64(n)/(1<<10)))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func trimZero(s string) string { return strings.Replace(s, ".0 ", " ", 1) }

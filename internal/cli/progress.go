@@ -72,7 +72,10 @@ func (v *progressView) rateAndETA() string {
 	}
 	secs := time.Since(v.start).Seconds()
 	got := float64(v.last.Done - v.first)
-	if secs < 0.5 || got <= 0 {
+	switch {
+	case v.last.Total > 0 && v.last.Done >= v.last.Total:
+		return "done"
+	case secs < 0.5 || got <= 0:
 		return "starting"
 	}
 	rate := got / secs

@@ -36,6 +36,7 @@ type app struct {
 	stdin          *os.File // restore asks for confirmation here
 	stdout, stderr io.Writer
 	verbose        bool
+	logFormat      string
 	log            *slog.Logger
 }
 
@@ -56,26 +57,20 @@ back (restore).
 Try it without hardware:  bootdump demo`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
-			level := slog.LevelInfo
-			if a.verbose {
-				level = slog.LevelDebug
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			h, err := logHandler(a.stderr, a.logFormat, a.verbose)
+			if err != nil {
+				return err
 			}
-			a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{
-				Level: level,
-				ReplaceAttr: func(groups []string, at slog.Attr) slog.Attr {
-					if at.Key == slog.TimeKey && len(groups) == 0 && !a.verbose {
-						return slog.Attr{} // a person needs no timestamps
-					}
-					return at
-				},
-			}))
+			a.log = slog.New(h)
+			return nil
 		},
 	}
 	root.Version = versionString()
 	root.SetVersionTemplate("bootdump {{.Version}}\n")
 	root.CompletionOptions.HiddenDefaultCmd = true
-	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log every step")
+	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log every step, with its details and the time")
+	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "human", "how log lines read: human (sentences), text (key=value) or json (a record a line)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(a.dumpCommand(), a.infoCommand(), a.verifyCommand(), a.identifyCommand(), a.parseCommand(), a.restoreCommand(), a.simCommand(), a.demoCommand(), a.portsCommand())
 	root.Args = func(cmd *cobra.Command, args []string) error {

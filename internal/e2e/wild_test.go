@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -43,8 +44,9 @@ func TestEveryBootloaderEveryWay(t *testing.T) {
 						t.Fatalf("first info: exit %d: %s", code, stderr)
 					}
 				}
-				stdout, stderr, code := run(t, "info", "-p", board.Path)
-				if code != 0 || !strings.Contains(stderr, "dialect="+p.dialect) {
+				stdout, stderr, code := run(t, "info", "-p", board.Path, "--json")
+				var info struct{ Bootloader struct{ Dialect string } }
+				if code != 0 || json.Unmarshal([]byte(stdout), &info) != nil || info.Bootloader.Dialect != p.dialect {
 					t.Fatalf("info: exit %d: %s%s", code, stdout, stderr)
 				}
 				base := sim.DefaultBase(p.dialect)
