@@ -24,6 +24,7 @@ const (
 
 func (a *app) demoCommand() *cobra.Command {
 	var tcp bool
+	var keep string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Back up a simulated device end to end: no hardware needed",
@@ -32,11 +33,13 @@ a sample firmware in its flash (a U-Boot kernel image, a romfs, erased space),
 dumps the flash at a simulated 3 Mbaud line exactly as it would a real device,
 and checks that the backup is identical. Where the system has no
 pseudo-terminals (Windows), or with --tcp, the board is served on TCP at
-127.0.0.1 instead, as ser2net serves a real one.`,
+127.0.0.1 instead, as ser2net serves a real one. The backup is made in a
+temporary folder removed at the end, unless --keep names a folder for it.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.demo(cmd.Context(), tcp) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.demo(cmd.Context(), tcp, keep) },
 	}
 	cmd.Flags().BoolVar(&tcp, "tcp", false, "serve the simulated board on TCP 127.0.0.1 instead of a pseudo-terminal")
+	cmd.Flags().StringVar(&keep, "keep", "", "make the backup (and its record) in this folder, and keep it")
 	return cmd
 }
 
@@ -67,11 +70,16 @@ func (a *app) demoBoard(ctx context.Context, cfg sim.Config, tcp bool) (port, ho
 	}
 }
 
-func (a *app) demo(ctx context.Context, tcp bool) error {
+func (a *app) demo(ctx context.Context, tcp bool, keep string) error {
 	img := sim.SampleFirmware(demoSize)
-	dir, err := os.MkdirTemp("", "bootdump-demo-")
-	if err != nil {
-		return err
+	dir := keep
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "bootdump-demo-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
 	}
 	port, how, stop, err := a.demoBoard(ctx, sim.Config{Image: img, Base: demoBase, Baud: demoBaud}, tcp)
 	if err != nil {
@@ -99,6 +107,10 @@ func (a *app) demo(ctx context.Context, tcp bool) error {
 		return fmt.Errorf("the backup %s differs from the simulated flash", out)
 	}
 	fmt.Fprintf(a.stderr, "\nIdentical: the backup matches the device's flash byte for byte (sha256 %x).\n", sha256.Sum256(got))
-	fmt.Fprintf(a.stderr, "The image is %s, and %s records how every chunk was verified.\n", out, filepath.Base(out)+".bootdump.json")
+	if keep != "" {
+		fmt.Fprintf(a.stderr, "The image is %s, and %s records how every chunk was verified.\n", out, filepath.Base(out)+".bootdump.json")
+	} else {
+		fmt.Fprintf(a.stderr, "The backup was made in a temporary folder, now removed (--keep DIR keeps it).\n")
+	}
 	return nil
 }

@@ -24,25 +24,35 @@ func (a *app) verifyCommand() *cobra.Command {
 	addr, chunk, ram := &numberFlag{v: &f.addr}, &numberFlag{v: &f.chunk}, &numberFlag{v: &f.ram}
 	f.chunk, chunk.set = 64<<10, true
 	cmd := &cobra.Command{
-		Use:   "verify -p PORT --addr A FILE",
+		Use:   "verify -p PORT [--addr A] FILE",
 		Short: "Compare an image with the device by the device's own checksums, without dumping",
 		Long: `verify compares FILE with the device's memory at ADDR chunk by chunk, using
 only the bootloader's checksum command (crc32, cksum): nothing is dumped, so it takes seconds where a
 dump takes hours. It prints "identical", or each differing range (narrowed
 down to the byte where the difference is in one place), and exits 1 if any.`,
-		Example: `  bootdump verify -p /dev/ttyUSB0 --addr 0x9f000000 router-flash.bin
+		Example: `  bootdump verify -p /dev/ttyUSB0 router-flash.bin     (a dump's own: the address is in its record)
+  bootdump verify -p /dev/ttyUSB0 --addr 0x9f000000 router-flash.bin
   bootdump verify -p /dev/ttyUSB0 --source mtd:nor1 --addr 0 nor1.bin`,
 		Args: oneArg("FILE, the image to compare"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !addr.set {
-				return usagef("no address: give --addr, e.g. --addr 0x04000000")
+				// A dump's record says where its image came from.
+				rec, err := dump.ReadRecord(dump.RecordPath(args[0]))
+				if err != nil || rec == nil || rec.State != dump.StateComplete {
+					return usagef("no address: give --addr, e.g. --addr 0x04000000 (%s has no finished dump record to take it from)", args[0])
+				}
+				f.addr = uint64(rec.Addr)
+				if !cmd.Flags().Changed("source") && rec.Source != "" {
+					f.source = rec.Source
+				}
+				a.log.Info(fmt.Sprintf("comparing with the device at %#x (%s), as %s records", f.addr, f.source, dump.RecordPath(args[0])))
 			}
 			return a.verify(cmd.Context(), &f, args[0])
 		},
 	}
 	f.conn.flags(cmd)
 	fl := cmd.Flags()
-	fl.Var(addr, "addr", "device address of the image's first byte")
+	fl.Var(addr, "addr", "device address of the image's first byte (default: what FILE's dump record says)")
 	fl.Var(chunk, "chunk", "bytes per checksum")
 	fl.BoolVar(&f.json, "json", false, "print the result as JSON on stdout")
 	fl.StringVar(&f.source, "source", "mem", "where the image is: mem, or a flash read through RAM: sf[:BUS:CS], nand, mtd:NAME, mmc:DEV (--addr is the offset in it)")
