@@ -3,7 +3,9 @@ package capture
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/bootdump/bootdump/dump"
@@ -25,9 +27,12 @@ type Result struct {
 	Data     []byte       // from Addr to the end of the last line; gaps are 0
 	Gaps     []dump.Range // covered by no good line
 	Disagree []dump.Range // covered by lines that disagree (also left out)
-	Lines    int          // text lines in the capture
-	Accepted int          // dump lines taken
-	Rejected []Reject     // dump lines refused
+	// CutOff is what an md command in the log asked for past the last
+	// line (a log cut off mid-dump); it is in Gaps and Data too.
+	CutOff   []dump.Range
+	Lines    int      // text lines in the capture
+	Accepted int      // dump lines taken
+	Rejected []Reject // dump lines refused
 }
 
 // Reject is a dump line that failed its checks.
@@ -171,7 +176,42 @@ func Parse(raw []byte, formats []Format) (*Result, error) {
 		res.Rejected = append(res.Rejected, Reject{Line: e.line, Text: e.text, Reason: fmt.Sprintf("its address %#x follows no neighbouring line", e.addr)})
 	}
 	slices.SortFunc(res.Rejected, func(a, b Reject) int { return a.Line - b.Line })
+	res.cutOff(lines)
 	return res, nil
+}
+
+// mdCommand is U-Boot's md typed at a prompt: md[.b|.w|.l|.q] ADDR [COUNT]
+// (hex, COUNT in units, 0x40 by default).
+var mdCommand = regexp.MustCompile(`(?:^|[#>$:] ?)md(?:\.([bwlq]))?\s+(?:0[xX])?([0-9a-fA-F]+)(?:\s+(?:0[xX])?([0-9a-fA-F]+))?\s*$`)
+
+// cutOff finds the md commands of the log that asked for more than its
+// lines hold past their end, and extends the image to what was asked,
+// as a gap.
+func (r *Result) cutOff(lines []string) {
+	end := r.Addr + uint64(len(r.Data))
+	asked := end
+	for _, l := range lines {
+		m := mdCommand.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		width := map[string]uint64{"": 4, "b": 1, "w": 2, "l": 4, "q": 8}[m[1]]
+		addr, err1 := strconv.ParseUint(m[2], 16, 64)
+		count, err2 := uint64(0x40), error(nil)
+		if m[3] != "" {
+			count, err2 = strconv.ParseUint(m[3], 16, 64)
+		}
+		if err1 != nil || err2 != nil || addr < r.Addr || addr > end || count > maxSize/width {
+			continue // not a command this image continues
+		}
+		asked = max(asked, addr+count*width)
+	}
+	if asked > end && asked-r.Addr <= maxSize {
+		short := dump.Range{Addr: end, Size: asked - end}
+		r.CutOff = append(r.CutOff, short)
+		r.Gaps = append(r.Gaps, short)
+		r.Data = append(r.Data, make([]byte, short.Size)...)
+	}
 }
 
 // confirms says whether the assembled image holds e's bytes at e's address.

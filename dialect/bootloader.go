@@ -57,6 +57,10 @@ type Bootloader struct {
 	// order where the bootloader fixes it (nil: the CPU's).
 	Lines     func(order binary.ByteOrder) []LineParser
 	LineOrder binary.ByteOrder
+	// LinesLike names the bootloader whose dump lines these are, where
+	// they are another's (a vendor's fork prints as the release it forks):
+	// a saved log is read in that one's name.
+	LinesLike string
 }
 
 // Human is the bootloader's name as people spell it.

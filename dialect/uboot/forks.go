@@ -58,6 +58,6 @@ func fork(b dialect.Bootloader) dialect.Bootloader {
 		s.name = b.Name
 		return s, nil
 	}
-	b.Lines = lines
+	b.Lines, b.LinesLike = lines, Name
 	return b
 }

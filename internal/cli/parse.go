@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -98,6 +99,10 @@ func (a *app) parse(path string, f *parseFlags) error {
 		fmt.Fprintf(a.stderr, "refused line %d: %s: %q\n", r.Line, r.Reason, shorten(r.Text, 90))
 	}
 	for _, g := range res.Gaps {
+		if slices.Contains(res.CutOff, g) {
+			fmt.Fprintf(a.stderr, "cut off: the log's md asked for %v more, past its last line\n", g)
+			continue
+		}
 		fmt.Fprintf(a.stderr, "gap: %v\n", g)
 	}
 	for _, g := range res.Disagree {
@@ -156,6 +161,9 @@ func captureFormats(name string) ([]capture.Format, error) {
 	}
 	var out []capture.Format
 	for _, b := range bootloaders {
+		if !ok && b.LinesLike != "" {
+			continue // read as the bootloader it prints like
+		}
 		for _, o := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
 			group := b.Name + ", " + dialect.OrderName(o) + "-endian"
 			if b.LineOrder != nil {

@@ -183,3 +183,26 @@ func TestParseWinbondCapture(t *testing.T) {
 		sameFile(t, out, img[:16<<10])
 	}
 }
+
+// TestParseCutOffLog: a log that stops in the middle of an md says what the
+// md asked for and the log lacks, and writes nothing without --fill.
+func TestParseCutOffLog(t *testing.T) {
+	dir := t.TempDir()
+	log := "=> md.b 0x04000000 0x40\r\n" +
+		"04000000: 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f  ................\r\n" +
+		"04000010: 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f  ................\r\n0400"
+	path := writeFile(t, filepath.Join(dir, "cut.log"), []byte(log))
+	out := filepath.Join(dir, "cut.bin")
+	_, stderr, code := run(t, "parse", path, "-o", out)
+	if code != 1 || !strings.Contains(stderr, "cut off: the log's md asked for 0x4000020..0x400003f (32 bytes) more, past its last line") ||
+		!strings.Contains(stderr, "(uboot, little-endian)") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	noFile(t, out)
+	if _, stderr, code = run(t, "parse", path, "-o", out, "--fill"); code != 0 {
+		t.Fatalf("--fill: exit %d: %s", code, stderr)
+	}
+	if st, err := os.Stat(out); err != nil || st.Size() != 0x40 {
+		t.Fatalf("--fill wrote %v, %v; want 64 bytes", st, err)
+	}
+}
