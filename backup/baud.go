@@ -115,3 +115,15 @@ func readable(b []byte) bool {
 	}
 	return text*10 >= len(b)*9 && letters >= 2 && bytes.ContainsAny(b, "\r\n")
 }
+
+// FindBaud finds the rate of the line dial opens (see Rates), as
+// Connection.FindBaud does, and closes it again: for tools that only talk
+// (bootdump console).
+func FindBaud(ctx context.Context, dial dialect.Dialer, log *slog.Logger) (int, error) {
+	rate, con, err := findBaud(ctx, dial, console.Options{Logger: log, Wake: []byte{'\r'}})
+	if err != nil {
+		return 0, err
+	}
+	con.Close()
+	return rate, nil
+}

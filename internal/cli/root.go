@@ -72,7 +72,7 @@ Try it without hardware:  bootdump demo`,
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log every step, with its details and the time")
 	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "human", "how log lines read: human (sentences), text (key=value) or json (a record a line)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(a.dumpCommand(), a.infoCommand(), a.verifyCommand(), a.identifyCommand(), a.parseCommand(), a.restoreCommand(), a.simCommand(), a.demoCommand(), a.portsCommand())
+	root.AddCommand(a.dumpCommand(), a.infoCommand(), a.verifyCommand(), a.identifyCommand(), a.parseCommand(), a.restoreCommand(), a.simCommand(), a.demoCommand(), a.portsCommand(), a.consoleCommand())
 	root.Args = func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {
 			return unknownCommand(cmd, args)
