@@ -62,6 +62,9 @@ type Flash struct {
 	OOBSize    uint64      `json:"oob_size,omitempty"`
 	Partitions []Partition `json:"partitions,omitempty"`
 	BadBlocks  []uint64    `json:"bad_blocks,omitempty"`
+	// Mapped is where the CPU sees a memory-mapped NOR flash (flinfo's
+	// bank), nil where it is not: --addr for a plain dump of it.
+	Mapped *uint64 `json:"mapped,omitempty"`
 }
 
 // Partition is an MTD partition (from mtdparts).

@@ -201,6 +201,27 @@ func (s *Session) MMC(ctx context.Context) ([]dialect.Flash, error) {
 	return devs, nil
 }
 
+// mapNOR tells where each memory-mapped NOR device (norN) is: flinfo's
+// bank N+1, when its size agrees.
+func (s *Session) mapNOR(ctx context.Context, devs []dialect.Flash) {
+	banks, err := s.NORBanks(ctx)
+	if err != nil {
+		s.log.Debug("flinfo lists no NOR banks", "err", err)
+		return
+	}
+	for i, d := range devs {
+		var n int
+		if _, err := fmt.Sscanf(d.Name, "nor%d", &n); err != nil {
+			continue
+		}
+		for _, b := range banks {
+			if b.Num == n+1 && (d.Size == 0 || b.Size == d.Size) {
+				devs[i].Mapped = &b.Start
+			}
+		}
+	}
+}
+
 // Describe asks the board what it has: DRAM (bdinfo), and every flash
 // device the mtd, sf, nand and mmc commands can find, with partitions and
 // bad blocks. A command the build lacks is listed, not an error.
@@ -228,6 +249,7 @@ func (s *Session) Describe(ctx context.Context) (*dialect.Board, error) {
 			}
 		}
 	}
+	s.mapNOR(ctx, mtd)
 	b.Flash = append(b.Flash, mtd...)
 	if sf, err := s.ProbeSF(ctx, ""); err != nil {
 		s.log.Debug("sf probe found nothing", "err", err)

@@ -86,8 +86,11 @@ func (a *app) info(ctx context.Context, f *infoFlags) error {
 		fmt.Fprintln(w, "SOURCE\tTYPE\tSIZE\tERASE BLOCK\tNOTES")
 		for _, d := range board.Flash {
 			notes := ""
+			if m := d.Mapped; m != nil {
+				notes = fmt.Sprintf("mapped at %#x..%#x (--addr %#x reads it directly)", *m, *m+d.Size-1, *m)
+			}
 			if d.PageSize > 1 {
-				notes = fmt.Sprintf("page %d", d.PageSize)
+				notes += fmt.Sprintf(", page %d", d.PageSize)
 			}
 			if len(d.BadBlocks) > 0 {
 				notes += fmt.Sprintf(", %d bad blocks: %s", len(d.BadBlocks), hexList(d.BadBlocks))

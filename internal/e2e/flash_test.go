@@ -208,6 +208,13 @@ func TestRealUBootMTD(t *testing.T) {
 	if strings.Join(names, ",") != "nor0,nor1" || !strings.HasPrefix(info.Identity.Version, "U-Boot 2023.01") {
 		t.Fatalf("info: %s", stdout)
 	}
+	// Where the CPU sees each (flinfo's banks): info says so.
+	if m0, m1 := info.Flash[0].Mapped, info.Flash[1].Mapped; m0 == nil || *m0 != 0 || m1 == nil || *m1 != 0x04000000 {
+		t.Fatalf("mapped at %v and %v, want 0 and 0x4000000", m0, m1)
+	}
+	if text, _, _ := run(t, "info", "-p", board.Port); !strings.Contains(text, "mapped at 0x4000000..0x5ffffff (--addr 0x4000000 reads it directly)") {
+		t.Fatalf("info does not say where nor1 is:\n%s", text)
+	}
 	out := filepath.Join(t.TempDir(), "nor1.bin")
 	r, _ := dumpOK(t, flash, "-p", board.Port, "--source", "mtd:nor1", "--addr", "0", "--size", "2M", "-o", out)
 	if r.ChunksDumped < 20 || r.ChunksErased < 8 {
