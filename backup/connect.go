@@ -233,3 +233,29 @@ func (d *Device) CheckRange(addr, size uint64) error {
 	}
 	return nil
 }
+
+// norBanker is a session that lists its memory-mapped NOR flash banks.
+type norBanker interface {
+	NORBanks(ctx context.Context) ([]dialect.NORBank, error)
+}
+
+// CheckMapped refuses, before any memory is read, a range that starts in
+// a NOR flash bank the bootloader lists and runs past its end: reading on
+// would fault or wrap, and the device would only say it reset.
+func (d *Device) CheckMapped(ctx context.Context, addr, size uint64) error {
+	nb, ok := d.Session.(norBanker)
+	if !ok {
+		return nil
+	}
+	banks, err := nb.NORBanks(ctx)
+	if err != nil {
+		return nil // no flinfo: nothing known
+	}
+	for _, b := range banks {
+		end := b.Start + b.Size
+		if addr >= b.Start && addr < end && addr+size > end {
+			return fmt.Errorf("%#x + %#x runs past the end of NOR flash bank %d (%#x..%#x, flinfo): give --size %#x or less", addr, size, b.Num, b.Start, end-1, end-addr)
+		}
+	}
+	return nil
+}

@@ -160,6 +160,9 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 	if err := dev.CheckRange(f.addr, f.size); err != nil {
 		return err
 	}
+	if err := dev.CheckMapped(ctx, f.addr, f.size); err != nil {
+		return err
+	}
 	return a.runDump(ctx, f, job, dev.Session, dev, view, nil)
 }
 

@@ -93,6 +93,9 @@ func (a *app) verify(ctx context.Context, f *verifyFlags, path string) error {
 		if err := dev.CheckRange(f.addr, size); err != nil {
 			return err
 		}
+		if err := dev.CheckMapped(ctx, f.addr, size); err != nil {
+			return err
+		}
 		c, ok := dev.Session.(dialect.Checksummer)
 		if !ok || c.Algorithm().Sum == nil {
 			return needs(dev, "verify: it has no checksum command; dump the range and compare the files instead")
