@@ -152,8 +152,8 @@ func namedKey(line string) (byte, bool) {
 var linuxMarks = []string{"Please press Enter to activate this console", "BusyBox v", "-ash: ", "-sh: ", "-bash: ", "login: "}
 
 // linuxPrompt matches a shell's prompt: root@OpenWrt:/# , user@host:~$ ,
-// / # , ~ # , and a bare # or $.
-var linuxPrompt = regexp.MustCompile(`^(?:[\w.-]+@[\w.-]+(?::\S*)?\s?[#$]|[/~]\S*\s[#$]|[#$]|\S+ login:|login:|Password:)\s?$`)
+// / # , ~ # , a bare # or $, and login: (not Password:, which bootloaders ask too).
+var linuxPrompt = regexp.MustCompile(`^(?:[\w.-]+@[\w.-]+(?::\S*)?\s?[#$]|[/~]\S*\s[#$]|[#$]|\S+ login:|login:)\s?$`)
 
 // runningLinux returns the line that shows the board running Linux
 // rather than a bootloader, or "".

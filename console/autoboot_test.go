@@ -141,3 +141,18 @@ func TestEchoRepairedOnce(t *testing.T) {
 		t.Fatalf("H printed %q, %v", lines, err)
 	}
 }
+
+// Vendors' prompts ending in # or $ are not Linux shells; shells and logins are.
+func TestLinuxPromptsAndVendorPrompts(t *testing.T) {
+	c := &Console{}
+	for _, p := range []string{"root@OpenWrt:/# ", "/ # ", "~ # ", "# ", "$ ", "user@box:~$ ", "OpenWrt login: "} {
+		if c.runningLinux(p) == "" {
+			t.Errorf("%q not taken for Linux", p)
+		}
+	}
+	for _, p := range []string{"MT7628 # ", "hisilicon # ", "IPQ40xx# ", "RT3052 # ", "=> ", "ar7240> ", "Password: ", "SOCFPGA_CYCLONE5 # "} {
+		if got := c.runningLinux(p); got != "" {
+			t.Errorf("%q taken for Linux", p)
+		}
+	}
+}
