@@ -35,7 +35,7 @@ func TestIdentifyCommand(t *testing.T) {
 			t.Errorf("table has no line for %s at 0x%08x:\n%s", p.Name, p.At, stdout)
 		}
 	}
-	if !strings.Contains(stdout, "0 damaged") || !strings.Contains(stdout, "Partitions (mtdparts of bootdump-flash)") {
+	if strings.Contains(stdout, "damaged") || !strings.Contains(stdout, " ok") || !strings.Contains(stdout, "Partitions (mtdparts of bootdump-flash)") {
 		t.Errorf("table:\n%s", stdout)
 	}
 

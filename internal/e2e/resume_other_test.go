@@ -136,7 +136,7 @@ func TestSecondBootdumpOnLockedPort(t *testing.T) {
 		first.Process.Kill()
 		first.Wait()
 	}()
-	for sc.Scan() && !strings.Contains(sc.Text(), "found the bootloader") {
+	for sc.Scan() && !strings.Contains(sc.Text(), "found U-Boot") {
 	}
 	_, stderr, code := run(t, "info", "-p", board.Path)
 	want := fmt.Sprintf("%s is in use by process %d (bootdump)", board.Path, first.Process.Pid)
