@@ -42,13 +42,6 @@ type Options struct {
 	Progress         func(Progress)
 }
 
-// Progress is reported as lines arrive and chunks complete.
-type Progress struct {
-	Done, Total uint64 // bytes
-	Retries     int
-	Waiting     string // what the engine waits for, if anything
-}
-
 // Result summarises a finished dump.
 type Result struct {
 	Record  *Record
@@ -127,6 +120,7 @@ type Job struct {
 	// checksum is the device's checksum command, nil where it has none
 	checksum dialect.Checksummer
 	waiting  func(string) // shows what the engine waits for
+	prog     Progress     // what this run has done, and what it took
 }
 
 // Prepare checks a dump request and loads the journal it resumes, if any.
@@ -296,14 +290,23 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 	size := j.opt.Size
 	buf := make([]byte, j.opt.ChunkSize)
 	doneBytes := j.resumed
-	waiting := ""
+	j.prog = Progress{Total: size, Resumed: j.resumed}
+	measured := time.Now() // checking resumed chunks is not what is left
 	report := func(extra int) {
 		if j.opt.Progress != nil {
-			j.opt.Progress(Progress{Done: doneBytes + uint64(extra), Total: size, Retries: res.Retries, Waiting: waiting})
+			p := j.prog
+			p.Done = doneBytes + uint64(extra)
+			if extra > 0 {
+				p.Reading = min(uint64(j.opt.ChunkSize), size-doneBytes) - uint64(extra)
+			}
+			p.Retries, p.Resets = res.Retries, res.Resets
+			p.Reader = dev.Identity().Command
+			p.Elapsed = time.Since(measured)
+			j.opt.Progress(p)
 		}
 	}
 	j.waiting = func(what string) {
-		waiting = what
+		j.prog.Waiting = what
 		report(0)
 	}
 	report(0)
@@ -335,6 +338,14 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 		j.rec.Chunks = append(j.rec.Chunks, pieces...)
 		for _, p := range pieces {
 			res.Verified[p.Verified]++
+			switch p.Verified {
+			case VerifiedErased:
+				j.prog.Erased += uint64(p.Size)
+			case VerifiedBase:
+				j.prog.FromBase += uint64(p.Size)
+			default:
+				j.prog.Dumped += uint64(p.Size)
+			}
 		}
 		j.rec.Retries = res.Retries
 		if err := j.save(); err != nil {
@@ -470,6 +481,7 @@ func (j *Job) readOnce(ctx context.Context, dev Reader, addr uint64, buf []byte,
 		return j.readTwice(ctx, dev, addr, buf, progress)
 	}
 	n := len(buf)
+	checking := time.Now()
 	want, err := j.checksum.Checksum(ctx, addr, uint64(n))
 	if errors.Is(err, dialect.ErrUnsupported) {
 		j.opt.Logger.Warn("no checksum command: every chunk is read twice and the readings compared", "err", err)
@@ -480,19 +492,24 @@ func (j *Job) readOnce(ctx context.Context, dev Reader, addr uint64, buf []byte,
 		return "", err
 	}
 	if j.fromBase(addr, buf, want) {
+		j.checked(n, checking)
 		return VerifiedBase, nil
 	}
 	if fill, ok := j.erasedFill(n, want); ok && !j.opt.NoSkip {
-		if same, err := j.confirmFill(ctx, dev, addr, n, fill); err != nil {
+		same, err := j.confirmFill(ctx, dev, addr, n, fill)
+		if err != nil {
 			return "", err
-		} else if same {
+		}
+		if same {
 			for i := range buf {
 				buf[i] = fill
 			}
+			j.checked(n, checking)
 			return VerifiedErased, nil
 		}
 	}
-	if err := dev.ReadMemory(ctx, addr, buf, progress); err != nil {
+	j.checked(n, checking)
+	if err := j.read(ctx, dev, addr, buf, progress); err != nil {
 		return "", err
 	}
 	if got := j.sum(buf); got != want {
@@ -503,20 +520,32 @@ func (j *Job) readOnce(ctx context.Context, dev Reader, addr uint64, buf []byte,
 
 // readTwice is the check of last resort: two readings that agree.
 func (j *Job) readTwice(ctx context.Context, dev Reader, addr uint64, buf []byte, progress func(int)) (string, error) {
-	if err := dev.ReadMemory(ctx, addr, buf, progress); err != nil {
+	if err := j.read(ctx, dev, addr, buf, progress); err != nil {
 		return "", err
 	}
 	if cap(j.second) < len(buf) {
 		j.second = make([]byte, len(buf))
 	}
 	again := j.second[:len(buf)]
-	if err := dev.ReadMemory(ctx, addr, again, nil); err != nil {
+	if err := j.read(ctx, dev, addr, again, nil); err != nil {
 		return "", err
 	}
 	if i := firstDifference(buf, again); i >= 0 {
 		return "", &DisagreeError{Addr: addr + uint64(i)}
 	}
 	return VerifiedTwice, nil
+}
+
+// read reads from the device, timing it for the ETA.
+func (j *Job) read(ctx context.Context, dev Reader, addr uint64, buf []byte, progress func(int)) error {
+	defer func(start time.Time) { j.prog.ReadTime += time.Since(start) }(time.Now())
+	return dev.ReadMemory(ctx, addr, buf, progress)
+}
+
+// checked counts n bytes checked on the device since start, for the ETA.
+func (j *Job) checked(n int, start time.Time) {
+	j.prog.Checked += uint64(n)
+	j.prog.CheckTime += time.Since(start)
 }
 
 func firstDifference(a, b []byte) int {

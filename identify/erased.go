@@ -1,6 +1,9 @@
 package identify
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // erased lists the runs of 0xFF or 0x00 of at least minErased bytes in sp
 // that lie outside the findings: the flash's unused space.
@@ -61,11 +64,14 @@ func erasedFinding(off, end int64, b byte) Finding {
 
 // size prints a byte count the way people read it.
 func size(n int64) string {
+	var s string
 	switch {
 	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+		s = fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+		s = fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	default:
+		return fmt.Sprintf("%d bytes", n)
 	}
-	return fmt.Sprintf("%d bytes", n)
+	return strings.Replace(s, ".0 ", " ", 1) // 64 KiB, not 64.0 KiB
 }

@@ -61,7 +61,10 @@ func (rep *Report) Headline() string {
 	default:
 		line = "no known format"
 	}
-	if unknown := rep.UnknownBytes(); unknown > 0 {
+	switch unknown := rep.UnknownBytes(); {
+	case unknown == rep.Size:
+		line += fmt.Sprintf(" in its %s", size(rep.Size))
+	case unknown > 0:
 		line += fmt.Sprintf("; %s of %s not identified", size(unknown), size(rep.Size))
 	}
 	return line

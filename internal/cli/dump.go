@@ -146,7 +146,7 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 	if err := checkRange(f.addr, f.size); err != nil {
 		return err
 	}
-	view := newProgressView(a.stderr, "dump")
+	view := a.newProgressView("dump")
 	job, err := a.prepareDump(f, view)
 	if err != nil {
 		return err
@@ -225,7 +225,7 @@ func (a *app) dumpFlash(ctx context.Context, f *dumpFlags, src dialect.Source) e
 	case len(bad) > 0:
 		a.log.Warn(fmt.Sprintf("%d bad blocks: they are not read, and the image holds 0xff there", len(bad)), "offsets", hexList(bad))
 	}
-	view := newProgressView(a.stderr, "dump")
+	view := a.newProgressView("dump")
 	job, err := a.prepareDump(f, view)
 	if err != nil {
 		return err
@@ -262,7 +262,7 @@ func (a *app) runDump(ctx context.Context, f *dumpFlags, job *dump.Job, r dialec
 	if err != nil {
 		if ctx.Err() != nil {
 			done := res.Read + res.Resumed
-			return fmt.Errorf("interrupted: %d of %d bytes are verified and kept in %s; run the same command again to resume", done, f.size, dump.RecordPath(f.output))
+			return fmt.Errorf("interrupted: %s of %s verified and kept in %s; run the same command again to resume", sizeText(done), sizeText(f.size), dump.RecordPath(f.output))
 		}
 		if errors.Is(err, console.ErrClosed) {
 			return fmt.Errorf("%w; what was verified is kept in %s: reconnect and run the same command again to resume", err, dump.RecordPath(f.output))
@@ -320,18 +320,24 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, dev *backup.Device, conten
 	// A short block for people: on standard output, unless JSON is there.
 	var block strings.Builder
 	fmt.Fprintf(&block, "done: %s at %#x%s -> %s, verified by %s\n", sizeText(f.size), f.addr, where, f.output, verifiedBy(id.Checksum))
-	speed := fmt.Sprintf("%s, %s/s", res.Elapsed.Round(time.Millisecond), sizeText(uint64(rate)))
+	speed := fmt.Sprintf("%s, %s/s", res.Elapsed.Round(100*time.Millisecond), sizeText(uint64(rate)))
 	switch {
 	case strings.HasPrefix(f.conn.port, "tcp://"):
 		// no line rate to compare with
 	case rate <= 1.02*ceiling:
-		speed += fmt.Sprintf(", %.0f%% of what %s can carry at %d baud", 100*rate/ceiling, id.Command, dev.Baud)
+		speed += fmt.Sprintf(": %.0f%% of what %s carries at %d baud", 100*rate/ceiling, id.Command, dev.Baud)
 	default:
-		speed += fmt.Sprintf(", %.1fx dumping every byte with %s at %d baud", rate/ceiling, id.Command, dev.Baud)
+		speed += fmt.Sprintf(": %.1fx %s at %d baud", rate/ceiling, id.Command, dev.Baud)
 	}
 	fmt.Fprintf(&block, "  time     %s\n", speed)
-	fmt.Fprintf(&block, "  chunks   %s dumped, %d erased (checked on the device), %d copied from the base image\n",
-		plural(dumped, "chunk"), count[dump.VerifiedErased], count[dump.VerifiedBase])
+	chunks := fmt.Sprintf("%d dumped", dumped)
+	if n := count[dump.VerifiedErased]; n > 0 {
+		chunks += fmt.Sprintf(", %d erased (checked on the device)", n)
+	}
+	if n := count[dump.VerifiedBase]; n > 0 {
+		chunks += fmt.Sprintf(", %d from the base image", n)
+	}
+	fmt.Fprintf(&block, "  chunks   %s\n", chunks)
 	if res.ChunksResumed+res.ChunksReread > 0 {
 		fmt.Fprintf(&block, "  resumed  %s (%s) from the journal, each checked on the device first; %d read again because the device had changed\n",
 			sizeText(res.Resumed), plural(res.ChunksResumed, "chunk"), res.ChunksReread)

@@ -81,7 +81,7 @@ func (a *app) dumpImages(ctx context.Context, f *dumpFlags) error {
 		one := *f
 		one.addr, one.size, one.output = im.Base, im.Size, outputs[im.Name]
 		fmt.Fprintf(a.stderr, "image %d %s: %d bytes at %#x -> %s\n", im.Num, im.Name, im.Size, im.Base, one.output)
-		view := newProgressView(a.stderr, im.Name)
+		view := a.newProgressView(im.Name)
 		job, err := a.prepareDump(&one, view)
 		if err != nil {
 			return err

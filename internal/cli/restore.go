@@ -137,7 +137,7 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 			return err
 		}
 	}
-	view := newProgressView(a.stderr, "upload")
+	view := a.newProgressView("upload")
 	res, err := restore.Run(ctx, prog, plan, img, restore.Options{Logger: a.log, Progress: func(done, total int, what string) {
 		if strings.HasPrefix(what, "uploading") {
 			view.update(dump.Progress{Done: uint64(done), Total: uint64(total)})

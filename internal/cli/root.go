@@ -38,13 +38,14 @@ type app struct {
 	verbose        bool
 	logFormat      string
 	log            *slog.Logger
+	logs           *logSink // where log lines go: stderr, or above a progress bar
 }
 
 // Main runs bootdump with args and returns the exit status.
 func Main(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	a := &app{stdin: os.Stdin, stdout: stdout, stderr: stderr}
+	a := &app{stdin: os.Stdin, stdout: stdout, stderr: stderr, logs: &logSink{w: stderr}}
 	root := &cobra.Command{
 		Use:   "bootdump",
 		Short: "Back up, verify and restore firmware through a bootloader's serial console",
@@ -58,7 +59,7 @@ Try it without hardware:  bootdump demo`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			h, err := logHandler(a.stderr, a.logFormat, a.verbose)
+			h, err := logHandler(a.logs, a.logFormat, a.verbose)
 			if err != nil {
 				return err
 			}

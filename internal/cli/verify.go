@@ -112,7 +112,7 @@ func (a *app) verify(ctx context.Context, f *verifyFlags, path string) error {
 		}
 		sums = win
 	}
-	view := newProgressView(a.stderr, "verify")
+	view := a.newProgressView("verify")
 	diffs, err := dump.Verify(ctx, sums, f.addr, img, size, int(f.chunk), view.update)
 	view.finish()
 	if err != nil {

@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bootdump/bootdump/dump"
+)
+
+// The words after the bar never take more than the room there is: short
+// forms first, then the least important words, then the bar goes; the
+// ETA stays.
+func TestProgressFits(t *testing.T) {
+	v := &progressView{label: "dump", start: time.Now().Add(-10 * time.Second)}
+	v.last = dump.Progress{Done: 700 << 10, Total: 16 << 20, Dumped: 500 << 10, Erased: 200 << 10, Resumed: 64 << 10,
+		Retries: 3, Resets: 1, Reader: "md.l", ReadTime: 9 * time.Second, CheckTime: time.Second, Checked: 700 << 10, Elapsed: 10 * time.Second}
+	for _, tc := range []struct {
+		width     int
+		want, not []string
+	}{
+		{200, []string{"0.7/16 MiB", "dumped 500 KiB", "erased 200 KiB", "resumed 64 KiB", "3 retries", "1 reset", "md.l", "KiB/s", "ETA "}, nil},
+		{90, []string{"dumped 500 KiB", "3 retries", "ETA "}, []string{"md.l"}},
+		{70, []string{"0.7/16M", "dumped 500K", "erased 200K", "3 retries", "ETA "}, []string{"KiB/s"}},
+		{50, []string{"3 retries", "1 reset", "ETA "}, []string{"dumped"}},
+		{20, []string{"ETA "}, []string{"dumped"}},
+	} {
+		got := fit(v.fields(), tc.width)
+		if len(got) > tc.width {
+			t.Errorf("at %d: %d columns: %q", tc.width, len(got), got)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("at %d: %q lacks %q", tc.width, got, w)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(got, w) {
+				t.Errorf("at %d: %q has %q", tc.width, got, w)
+			}
+		}
+	}
+}
