@@ -114,7 +114,7 @@ func FromParams(dialect string, q url.Values) (Config, error) {
 	if spec := q.Get("faults"); spec != "" {
 		faults, err := ParseFaults(spec)
 		if err != nil {
-			return cfg, fmt.Errorf("faults: %w", err)
+			return cfg, err // it names the fault
 		}
 		cfg.Faults = &faults
 	}

@@ -97,3 +97,14 @@ func TestParseFlinfo(t *testing.T) {
 		t.Fatalf("%+v", b)
 	}
 }
+
+// A bank under 1 MiB: flinfo prints its size in whole MB, 0; the sectors
+// say 512 KiB.
+func TestParseFlinfoSmallBank(t *testing.T) {
+	out := "\nBank # 1: CFI conformant flash (16 x 16)  Size: 0 MB in 4 Sectors\n" +
+		"  Sector Start Addresses:\n  04000000        04020000        04040000        04060000      \n"
+	banks := parseFlinfo(strings.Split(out, "\n"))
+	if len(banks) != 1 || banks[0].Size != 512<<10 || banks[0].SectorEnd(3) != 0x04080000 {
+		t.Fatalf("%+v", banks)
+	}
+}

@@ -83,8 +83,15 @@ func parseFlinfo(lines []string) []dialect.NORBank {
 		}
 	}
 	for i := range banks {
-		if len(banks[i].Sectors) > 0 {
-			banks[i].Start = banks[i].Sectors[0]
+		b := &banks[i]
+		if n := len(b.Sectors); n > 0 {
+			b.Start = b.Sectors[0]
+			// flinfo prints whole MB (size >> 20): a bank under 1 MiB
+			// says 0. Its sectors tell, the last as big as the one before.
+			if n >= 2 {
+				last := b.Sectors[n-1] - b.Sectors[n-2]
+				b.Size = max(b.Size, b.Sectors[n-1]+last-b.Start)
+			}
 		}
 	}
 	return banks

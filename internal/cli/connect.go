@@ -53,6 +53,24 @@ func (c *connection) flags(cmd *cobra.Command) {
 	f.DurationVar(&c.reconnect, "reconnect-timeout", 2*time.Minute, "how long to wait for a device whose line was lost (a pulled USB adapter)")
 	f.IntVar(&c.fastBaud, "fast-baud", 0, "switch the line to this rate for the transfer (U-Boot's setenv baudrate), e.g. 921600")
 	completeDialects(cmd, "dialect")
+	completePorts(cmd)
+}
+
+// completePorts completes -p with the serial ports the system has, each
+// described by its USB adapter and who holds it.
+func completePorts(cmd *cobra.Command) {
+	cmd.RegisterFlagCompletionFunc("port", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		ports, _ := console.ListPorts()
+		var out []string
+		for _, p := range ports {
+			about := strings.TrimSpace(strings.Join([]string{p.USB, p.Product}, " "))
+			if p.InUse != "" {
+				about += " (in use by " + p.InUse + ")"
+			}
+			out = append(out, p.Name+"\t"+strings.TrimSpace(about))
+		}
+		return append(out, "sim:uboot\tthe built-in simulated board", "tcp://\ta serial server (ser2net) or bootdump sim --listen"), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	})
 }
 
 // completeDialects completes a --dialect flag from the registry (and

@@ -75,7 +75,7 @@ func (a *app) identify(ctx context.Context, f *identifyFlags, path string) error
 		if err := enc.Encode(rep); err != nil {
 			return err
 		}
-	} else {
+	} else if size > 0 { // an empty file gets its one sentence, no empty table
 		fmt.Fprintf(a.stdout, "%s: %d bytes\n\n", path, size)
 		if err := rep.WriteTable(a.stdout); err != nil {
 			return err
@@ -89,7 +89,7 @@ func (a *app) identify(ctx context.Context, f *identifyFlags, path string) error
 		fmt.Fprintf(a.stderr, "extracted %d parts into %s\n", len(written), f.extract)
 	}
 	if n := len(rep.Damaged()); n > 0 {
-		return fmt.Errorf("%s has %d damaged part(s), listed above", path, n)
+		return fmt.Errorf("%s has %s, listed above", path, plural(n, "damaged part"))
 	}
 	if !rep.Known() {
 		if size == 0 {

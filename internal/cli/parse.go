@@ -108,8 +108,13 @@ func (a *app) parse(path string, f *parseFlags) error {
 	for _, g := range res.Disagree {
 		fmt.Fprintf(a.stderr, "lines disagree: %v\n", g)
 	}
-	if len(missing) > 0 && !f.fill {
-		return fmt.Errorf("%d byte range(s) of %#x..%#x are missing or disputed (listed above): nothing written; dump them again, or give --fill to write the image with them filled", len(missing), res.Addr, res.Addr+uint64(len(res.Data))-1)
+	switch {
+	case len(missing) == 0 || f.fill:
+	case len(missing) == len(res.CutOff):
+		return fmt.Errorf("the log ends inside an md (listed above): nothing written; save the whole log, or give --fill to write what it holds (0xff for the rest)")
+	default:
+		return fmt.Errorf("%s of %#x..%#x missing or disputed (listed above): nothing written; dump them again, or give --fill to write the image with them filled",
+			plural(len(missing), "byte range"), res.Addr, res.Addr+uint64(len(res.Data))-1)
 	}
 	for _, g := range missing {
 		for i := g.Addr - res.Addr; i < g.Addr-res.Addr+g.Size; i++ {

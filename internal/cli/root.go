@@ -55,7 +55,12 @@ Winbond loader, CFE, RedBoot and barebox), proves every chunk right with the
 device's own checksum command, resumes where it stopped, and writes a backup
 back (restore).
 
-Try it without hardware:  bootdump demo`,
+Try it without hardware:  bootdump demo
+
+Shell completion (commands, flags, --dialect, --source and the serial ports):
+  bash:  source <(bootdump completion bash)
+  zsh:   bootdump completion zsh > "${fpath[1]}/_bootdump"
+  fish:  bootdump completion fish | source`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -69,7 +74,6 @@ Try it without hardware:  bootdump demo`,
 	}
 	root.Version = versionString()
 	root.SetVersionTemplate("bootdump {{.Version}}\n")
-	root.CompletionOptions.HiddenDefaultCmd = true
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log every step, with its details and the time")
 	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "human", "how log lines read: human (sentences), text (key=value) or json (a record a line)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })

@@ -43,11 +43,12 @@ other command opens it; --log keeps what the board printed.`,
 	fl.VarP(&baudFlag{&f.baud}, "baud", "b", "baud rate of the serial line, or auto")
 	fl.StringVar(&f.flow, "flow", "none", "flow control: none, rtscts or xonxoff")
 	fl.StringVar(&f.log, "log", "", "save what the board prints to this file")
+	completePorts(cmd)
 	return cmd
 }
 
 func (a *app) terminal(ctx context.Context, f *terminalFlags) error {
-	c := connection{port: f.port, baud: max(f.baud, 1), flow: f.flow, dialect: "auto"}
+	c := connection{port: f.port, baud: f.baud, flow: f.flow, dialect: "auto"}
 	if err := c.check(); err != nil {
 		return err
 	}

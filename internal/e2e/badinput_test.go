@@ -66,52 +66,6 @@ func TestBadInput(t *testing.T) {
 	})
 }
 
-// TestCommandLineMistakes: a mistake in bootdump's own arguments is one
-// sentence about them, exit 2, before any port is opened (the port named
-// here does not exist: a message about it would mean it was tried), and
-// nothing is created or replaced.
-func TestCommandLineMistakes(t *testing.T) {
-	dir := t.TempDir()
-	img := writeFile(t, filepath.Join(dir, "img.bin"), randomBytes(4096, 3))
-	null := "/dev/null"
-	dump := func(out string, more ...string) []string {
-		return append([]string{"dump", "-p", "/dev/ttyBOOTDUMPNONE", "--addr", "0x04000000", "--size", "64K", "-o", out}, more...)
-	}
-	cases := []struct {
-		name     string
-		args     []string
-		sentence string
-	}{
-		{"missing folder", dump(filepath.Join(dir, "nodir", "x.bin")), "the folder " + filepath.Join(dir, "nodir") + " does not exist: create it, or choose another -o"},
-		{"folder as output", dump(dir, "--force"), dir + " is a folder: give -o a file name"},
-		{"device as output", dump(null, "--force"), "/dev/null is not a regular file (a device): bootdump never replaces it"},
-		{"standard output", dump("-"), "-o - would write to standard output"},
-		{"stray argument", append(dump(filepath.Join(dir, "a.bin")), "extra"), `dump takes no argument "extra": every setting is a flag`},
-		{"no file to verify", []string{"verify", "-p", "/dev/ttyBOOTDUMPNONE", "--addr", "0"}, "verify needs FILE, the image to compare"},
-		{"unknown command", []string{"frobnicate"}, `"frobnicate" is not a bootdump command`},
-		{"chunk zero", dump(filepath.Join(dir, "c.bin"), "--chunk", "0"), "--chunk 0: give the bytes per verified chunk"},
-		{"address too large", []string{"dump", "-p", "/dev/ttyBOOTDUMPNONE", "--addr", "0x10000000000000000", "--size", "1M", "-o", filepath.Join(dir, "d.bin")}, "is too large"},
-		{"bad fault", []string{"sim", "--image", img, "--pty", "--faults", "flip=abc"}, `fault "flip=abc": a rate is a number from 0 to 1`},
-		{"bad simulated dialect", []string{"info", "-p", "sim:nope?image=" + img}, `the simulator speaks barebox, cfe, lsdk, ralink, redboot, uboot, winbond, not "nope"`},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			before, _ := os.ReadDir(dir)
-			_, stderr, code := run(t, c.args...)
-			if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") > 0 || !strings.Contains(stderr, c.sentence) || strings.Contains(stderr, "ttyBOOTDUMPNONE") {
-				t.Fatalf("exit %d: %s", code, stderr)
-			}
-			after, _ := os.ReadDir(dir)
-			if len(after) != len(before) {
-				t.Fatalf("%d files in %s before, %d after", len(before), dir, len(after))
-			}
-		})
-	}
-	if st, err := os.Stat(null); err != nil || st.Mode().IsRegular() {
-		t.Fatalf("/dev/null was replaced")
-	}
-}
-
 // TestPastTheEndOfTheFlash: a range that starts in the NOR flash flinfo
 // lists and runs past its end is refused before anything is read, for
 // dump and verify alike, with the size that would fit.

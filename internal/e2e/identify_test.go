@@ -94,7 +94,7 @@ func TestIdentifyCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	stdout, stderr, code = run(t, "identify", bad)
-	if code != 1 || !strings.Contains(stderr, "damaged part(s)") {
+	if code != 1 || !strings.Contains(stderr, " damaged parts, listed above") {
 		t.Fatalf("damaged image: exit %d, %q", code, stderr)
 	}
 	if n := strings.Count(stdout, " damaged "); n < len(set.Parts) {

@@ -1,0 +1,184 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bootdump/bootdump/sim"
+)
+
+// TestFirstHour is the first hour of a new user, case by case: what they
+// type, the exit status, the exact last line on standard error (one
+// sentence: what is wrong and what to do), what standard output holds,
+// and that no file is left behind or replaced. A port that does not
+// exist stands for a board where the mistake must be found before any
+// port is opened.
+func TestFirstHour(t *testing.T) {
+	dir := t.TempDir()
+	in := func(name string) string { return filepath.Join(dir, name) }
+	none := "/dev/ttyBOOTDUMPNONE"
+	flash := sim.SampleFirmware(1 << 20)
+	writeFile(t, in("flash.bin"), flash)
+	writeFile(t, in("first.bin"), flash[:64<<10])
+	writeFile(t, in("block.bin"), flash[:128<<10]) // one erase block
+	writeFile(t, in("random.bin"), randomBytes(1<<20, 9))
+	writeFile(t, in("half.bin"), append(append([]byte{}, flash[:256<<10]...), randomBytes(64<<10, 10)...))
+	writeFile(t, in("empty.bin"), nil)
+	writeFile(t, in("precious.bin"), []byte("precious"))
+	writeFile(t, in("cut.log"), []byte("=> md.b 0x04000000 0x40\r\n"+
+		"04000000: 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f  ................\r\n"+
+		"04000010: 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f  ................\r\n0400"))
+	board := "sim:uboot?image=" + in("flash.bin") + "&bootdelay=0"
+	dump := func(port, out string, more ...string) []string {
+		return append([]string{"dump", "-p", port, "--addr", "0x04000000", "--size", "64K", "-o", out}, more...)
+	}
+	// A finished dump whose journal verify reads the address from.
+	if _, stderr, code := run(t, dump(board, in("done.bin"))...); code != 0 {
+		t.Fatalf("dump: exit %d: %s", code, stderr)
+	}
+
+	cases := []struct {
+		name   string
+		args   []string
+		stdin  []byte
+		code   int
+		stderr string   // the last line, exactly ("" for none)
+		stdout []string // what standard output holds
+		quiet  bool     // nothing on standard output
+	}{
+		// Files and streams: the output is checked before the port is opened.
+		{name: "output folder missing", args: dump(none, in("nodir/x.bin")), code: 2,
+			stderr: "bootdump: the folder " + in("nodir") + " does not exist: create it, or choose another -o", quiet: true},
+		{name: "output is a folder", args: dump(none, dir, "--force"), code: 2,
+			stderr: "bootdump: " + dir + " is a folder: give -o a file name, e.g. " + in("flash.bin"), quiet: true},
+		{name: "output is a device", args: dump(none, "/dev/null", "--force"), code: 2,
+			stderr: "bootdump: /dev/null is not a regular file (a device): bootdump never replaces it; give -o a file name", quiet: true},
+		{name: "output to stdout", args: dump(none, "-"), code: 2,
+			stderr: "bootdump: -o - would write to standard output, but the image is written only once every chunk is verified, beside the journal a resume needs: give a file name (then cat it)", quiet: true},
+		{name: "existing output, dump", args: dump(none, in("precious.bin")), code: 2,
+			stderr: "bootdump: " + in("precious.bin") + " exists; choose another -o, or --force to replace it", quiet: true},
+		{name: "existing output, parse", args: []string{"parse", in("cut.log"), "-o", in("precious.bin")}, code: 2,
+			stderr: "bootdump: " + in("precious.bin") + " exists; choose another -o, or --force to replace it", quiet: true},
+		{name: "verify's result on stdout", args: []string{"verify", "-p", board, "--addr", "0x04000000", in("first.bin")},
+			stdout: []string{"identical: the 65536 bytes at 0x4000000 match " + in("first.bin") + " (by the device's crc32)"}},
+		{name: "verify reads the address from the journal", args: []string{"verify", "-p", board, in("done.bin")},
+			stdout: []string{"identical: the 65536 bytes at 0x4000000 match"}},
+		{name: "restore's plan on stdout", args: []string{"restore", "-p", board, "--addr", "0x04000000", in("block.bin"), "--dry-run"},
+			stdout: []string{in("block.bin") + " -> 0x4000000: 0 of 1 erase blocks differ from the device (by the device's crc32)", "nothing to write"}},
+		{name: "identify an empty file", args: []string{"identify", in("empty.bin")}, code: 1,
+			stderr: "bootdump: " + in("empty.bin") + " is empty: there is nothing to identify", quiet: true},
+		{name: "identify /dev/null", args: []string{"identify", "/dev/null"}, code: 1,
+			stderr: "bootdump: /dev/null is empty: there is nothing to identify", quiet: true},
+		{name: "identify random data", args: []string{"identify", in("random.bin")}, code: 1,
+			stderr: "bootdump: nothing in " + in("random.bin") + " is a format bootdump knows (nor erased space): it may be encrypted, compressed whole, or not firmware",
+			stdout: []string{"0x00000000  1 MiB             (not identified)", "no known format in its 1 MiB"}},
+		{name: "identify --json", args: []string{"identify", "--json", in("random.bin")}, code: 1,
+			stderr: "bootdump: nothing in " + in("random.bin") + " is a format bootdump knows (nor erased space): it may be encrypted, compressed whole, or not firmware",
+			stdout: []string{`"findings": []`, `"unknown": [`}},
+		{name: "identify says what it did not identify", args: []string{"identify", in("half.bin")},
+			stdout: []string{"uimage", "0x00040000  64 KiB ", "(not identified)", "; 64 KiB of 320 KiB not identified"}},
+		{name: "identify reads standard input", args: []string{"identify", "-"}, stdin: flash[:256<<10],
+			stdout: []string{"standard input: 262144 bytes", "uimage", "ok"}},
+		{name: "parse of a cut-off log", args: []string{"parse", in("cut.log"), "-o", in("cut.bin")}, code: 1,
+			stderr: "bootdump: the log ends inside an md (listed above): nothing written; save the whole log, or give --fill to write what it holds (0xff for the rest)", quiet: true},
+
+		// Messages and exit codes.
+		{name: "size in MiB", args: []string{"dump", "-p", none, "--addr", "0x04000000", "--size", "1MiB", "-o", in("n.bin")}, code: 1,
+			stderr: "bootdump: open serial port " + none + ": no such file or directory (check the name, see bootdump ports, and that you may use it, e.g. group dialout on Linux)"},
+		{name: "size 1.5M", args: []string{"dump", "-p", none, "--addr", "0x04000000", "--size", "1.5M", "-o", in("n.bin")}, code: 1,
+			stderr: "bootdump: open serial port " + none + ": no such file or directory (check the name, see bootdump ports, and that you may use it, e.g. group dialout on Linux)"},
+		{name: "address too large", args: []string{"dump", "-p", none, "--addr", "0x10000000000000000", "--size", "1M", "-o", in("n.bin")}, code: 2,
+			stderr: `bootdump: invalid argument "0x10000000000000000" for "--addr" flag: "0x10000000000000000" is too large: addresses and sizes go up to 0xffffffffffffffff`, quiet: true},
+		{name: "chunk 0", args: dump(none, in("n.bin"), "--chunk", "0"), code: 2,
+			stderr: "bootdump: --chunk 0: give the bytes per verified chunk, a multiple of 16 such as 64K", quiet: true},
+		{name: "range past the flash", args: []string{"dump", "-p", board, "--addr", "0x040f8000", "--size", "64K", "-o", in("n.bin")}, code: 1,
+			stderr: "bootdump: 0x40f8000 + 0x10000 runs past the end of NOR flash bank 1 (0x4000000..0x40fffff, flinfo): give --size 0x8000 or less"},
+		{name: "stray argument", args: append(dump(none, in("n.bin")), "extra"), code: 2,
+			stderr: `bootdump: dump takes no argument "extra": every setting is a flag (usage: bootdump dump -p PORT --addr A --size N -o FILE)`, quiet: true},
+		{name: "verify without FILE", args: []string{"verify", "-p", none, "--addr", "0"}, code: 2,
+			stderr: "bootdump: verify needs FILE, the image to compare (usage: bootdump verify -p PORT [--addr A] FILE)", quiet: true},
+		{name: "unknown command", args: []string{"frobnicate"}, code: 2,
+			stderr: `bootdump: "frobnicate" is not a bootdump command: completion, console, demo, dump, identify, info, parse, ports, restore, sim, verify (bootdump --help says what each does)`, quiet: true},
+		{name: "bad fault", args: []string{"sim", "--image", in("flash.bin"), "--pty", "--faults", "flip=abc"}, code: 2,
+			stderr: `bootdump: fault "flip=abc": a rate is a number from 0 to 1, such as 1e-5`, quiet: true},
+		{name: "bad simulated dialect", args: []string{"info", "-p", "sim:nope?image=" + in("flash.bin")}, code: 2,
+			stderr: `bootdump: bad simulator port "sim:nope?image=` + in("flash.bin") + `": the simulator speaks barebox, cfe, lsdk, ralink, redboot, uboot, winbond, not "nope"`, quiet: true},
+		{name: "JSON keeps > as itself", args: []string{"info", "--json", "-p", board},
+			stdout: []string{`"prompt": "=> "`}},
+
+		// What picocom, flashrom and binwalk users expect.
+		{name: "version", args: []string{"--version"}, stdout: []string{"bootdump "}},
+		{name: "ports", args: []string{"ports", "--json"}, stdout: []string{"["}},
+		{name: "completion in the help", args: []string{"--help"}, stdout: []string{"source <(bootdump completion bash)", "completion  "}},
+		{name: "completing ports", args: []string{"__complete", "dump", "-p", ""}, stdout: []string{"sim:uboot\tthe built-in simulated board"}},
+		{name: "completing dialects", args: []string{"__complete", "dump", "--dialect", ""}, stdout: []string{"uboot\t", "ralink\t", "auto\t"}},
+		{name: "completing sources", args: []string{"__complete", "dump", "--source", ""}, stdout: []string{"mem", "nand"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := listing(t, dir)
+			cmd := exec.Command(binary, c.args...)
+			cmd.Stdin = bytes.NewReader(c.stdin)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			last := ""
+			if s := strings.TrimRight(stderr.String(), "\n"); s != "" {
+				last = lastLine(s)
+			}
+			if code != c.code || (c.stderr != "" && last != c.stderr) {
+				t.Fatalf("exit %d, want %d\nlast line %q\nwant      %q\nstderr:\n%s", code, c.code, last, c.stderr, stderr.String())
+			}
+			if c.code != 0 && strings.Count(stderr.String(), "bootdump: ") != 1 {
+				t.Fatalf("more than one error sentence:\n%s", stderr.String())
+			}
+			if c.quiet && stdout.Len() > 0 {
+				t.Fatalf("standard output holds %q", stdout.String())
+			}
+			for _, want := range c.stdout {
+				if !strings.Contains(stdout.String(), want) {
+					t.Fatalf("standard output lacks %q:\n%s", want, stdout.String())
+				}
+			}
+			if strings.Contains(stdout.String(), `\u003e`) {
+				t.Fatalf("JSON with escaped >: %s", stdout.String())
+			}
+			if after := listing(t, dir); after != before {
+				t.Fatalf("the folder changed:\nbefore %s\nafter  %s", before, after)
+			}
+		})
+	}
+	if st, err := os.Stat("/dev/null"); err != nil || st.Mode().IsRegular() {
+		t.Fatal("/dev/null was replaced")
+	}
+}
+
+// listing names each file of dir with its size and modification time.
+func listing(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s %d %s; ", e.Name(), info.Size(), info.ModTime().Format(time.RFC3339Nano))
+	}
+	return b.String()
+}
