@@ -85,12 +85,10 @@ func (c *Console) Sync(ctx context.Context) error {
 			}
 			// A menu or countdown still on screen gets its keys, not a
 			// poke: a menu takes any key as its choice.
-			if keys := c.stopKeys(); keys != nil {
-				if err := c.write(ctx, keys); err != nil {
+			if sent, err := c.sendStopKeys(ctx, &keysSent); err != nil || sent {
+				if err != nil {
 					return err
 				}
-				c.opt.Logger.Debug("sent stop keys", "keys", fmt.Sprintf("%q", keys))
-				keysSent = time.Now()
 				continue
 			}
 			tail := lastLine(c.buf)
@@ -150,19 +148,30 @@ func (c *Console) Sync(ctx context.Context) error {
 		if time.Since(keysSent) > keyInterval {
 			// Each tick of a countdown gets keys again: a board that
 			// wants other keys keeps counting.
-			if keys := c.stopKeys(); keys != nil {
-				if err := c.write(ctx, keys); err != nil {
-					return err
-				}
-				if keysSent.IsZero() {
-					c.opt.Logger.Info("stopping autoboot")
-				}
-				c.opt.Logger.Debug("sent stop keys", "keys", fmt.Sprintf("%q", keys))
-				keysSent = time.Now()
+			if _, err := c.sendStopKeys(ctx, &keysSent); err != nil {
+				return err
 			}
 		}
 		c.trim()
 	}
+}
+
+// sendStopKeys types the keys a menu or countdown on screen asks for, if
+// any, and notes when (the first time, that it is stopping the autoboot).
+func (c *Console) sendStopKeys(ctx context.Context, sent *time.Time) (bool, error) {
+	keys := c.stopKeys()
+	if keys == nil {
+		return false, nil
+	}
+	if err := c.write(ctx, keys); err != nil {
+		return false, err
+	}
+	if sent.IsZero() {
+		c.opt.Logger.Info("stopping autoboot")
+	}
+	c.opt.Logger.Debug("sent stop keys", "keys", fmt.Sprintf("%q", keys))
+	*sent = time.Now()
+	return true, nil
 }
 
 // esc may come back as the echo of a stop key.

@@ -121,6 +121,9 @@ type Job struct {
 	checksum dialect.Checksummer
 	waiting  func(string) // shows what the engine waits for
 	prog     Progress     // what this run has done, and what it took
+	// plan holds the survey's checksum of each chunk not yet read, for
+	// the chunk's first attempt.
+	plan map[uint64]plannedChunk
 }
 
 // Prepare checks a dump request and loads the journal it resumes, if any.
@@ -291,17 +294,22 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 	buf := make([]byte, j.opt.ChunkSize)
 	doneBytes := j.resumed
 	j.prog = Progress{Total: size, Resumed: j.resumed}
-	measured := time.Now() // checking resumed chunks is not what is left
+	var chunkStart time.Time
+	var measured time.Time // the survey's time is spent, not left
 	report := func(extra int) {
 		if j.opt.Progress != nil {
 			p := j.prog
 			p.Done = doneBytes + uint64(extra)
-			if extra > 0 {
-				p.Reading = min(uint64(j.opt.ChunkSize), size-doneBytes) - uint64(extra)
-			}
 			p.Retries, p.Resets = res.Retries, res.Resets
 			p.Reader = dev.Identity().Command
-			p.Elapsed = time.Since(measured)
+			if !measured.IsZero() {
+				p.Elapsed = time.Since(measured)
+			}
+			if extra > 0 { // a chunk is being read
+				p.ReadBytes += uint64(extra)
+				p.ReadTime += time.Since(chunkStart)
+				p.ToRead -= min(p.ToRead, uint64(extra))
+			}
 			j.opt.Progress(p)
 		}
 	}
@@ -310,6 +318,10 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 		report(0)
 	}
 	report(0)
+	if err := j.survey(ctx, dev); err != nil {
+		return res, err
+	}
+	measured = time.Now()
 	earlier := j.rec.Seconds
 	j.save = func() error {
 		now := time.Now()
@@ -324,10 +336,12 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 			continue
 		}
 		n := int(min(uint64(j.opt.ChunkSize), size-off))
+		chunkStart = time.Now()
 		pieces, err := j.readRange(ctx, dev, j.opt.Addr+off, buf[:n], res, report)
 		if err != nil {
 			return res, err
 		}
+		j.account(off, n, pieces, time.Since(chunkStart))
 		// Data first, then the journal that vouches for it.
 		if _, err := j.part.WriteAt(buf[:n], int64(off)); err != nil {
 			return res, fmt.Errorf("write %s: %w", j.partPath(), err)
@@ -338,14 +352,6 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 		j.rec.Chunks = append(j.rec.Chunks, pieces...)
 		for _, p := range pieces {
 			res.Verified[p.Verified]++
-			switch p.Verified {
-			case VerifiedErased:
-				j.prog.Erased += uint64(p.Size)
-			case VerifiedBase:
-				j.prog.FromBase += uint64(p.Size)
-			default:
-				j.prog.Dumped += uint64(p.Size)
-			}
 		}
 		j.rec.Retries = res.Retries
 		if err := j.save(); err != nil {
@@ -481,8 +487,10 @@ func (j *Job) readOnce(ctx context.Context, dev Reader, addr uint64, buf []byte,
 		return j.readTwice(ctx, dev, addr, buf, progress)
 	}
 	n := len(buf)
-	checking := time.Now()
-	want, err := j.checksum.Checksum(ctx, addr, uint64(n))
+	want, err := j.plannedSum(addr, n)
+	if err != nil {
+		want, err = j.checksum.Checksum(ctx, addr, uint64(n))
+	}
 	if errors.Is(err, dialect.ErrUnsupported) {
 		j.opt.Logger.Warn("no checksum command: every chunk is read twice and the readings compared", "err", err)
 		j.noCRC = true
@@ -492,7 +500,6 @@ func (j *Job) readOnce(ctx context.Context, dev Reader, addr uint64, buf []byte,
 		return "", err
 	}
 	if j.fromBase(addr, buf, want) {
-		j.checked(n, checking)
 		return VerifiedBase, nil
 	}
 	if fill, ok := j.erasedFill(n, want); ok && !j.opt.NoSkip {
@@ -504,12 +511,10 @@ func (j *Job) readOnce(ctx context.Context, dev Reader, addr uint64, buf []byte,
 			for i := range buf {
 				buf[i] = fill
 			}
-			j.checked(n, checking)
 			return VerifiedErased, nil
 		}
 	}
-	j.checked(n, checking)
-	if err := j.read(ctx, dev, addr, buf, progress); err != nil {
+	if err := dev.ReadMemory(ctx, addr, buf, progress); err != nil {
 		return "", err
 	}
 	if got := j.sum(buf); got != want {
@@ -520,32 +525,20 @@ func (j *Job) readOnce(ctx context.Context, dev Reader, addr uint64, buf []byte,
 
 // readTwice is the check of last resort: two readings that agree.
 func (j *Job) readTwice(ctx context.Context, dev Reader, addr uint64, buf []byte, progress func(int)) (string, error) {
-	if err := j.read(ctx, dev, addr, buf, progress); err != nil {
+	if err := dev.ReadMemory(ctx, addr, buf, progress); err != nil {
 		return "", err
 	}
 	if cap(j.second) < len(buf) {
 		j.second = make([]byte, len(buf))
 	}
 	again := j.second[:len(buf)]
-	if err := j.read(ctx, dev, addr, again, nil); err != nil {
+	if err := dev.ReadMemory(ctx, addr, again, nil); err != nil {
 		return "", err
 	}
 	if i := firstDifference(buf, again); i >= 0 {
 		return "", &DisagreeError{Addr: addr + uint64(i)}
 	}
 	return VerifiedTwice, nil
-}
-
-// read reads from the device, timing it for the ETA.
-func (j *Job) read(ctx context.Context, dev Reader, addr uint64, buf []byte, progress func(int)) error {
-	defer func(start time.Time) { j.prog.ReadTime += time.Since(start) }(time.Now())
-	return dev.ReadMemory(ctx, addr, buf, progress)
-}
-
-// checked counts n bytes checked on the device since start, for the ETA.
-func (j *Job) checked(n int, start time.Time) {
-	j.prog.Checked += uint64(n)
-	j.prog.CheckTime += time.Since(start)
 }
 
 func firstDifference(a, b []byte) int {

@@ -21,12 +21,7 @@ type fork struct {
 
 // registerFork registers a personality that runs U-Boot fork f.
 func registerFork(name string, p personality, f *fork) {
-	p.boot = func(parts *parts) firmware {
-		cfg := parts.cfg
-		cfg.OldLayout = true
-		return &uboot{cfg: cfg, uart: parts.line, out: parts.line.out, in: parts.line.in, faults: parts.faults, mem: parts.mem,
-			flash: flashDefaults(cfg.Flash), fork: f}
-	}
+	p.boot = func(parts *parts) firmware { return newUBoot(parts, f) }
 	register(name, p)
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"strconv"
 	"time"
 )
@@ -54,19 +53,10 @@ func (b *uboot) load(ctx context.Context, args []string) error {
 	return nil
 }
 
-// rxByte waits up to d for a byte from the host.
+// rxByte waits up to d for a byte from the host; a watchdog or a power
+// cycle ends the transfer as it ends everything else.
 func (b *uboot) rxByte(ctx context.Context, d time.Duration) (byte, bool, error) {
-	select {
-	case <-ctx.Done():
-		return 0, false, ctx.Err()
-	case c, ok := <-b.in:
-		if !ok {
-			return 0, false, io.EOF
-		}
-		return c, true, nil
-	case <-time.After(d):
-		return 0, false, nil
-	}
+	return b.uart.key(ctx, d)
 }
 
 func (b *uboot) send(c byte) {

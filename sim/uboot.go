@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"maps"
 	"slices"
 	"sort"
@@ -15,9 +14,16 @@ import (
 )
 
 func init() {
-	register("uboot", personality{base: 0x04000000, prompt: "=> ", boot: func(b *parts) firmware {
-		return &uboot{cfg: b.cfg, uart: b.line, out: b.line.out, in: b.line.in, faults: b.faults, mem: b.mem, flash: flashDefaults(b.cfg.Flash)}
-	}})
+	register("uboot", personality{base: 0x04000000, prompt: "=> ", boot: func(b *parts) firmware { return newUBoot(b, nil) }})
+}
+
+// newUBoot is U-Boot 2023.01 on the board's parts, or fork f of it.
+func newUBoot(p *parts, f *fork) *uboot {
+	cfg := p.cfg
+	if f != nil {
+		cfg.OldLayout = true // 1.1.x's print_buffer
+	}
+	return &uboot{cfg: cfg, uart: p.line, out: p.line.out, in: p.line.in, faults: p.faults, mem: p.mem, flash: flashDefaults(cfg.Flash), fork: f}
 }
 
 // uboot is U-Boot 2023.01's firmware, as cmd/mem.c, cmd/flash.c,
@@ -691,17 +697,13 @@ func (b *uboot) setBaudrate(ctx context.Context, value string) error {
 	}
 	b.out.flush()
 	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case c, ok := <-b.in:
-			if !ok {
-				return io.EOF
-			}
-			if c == '\r' {
-				b.env["baudrate"] = strconv.Itoa(n)
-				return nil
-			}
+		c, ok, err := b.uart.key(ctx, 0)
+		if err != nil {
+			return err
+		}
+		if ok && c == '\r' {
+			b.env["baudrate"] = strconv.Itoa(n)
+			return nil
 		}
 	}
 }

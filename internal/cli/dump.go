@@ -136,18 +136,19 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 	case f.raw && src.Kind != "nand":
 		return usagef("--raw reads NAND pages with their spare areas: give --source nand")
 	}
-	// The output is checked before the port is touched.
-	if err := dump.CheckOutput(f.output, 0, f.force); err != nil {
-		return err
-	}
 	if src.Kind != "mem" {
+		// The output is checked before the port is touched; the room for
+		// it once the flash has said how big it is (dump.Prepare).
+		if err := dump.CheckOutput(f.output, 0, f.force); err != nil {
+			return err
+		}
 		return a.dumpFlash(ctx, f, src)
 	}
 	if err := checkRange(f.addr, f.size); err != nil {
 		return err
 	}
 	view := a.newProgressView("dump")
-	job, err := a.prepareDump(f, view)
+	job, err := a.prepareDump(f, view) // checks the output, before the port is touched
 	if err != nil {
 		return err
 	}

@@ -72,6 +72,7 @@ func (a *app) dumpImages(ctx context.Context, f *dumpFlags) error {
 			}
 			out = filepath.Join(f.output, name)
 		}
+		// Every output is checked before the first image is read.
 		if err := dump.CheckOutput(out, im.Size, f.force); err != nil {
 			return err
 		}

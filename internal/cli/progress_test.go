@@ -14,7 +14,7 @@ import (
 func TestProgressFits(t *testing.T) {
 	v := &progressView{label: "dump", start: time.Now().Add(-10 * time.Second)}
 	v.last = dump.Progress{Done: 700 << 10, Total: 16 << 20, Dumped: 500 << 10, Erased: 200 << 10, Resumed: 64 << 10,
-		Retries: 3, Resets: 1, Reader: "md.l", ReadTime: 9 * time.Second, CheckTime: time.Second, Checked: 700 << 10, Elapsed: 10 * time.Second}
+		Retries: 3, Resets: 1, Reader: "md.l", ReadBytes: 500 << 10, ReadTime: 9 * time.Second, SkipBytes: 200 << 10, SkipTime: time.Second, Elapsed: 10 * time.Second}
 	for _, tc := range []struct {
 		width     int
 		want, not []string
