@@ -123,7 +123,7 @@ type Job struct {
 	prog     Progress     // what this run has done, and what it took
 	// plan holds the survey's checksum of each chunk not yet read, for
 	// the chunk's first attempt.
-	plan map[uint64]plannedChunk
+	plan map[span]plannedChunk
 }
 
 // Prepare checks a dump request and loads the journal it resumes, if any.
@@ -337,7 +337,7 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 		}
 		n := int(min(uint64(j.opt.ChunkSize), size-off))
 		chunkStart = time.Now()
-		pieces, err := j.readRange(ctx, dev, j.opt.Addr+off, buf[:n], res, report)
+		pieces, err := j.readChunk(ctx, dev, off, buf[:n], res, report)
 		if err != nil {
 			return res, err
 		}

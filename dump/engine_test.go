@@ -227,3 +227,43 @@ func TestErasedChunksAndNoScratch(t *testing.T) {
 		}
 	}
 }
+
+// A chunk of erased flash with a 32-byte marker in it costs one 4 KiB
+// read: its 16 pieces are checked, 15 confirmed erased. A chunk full of
+// data is read whole.
+func TestPartlyErasedChunkIsSplit(t *testing.T) {
+	dev := &erasedDevice{fakeDevice: newFake(128 << 10)}
+	marker := dev.mem[64<<10+40<<10 : 64<<10+40<<10+32]
+	for i := 64 << 10; i < 128<<10; i++ {
+		dev.mem[i] = 0xff
+	}
+	copy(marker, "bootdump marker: 32 bytes long!!")
+	var readSizes []int
+	counting := &sizeCounter{erasedDevice: dev, sizes: &readSizes}
+	out := filepath.Join(t.TempDir(), "img.bin")
+	job, _ := Prepare(Options{Addr: 0x1000, Size: 128 << 10, ChunkSize: 64 << 10, Output: out})
+	res, err := job.Run(context.Background(), counting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, dev.mem) {
+		t.Fatal("image differs")
+	}
+	if len(readSizes) != 2 || readSizes[0] != 64<<10 || readSizes[1] != 4<<10 {
+		t.Fatalf("reads of %v bytes; want one of the data chunk and one 4 KiB piece", readSizes)
+	}
+	if len(res.Record.Chunks) != 17 || res.Verified[VerifiedErased] != 15 || dev.checks != 15 {
+		t.Fatalf("%d pieces in the record, %d erased, %d fill checks; want 17, 15, 15", len(res.Record.Chunks), res.Verified[VerifiedErased], dev.checks)
+	}
+}
+
+// sizeCounter notes the size of each read.
+type sizeCounter struct {
+	*erasedDevice
+	sizes *[]int
+}
+
+func (s *sizeCounter) ReadMemory(ctx context.Context, addr uint64, dst []byte, progress func(int)) error {
+	*s.sizes = append(*s.sizes, len(dst))
+	return s.erasedDevice.ReadMemory(ctx, addr, dst, progress)
+}

@@ -9,13 +9,21 @@ import (
 	"github.com/bootdump/bootdump/dialect"
 )
 
-// plannedChunk is what the survey learnt of a chunk: its checksum on the
-// device, and whether that says it needs no read (erased, or as in the
-// base image).
+// plannedChunk is what the survey learnt of a chunk (or of a piece of
+// one): its checksum on the device, whether that says it needs no read
+// (erased, or as in the base image), and, for a chunk that holds data
+// and erased space both, its pieces.
 type plannedChunk struct {
-	sum  uint32
-	skip bool
-	used bool // its first attempt took the sum; a retry asks again
+	sum    uint32
+	skip   bool
+	used   bool // its first attempt took the sum; a retry asks again
+	pieces []span
+}
+
+// span is a range of the dump: an offset and a length.
+type span struct {
+	off uint64
+	n   int
 }
 
 var errNotPlanned = errors.New("no survey checksum for this range")
@@ -31,6 +39,7 @@ func (j *Job) survey(ctx context.Context, dev Reader) error {
 		return nil
 	}
 	_, canSkip := dev.(dialect.FillChecker)
+	canSkip = canSkip && !j.noFill
 	chunk := uint64(j.opt.ChunkSize)
 	var offsets []uint64
 	for off := uint64(0); off < j.opt.Size; off += chunk {
@@ -42,12 +51,11 @@ func (j *Job) survey(ctx context.Context, dev Reader) error {
 		return nil
 	}
 	defer j.waiting("")
-	j.plan = map[uint64]plannedChunk{}
-	scratch := make([]byte, chunk)
+	j.plan = map[span]plannedChunk{}
 	for i, off := range offsets {
 		j.waiting(fmt.Sprintf("finding erased chunks: %d/%d", i+1, len(offsets)))
 		n := int(min(chunk, j.opt.Size-off))
-		sum, err := j.checksum.Checksum(ctx, j.opt.Addr+off, uint64(n))
+		p, err := j.planChunk(ctx, span{off, n}, canSkip)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -55,34 +63,123 @@ func (j *Job) survey(ctx context.Context, dev Reader) error {
 			j.opt.Logger.Debug("the survey stopped; the other chunks are checked as they are read", "at", fmt.Sprintf("%#x", j.opt.Addr+off), "err", err)
 			return nil
 		}
-		_, erased := j.erasedFill(n, sum)
-		skip := erased && canSkip || j.fromBase(j.opt.Addr+off, scratch[:n], sum)
-		j.plan[off] = plannedChunk{sum: sum, skip: skip}
-		if skip {
-			j.prog.ToSkip += uint64(n)
-		} else {
-			j.prog.ToRead += uint64(n)
+		for _, part := range p.parts(span{off, n}) {
+			if j.plan[part].skip {
+				j.prog.ToSkip += uint64(part.n)
+			} else {
+				j.prog.ToRead += uint64(part.n)
+			}
 		}
 	}
 	return nil
 }
 
+// planChunk asks the checksum of a chunk and, if it holds data, of its
+// pieces (splitPieces of them, minPiece bytes at least): a chunk that
+// holds a little data in erased flash (a marker, an environment) then
+// costs a read of the pieces with data alone. It keeps what it learnt in
+// the plan.
+func (j *Job) planChunk(ctx context.Context, c span, canSkip bool) (plannedChunk, error) {
+	p, err := j.planSpan(ctx, c, canSkip)
+	if err != nil || p.skip || !canSkip || j.noFill || c.n < 2*minSplit {
+		return p, err
+	}
+	size := max(c.n/splitPieces, minSplit) &^ 15
+	var pieces []span
+	erased := false
+	for at := 0; at < c.n; at += size {
+		piece := span{c.off + uint64(at), min(size, c.n-at)}
+		pp, err := j.planSpan(ctx, piece, canSkip)
+		if err != nil {
+			return p, err
+		}
+		erased = erased || pp.skip
+		pieces = append(pieces, piece)
+	}
+	if erased {
+		p.pieces = pieces
+		j.plan[c] = p
+	}
+	return p, nil
+}
+
+// planSpan asks the device for the checksum of s, and notes it.
+func (j *Job) planSpan(ctx context.Context, s span, canSkip bool) (plannedChunk, error) {
+	sum, err := j.checksum.Checksum(ctx, j.opt.Addr+s.off, uint64(s.n))
+	if err != nil {
+		return plannedChunk{}, err
+	}
+	if cap(j.second) < s.n {
+		j.second = make([]byte, s.n)
+	}
+	_, erased := j.erasedFill(s.n, sum)
+	p := plannedChunk{sum: sum, skip: erased && canSkip || j.fromBase(j.opt.Addr+s.off, j.second[:s.n], sum)}
+	j.plan[s] = p
+	return p, nil
+}
+
+// parts are the spans a planned chunk is read in: its pieces, or itself.
+func (p plannedChunk) parts(whole span) []span {
+	if len(p.pieces) > 0 {
+		return p.pieces
+	}
+	return []span{whole}
+}
+
+// Splitting a chunk that holds data: into this many pieces, of this many
+// bytes at least.
+const (
+	splitPieces = 16
+	minSplit    = 4 << 10
+)
+
+// readChunk reads a chunk in the pieces the plan has for it (its erased
+// pieces confirmed, the rest read), or whole. A chunk the survey did not
+// reach is planned first, where the device has what that takes.
+func (j *Job) readChunk(ctx context.Context, dev Reader, off uint64, buf []byte, res *Result, progress func(int)) ([]Chunk, error) {
+	whole := span{off, len(buf)}
+	p, planned := j.plan[whole]
+	_, canSkip := dev.(dialect.FillChecker)
+	if !planned && j.checksum != nil && !j.noCRC && !j.opt.NoSkip {
+		if j.plan == nil {
+			j.plan = map[span]plannedChunk{}
+		}
+		var err error
+		if p, err = j.planChunk(ctx, whole, canSkip); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			delete(j.plan, whole) // readRange asks again, and recovers
+		}
+	}
+	var chunks []Chunk
+	for _, part := range p.parts(whole) {
+		at := int(part.off - off)
+		got, err := j.readRange(ctx, dev, j.opt.Addr+part.off, buf[at:at+part.n], res, func(n int) { progress(at + n) })
+		if err != nil {
+			return nil, err
+		}
+		chunks = append(chunks, got...)
+	}
+	return chunks, nil
+}
+
 // plannedSum gives the survey's checksum of the n bytes at addr, once.
 func (j *Job) plannedSum(addr uint64, n int) (uint32, error) {
 	off := addr - j.opt.Addr
-	p, ok := j.plan[off]
-	if !ok || p.used || uint64(n) != min(uint64(j.opt.ChunkSize), j.opt.Size-off) {
+	p, ok := j.plan[span{off, n}]
+	if !ok || p.used {
 		return 0, errNotPlanned
 	}
 	p.used = true
-	j.plan[off] = p
+	j.plan[span{off, n}] = p
 	return p.sum, nil
 }
 
 // account counts a finished chunk for the progress: how its bytes were
 // verified, and whether its time was a read's or a skip's.
 func (j *Job) account(off uint64, n int, pieces []Chunk, took time.Duration) {
-	read := false
+	var dumped uint64
 	for _, c := range pieces {
 		switch c.Verified {
 		case VerifiedErased:
@@ -90,23 +187,30 @@ func (j *Job) account(off uint64, n int, pieces []Chunk, took time.Duration) {
 		case VerifiedBase:
 			j.prog.FromBase += uint64(c.Size)
 		default:
-			j.prog.Dumped += uint64(c.Size)
-			read = true
+			dumped += uint64(c.Size)
 		}
 	}
-	if read {
-		j.prog.ReadBytes += uint64(n)
+	j.prog.Dumped += dumped
+	if dumped > 0 {
+		j.prog.ReadBytes += dumped
 		j.prog.ReadTime += took
+		j.prog.SkipBytes += uint64(n) - dumped
 	} else {
 		j.prog.SkipBytes += uint64(n)
 		j.prog.SkipTime += took
 	}
-	if p, ok := j.plan[off]; ok {
-		if p.skip {
-			j.prog.ToSkip -= min(j.prog.ToSkip, uint64(n))
-		} else {
-			j.prog.ToRead -= min(j.prog.ToRead, uint64(n))
-		}
-		delete(j.plan, off)
+	whole := span{off, n}
+	p, ok := j.plan[whole]
+	if !ok {
+		return
 	}
+	for _, part := range p.parts(whole) {
+		if j.plan[part].skip {
+			j.prog.ToSkip -= min(j.prog.ToSkip, uint64(part.n))
+		} else {
+			j.prog.ToRead -= min(j.prog.ToRead, uint64(part.n))
+		}
+		delete(j.plan, part)
+	}
+	delete(j.plan, whole)
 }

@@ -59,7 +59,8 @@ func TestRealUBoot(t *testing.T) {
 }
 
 // TestRealUBootSkipAndVerify backs up 32 MiB of flash holding 4 MiB of
-// data from real U-Boot: the erased chunks are confirmed by crc32 and
+// data and a 32-byte marker from real U-Boot: the erased chunks (and the
+// erased 4 KiB pieces of the marker's chunk) are confirmed by crc32 and
 // cmp.b instead of dumped, --fast-baud 921600 is refused by this U-Boot
 // (its table stops at 115200) and the dump says so once and goes on; then
 // verify reports the image identical, and after one byte of the flash
@@ -74,6 +75,11 @@ func TestRealUBootSkipAndVerify(t *testing.T) {
 			data[uint64(off)] = true
 		}
 	}
+	// A 32-byte marker in erased flash: its chunk is checked in 16 pieces
+	// of 4 KiB, and only the piece that holds it is dumped.
+	const marker = 16<<20 + 40<<10
+	copy(img[marker:], "bootdump marker: 32 bytes long!!")
+	data[marker] = true
 	board := qemutest.Start(t, img)
 	out := filepath.Join(t.TempDir(), "nor1.bin")
 	r, stderr := dumpOK(t, img, "-p", board.Port, "--addr", "0x04000000", "--size", "32M", "-o", out,
@@ -81,8 +87,8 @@ func TestRealUBootSkipAndVerify(t *testing.T) {
 	if n := strings.Count(stderr, "## Baudrate 921600 bps not supported"); n != 1 {
 		t.Fatalf("the refusal is reported %d times, want once:\n%s", n, stderr)
 	}
-	if r.Baud != 115200 || r.ChunksDumped != 64 || r.ChunksErased != 448 {
-		t.Fatalf("result %+v: want 64 chunks dumped and 448 erased at 115200", r)
+	if r.Baud != 115200 || r.ChunksDumped != 65 || r.ChunksErased != 447+15 {
+		t.Fatalf("result %+v: want 64 chunks and a 4 KiB piece dumped, 447 chunks and 15 pieces erased, at 115200", r)
 	}
 	rec, err := dump.ReadRecord(dump.RecordPath(out))
 	if err != nil {
@@ -95,6 +101,9 @@ func TestRealUBootSkipAndVerify(t *testing.T) {
 		}
 		if c.Verified != want {
 			t.Fatalf("chunk at %#x verified as %q, want %q", c.Offset, c.Verified, want)
+		}
+		if c.Offset == marker && c.Size != 4<<10 {
+			t.Fatalf("the marker was dumped in %d bytes, want its 4 KiB piece", c.Size)
 		}
 	}
 
