@@ -1,0 +1,210 @@
+package binreader
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The readers' machine code runs on each CPU under QEMU's user-mode
+// emulation, called by device/harness.c, which plays U-Boot: a jump table
+// whose putc sends '\n' as "\r\n", a gd register with a known value.
+
+var qemuUser = map[string]string{"arm": "qemu-arm-static", "arm64": "qemu-aarch64-static", "riscv64": "qemu-riscv64-static",
+	"mips": "qemu-mips-static", "mipsel": "qemu-mipsel-static"}
+
+var clangTarget = map[string][]string{
+	"arm":     {"--target=armv7-linux-gnueabi", "-marm"},
+	"arm64":   {"--target=aarch64-linux-gnu"},
+	"riscv64": {"--target=riscv64-linux-gnu", "-mno-relax"},
+	"mips":    {"--target=mips-linux-gnu", "-mno-abicalls", "-fno-pic", "-G0"},
+	"mipsel":  {"--target=mipsel-linux-gnu", "-mno-abicalls", "-fno-pic", "-G0"},
+}
+
+func needTools(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("BOOTDUMP_REQUIRE_TOOLS") == "1" {
+				t.Fatalf("%s is missing, and BOOTDUMP_REQUIRE_TOOLS=1", tool)
+			}
+			t.Skipf("%s is missing: ./scripts/test installs it", tool)
+		}
+	}
+}
+
+var harnesses sync.Map // arch -> path
+
+// harness builds device/harness.c for arch, once.
+func harness(t *testing.T, arch string) string {
+	t.Helper()
+	needTools(t, "clang", "ld.lld", qemuUser[arch])
+	if p, ok := harnesses.Load(arch); ok {
+		return p.(string)
+	}
+	dir, err := os.MkdirTemp("", "bootdump-harness-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "harness-"+arch)
+	args := append(append([]string{}, clangTarget[arch]...), "-O1", "-ffreestanding", "-fno-builtin", "-nostdlib", "-static",
+		"-fno-stack-protector", "-fuse-ld=lld", "-Wl,--omagic", "-Wl,-e,_start", "-o", out, "device/harness.c")
+	if b, err := exec.Command("clang", args...).CombinedOutput(); err != nil {
+		t.Fatalf("clang %s: %v\n%s", strings.Join(args, " "), err, b)
+	}
+	harnesses.Store(arch, out)
+	return out
+}
+
+// run runs arch's reader in the harness over mem; for a stream, recv
+// plays the host on the harness's line. It returns what the reader printed
+// (outside a stream), its return code and its Result.
+func run(t *testing.T, arch string, mem []byte, mode, block uint32, recv func(line io.ReadWriter)) (printed string, rc, result uint64) {
+	t.Helper()
+	a, _ := ArchNamed(arch)
+	prog, err := Load(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(qemuUser[arch], harness(t, arch))
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var header bytes.Buffer
+	for _, part := range [][]byte{prog.Code, mem} {
+		binary.Write(&header, binary.LittleEndian, uint32(len(part)))
+		header.Write(part)
+	}
+	binary.Write(&header, binary.LittleEndian, [2]uint32{mode, block})
+	go stdin.Write(header.Bytes())
+	var out bytes.Buffer
+	if recv != nil {
+		recv(struct {
+			io.Reader
+			io.Writer
+		}{stdout, stdin})
+	}
+	io.Copy(&out, stdout)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%s harness: %v; stderr %q", arch, err, stderr.String())
+	}
+	if _, err := fmt.Sscanf(stderr.String(), "%x %x", &rc, &result); err != nil {
+		t.Fatalf("%s harness said %q", arch, stderr.String())
+	}
+	return out.String(), rc, result
+}
+
+// TestReadersOnTheirCPUs: on each architecture, the committed reader
+// reports the gd register, calls the jump table (get_version, putc), and
+// streams all 256 byte values and 1 MiB of random data exactly, escaping
+// the '\n' the console turns into "\r\n".
+func TestReadersOnTheirCPUs(t *testing.T) {
+	mem := make([]byte, 256+1<<20)
+	for i := range 256 {
+		mem[i] = byte(i)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 256; i < len(mem); i++ {
+		mem[i] = byte(rng.Uint32())
+	}
+	for _, a := range Arches {
+		t.Run(a.Name, func(t *testing.T) {
+			t.Parallel()
+			if _, rc, gd := run(t, a.Name, mem[:64], ModeGD, 0, nil); rc != 0 || gd != 0x5eed6d {
+				t.Fatalf("gd mode: rc %d, result %#x; want 0 and the harness's gd 0x5eed6d", rc, gd)
+			}
+			printed, rc, version := run(t, a.Name, mem[:64], ModeConfirm, 0, nil)
+			if rc != 0 || version != 7 || printed != ConfirmText+"\r\n" {
+				t.Fatalf("confirm mode: rc %d, result %d, printed %q", rc, version, printed)
+			}
+			got := make([]byte, len(mem))
+			var st Stats
+			start := time.Now()
+			_, rc, blocks := run(t, a.Name, mem, ModeStream, 4096, func(line io.ReadWriter) {
+				var err error
+				if st, err = Receive(context.Background(), line, got, 5*time.Second); err != nil {
+					t.Errorf("receive: %v", err)
+				}
+			})
+			if rc != 0 || !bytes.Equal(got, mem) {
+				t.Fatalf("stream: rc %d, %d blocks; the bytes differ", rc, blocks)
+			}
+			if !bytes.Equal(st.Escaped, []byte{'\t', '\n'}) || st.Retransmitted != 0 || int(blocks) != st.Blocks {
+				t.Fatalf("stats %+v, the reader sent %d blocks: want '\\t' and '\\n' escaped (the \\r before \\n could be either's), no retransmission", st, blocks)
+			}
+			t.Logf("%s: %d blocks in %v", a.Name, st.Blocks, time.Since(start).Round(time.Millisecond))
+		})
+	}
+}
+
+// noisy damages what the device sends: it flips a bit in one byte of
+// flip, and drops one byte of drop.
+type noisy struct {
+	r           io.Reader
+	rng         *rand.Rand
+	flip, drop  float64
+	flips, lost int
+}
+
+func (n *noisy) Read(p []byte) (int, error) {
+	got, err := n.r.Read(p)
+	out := p[:0]
+	for _, b := range p[:got] {
+		switch x := n.rng.Float64(); {
+		case x < n.drop:
+			n.lost++
+			continue
+		case x < n.drop+n.flip:
+			n.flips++
+			b ^= 1 << n.rng.IntN(8)
+		}
+		out = append(out, b)
+	}
+	return len(out), err
+}
+
+// TestStreamOnANoisyLine: one byte in 10^5 flipped and one in 2x10^5
+// dropped on their way from the device: the image is identical, each
+// damaged or cut-short block sent again, and counted.
+func TestStreamOnANoisyLine(t *testing.T) {
+	mem := make([]byte, 1<<20)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range mem {
+		mem[i] = byte(rng.Uint32())
+	}
+	got := make([]byte, len(mem))
+	noise := &noisy{rng: rand.New(rand.NewPCG(5, 6)), flip: 1e-5, drop: 5e-6}
+	var st Stats
+	_, rc, _ := run(t, "arm64", mem, ModeStream, 4096, func(line io.ReadWriter) {
+		noise.r = line
+		var err error
+		st, err = Receive(context.Background(), struct {
+			io.Reader
+			io.Writer
+		}{noise, line}, got, 300*time.Millisecond)
+		if err != nil {
+			t.Errorf("receive: %v", err)
+		}
+	})
+	if rc != 0 || !bytes.Equal(got, mem) {
+		t.Fatalf("rc %d; the bytes differ", rc)
+	}
+	t.Logf("%d bytes flipped, %d dropped; %d blocks sent again", noise.flips, noise.lost, st.Retransmitted)
+	if noise.flips+noise.lost == 0 || st.Retransmitted == 0 {
+		t.Fatalf("%d faults injected, %d retransmissions: the test proved nothing", noise.flips+noise.lost, st.Retransmitted)
+	}
+}

@@ -1,0 +1,394 @@
+package binreader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"time"
+)
+
+// The stream's bytes: see device/reader.c.
+const (
+	flag   = 0x7e // starts a frame, and nothing else
+	escape = 0x7d // the next byte is escaped: xor 0x20
+	ack    = 'A'
+	nak    = 'N'
+	quit   = 'Q'
+)
+
+var calibrationMark = []byte("BDRD")
+
+// Stats says what a stream took.
+type Stats struct {
+	Blocks        int    // blocks received and acknowledged
+	Retransmitted int    // blocks asked for again (damaged, or lost)
+	Escaped       []byte // the byte values the console changes, sent escaped
+}
+
+// ErrConsole: the console's putc changes bytes in a way the stream cannot
+// work around.
+var ErrConsole = errors.New("the console changes bytes the reader needs unchanged")
+
+// ErrSilent: the reader stopped sending.
+var ErrSilent = errors.New("the reader went silent")
+
+// maxSilences is how many idle timeouts in a row end a stream, and
+// maxAgain how many times one block may be asked for.
+const (
+	maxSilences = 4
+	maxAgain    = 16
+)
+
+// Receive runs the host's side of a ModeStream run: it learns from the
+// calibration which bytes the console's putc changes (U-Boot's serial
+// sends "\r\n" for '\n'), tells the reader to escape them, then takes
+// len(dst) bytes in blocks, each checked by its CRC-32 and number,
+// acknowledged, or asked for again when damaged or cut short (nothing
+// for idle). Bytes before the calibration (the command's echo, U-Boot's
+// "## Starting application") are skipped.
+func Receive(ctx context.Context, line io.ReadWriter, dst []byte, idle time.Duration) (Stats, error) {
+	src := newSource(ctx, line)
+	var st Stats
+	unsafe, err := calibrate(src, idle*4)
+	if err != nil {
+		return st, err
+	}
+	for v := range unsafe {
+		if unsafe[v] {
+			st.Escaped = append(st.Escaped, byte(v))
+		}
+	}
+	if err := needed(unsafe); err != nil {
+		line.Write([]byte{quit})
+		return st, err
+	}
+	var mask [32]byte
+	for v := range unsafe {
+		if unsafe[v] {
+			mask[v>>3] |= 1 << (v & 7)
+		}
+	}
+	if _, err := fmt.Fprintf(line, "%x", mask[:]); err != nil {
+		return st, err
+	}
+	f := &frames{src: src, idle: idle}
+	silences, again := 0, 0
+	for off, num := 0, uint32(0); off < len(dst); {
+		if again > maxAgain {
+			line.Write([]byte{quit})
+			return st, fmt.Errorf("block %d came damaged %d times in a row: the line is too noisy, or the console changes bytes the calibration did not show", num, again)
+		}
+		fr, err := f.next()
+		switch {
+		case errors.Is(err, errTimeout):
+			// A byte was lost, or the answer was: ask again.
+			if silences++; silences == maxSilences {
+				return st, fmt.Errorf("%w: nothing for %v after block %d", ErrSilent, time.Duration(maxSilences)*idle, num)
+			}
+			st.Retransmitted++
+			again++
+			if _, err := line.Write([]byte{nak}); err != nil {
+				return st, err
+			}
+			continue
+		case err != nil:
+			return st, err
+		}
+		silences = 0
+		switch {
+		case !fr.ok || fr.end || (fr.num != num && fr.num+1 != num):
+			st.Retransmitted++
+			again++
+			_, err = line.Write([]byte{nak})
+		case fr.num+1 == num:
+			_, err = line.Write([]byte{ack}) // our ack was lost: it sent the block again
+		case off+len(fr.data) > len(dst):
+			line.Write([]byte{quit})
+			return st, fmt.Errorf("block %d runs past the %d bytes asked for", num, len(dst))
+		default:
+			copy(dst[off:], fr.data)
+			off += len(fr.data)
+			num++
+			st.Blocks++
+			again = 0
+			_, err = line.Write([]byte{ack})
+		}
+		if err != nil {
+			return st, err
+		}
+	}
+	// The end mark; a lost one is no loss.
+	for {
+		fr, err := f.next()
+		if err != nil || fr.end {
+			return st, nil
+		}
+	}
+}
+
+// calibrate reads the reader's calibration, every byte value once between
+// two marks, and says which values did not come through as themselves.
+func calibrate(src *source, wait time.Duration) (unsafe [256]bool, err error) {
+	if err := src.skipPast(calibrationMark, wait); err != nil {
+		return unsafe, fmt.Errorf("no calibration from the reader: %w", err)
+	}
+	var body []byte
+	for !endsWith(body, calibrationMark) {
+		b, err := src.next(wait)
+		if err != nil {
+			return unsafe, fmt.Errorf("the calibration was cut short after %d bytes: %w", len(body), err)
+		}
+		if body = append(body, b); len(body) > 8*256 {
+			return unsafe, fmt.Errorf("%w: the calibration never ended", ErrConsole)
+		}
+	}
+	body = body[:len(body)-len(calibrationMark)]
+	// What came for value v runs up to where v+1 shows (a console adds
+	// bytes around some values, or drops them). A value is safe when it
+	// came as itself alone.
+	k := 0
+	for v := 0; v < 256; v++ {
+		j := len(body)
+		if v < 255 {
+			j = -1
+			for i := k; i < min(k+8, len(body)); i++ {
+				if body[i] == byte(v+1) {
+					j = i
+					break
+				}
+			}
+			if j < 0 { // v+1 was dropped: judge v alone
+				unsafe[v] = unsafe[v] || k >= len(body) || body[k] != byte(v)
+				if !unsafe[v] {
+					k++
+				}
+				continue
+			}
+		}
+		got := body[k:j]
+		unsafe[v] = unsafe[v] || len(got) != 1 || got[0] != byte(v)
+		if len(got) > 1 && v < 255 {
+			// Whether the bytes after v are v's ("\n\r") or come
+			// before v+1 ("\r\n") cannot be told apart: both are
+			// escaped.
+			unsafe[v+1] = true
+		}
+		k = j
+	}
+	return unsafe, nil
+}
+
+// needed checks that what the stream cannot escape comes through: the
+// frame and escape bytes, the frame kinds, and the escaped forms.
+func needed(unsafe [256]bool) error {
+	for _, b := range []byte{flag, escape, 'B', 'E'} {
+		if unsafe[b] {
+			return fmt.Errorf("%w: %#02x does not come through", ErrConsole, b)
+		}
+	}
+	unsafe[flag], unsafe[escape] = true, true
+	for v := range unsafe {
+		if unsafe[v] && unsafe[v^0x20] {
+			return fmt.Errorf("%w: neither %#02x nor its escaped form %#02x comes through", ErrConsole, v, v^0x20)
+		}
+	}
+	return nil
+}
+
+func endsWith(b, suffix []byte) bool {
+	return len(b) >= len(suffix) && string(b[len(b)-len(suffix):]) == string(suffix)
+}
+
+// frame is one block as it came, or the end mark.
+type frame struct {
+	num  uint32
+	data []byte
+	ok   bool // complete, and its CRC matched
+	end  bool
+}
+
+// frames reads frames from a source.
+type frames struct {
+	src  *source
+	idle time.Duration
+	buf  []byte
+}
+
+var errTimeout = errors.New("timeout")
+
+// errFlag: a frame byte in the middle of a frame: a new frame starts.
+var errFlag = errors.New("frame byte inside a frame")
+
+// next returns the next frame: a damaged one comes back not ok.
+func (f *frames) next() (frame, error) {
+	for {
+		b, err := f.src.next(f.idle)
+		if err != nil {
+			return frame{}, err
+		}
+		if b != flag {
+			continue // the rest of a damaged frame, or junk
+		}
+		fr, err := f.body()
+		if errors.Is(err, errFlag) {
+			f.src.unread(flag)
+			return frame{}, nil // cut short: not ok
+		}
+		return fr, err
+	}
+}
+
+func (f *frames) body() (frame, error) {
+	kind, err := f.src.next(f.idle)
+	if err != nil {
+		return frame{}, err
+	}
+	switch kind {
+	case 'E':
+		return frame{end: true, ok: true}, nil
+	case 'B':
+	default:
+		return frame{}, nil
+	}
+	num, err := f.u32()
+	if err != nil {
+		return frame{}, err
+	}
+	n, err := f.u32()
+	if err != nil {
+		return frame{}, err
+	}
+	if n == 0 || n > 1<<20 {
+		return frame{num: num}, nil // a damaged length
+	}
+	if cap(f.buf) < int(n) {
+		f.buf = make([]byte, n)
+	}
+	data := f.buf[:n]
+	for i := range data {
+		if data[i], err = f.byte(); err != nil {
+			return frame{}, err
+		}
+	}
+	sum, err := f.u32()
+	if err != nil {
+		return frame{}, err
+	}
+	return frame{num: num, data: data, ok: sum == crc32.ChecksumIEEE(data)}, nil
+}
+
+// byte reads one data byte, unescaped.
+func (f *frames) byte() (byte, error) {
+	b, err := f.src.next(f.idle)
+	switch {
+	case err != nil:
+		return 0, err
+	case b == flag:
+		return 0, errFlag
+	case b != escape:
+		return b, nil
+	}
+	b, err = f.src.next(f.idle)
+	switch {
+	case err != nil:
+		return 0, err
+	case b == flag:
+		return 0, errFlag
+	}
+	return b ^ 0x20, nil
+}
+
+func (f *frames) u32() (uint32, error) {
+	var v uint32
+	for range 4 {
+		b, err := f.byte()
+		if err != nil {
+			return 0, err
+		}
+		v = v<<8 | uint32(b)
+	}
+	return v, nil
+}
+
+// source hands out the line's bytes one at a time, with a time limit;
+// a goroutine reads the line, and closes chunks at its end (err says why).
+type source struct {
+	ctx     context.Context
+	chunks  chan []byte
+	err     error
+	pending []byte
+	back    []byte
+}
+
+func newSource(ctx context.Context, r io.Reader) *source {
+	s := &source{ctx: ctx, chunks: make(chan []byte, 64)}
+	go func() {
+		defer close(s.chunks)
+		for {
+			buf := make([]byte, 4096)
+			n, err := r.Read(buf)
+			if n > 0 {
+				select {
+				case s.chunks <- buf[:n]:
+				case <-ctx.Done():
+					return
+				}
+			}
+			if err != nil {
+				s.err = err // read after the close
+				return
+			}
+		}
+	}()
+	return s
+}
+
+func (s *source) unread(b byte) { s.back = append(s.back, b) }
+
+func (s *source) next(wait time.Duration) (byte, error) {
+	if n := len(s.back); n > 0 {
+		b := s.back[n-1]
+		s.back = s.back[:n-1]
+		return b, nil
+	}
+	for len(s.pending) == 0 {
+		t := time.NewTimer(wait)
+		select {
+		case c, ok := <-s.chunks:
+			t.Stop()
+			if !ok {
+				if s.err == nil {
+					return 0, s.ctx.Err()
+				}
+				return 0, s.err
+			}
+			s.pending = c
+		case <-t.C:
+			return 0, errTimeout
+		case <-s.ctx.Done():
+			t.Stop()
+			return 0, s.ctx.Err()
+		}
+	}
+	b := s.pending[0]
+	s.pending = s.pending[1:]
+	return b, nil
+}
+
+// skipPast reads until mark has gone by.
+func (s *source) skipPast(mark []byte, wait time.Duration) error {
+	var seen []byte
+	for !endsWith(seen, mark) {
+		b, err := s.next(wait)
+		if err != nil {
+			return err
+		}
+		seen = append(seen, b)
+		if len(seen) > 4096 {
+			seen = seen[len(seen)-len(mark):]
+		}
+	}
+	return nil
+}
