@@ -69,7 +69,7 @@ func harness(t *testing.T, arch string) string {
 // run runs arch's reader in the harness over mem; for a stream, recv
 // plays the host on the harness's line. It returns what the reader printed
 // (outside a stream), its return code and its Result.
-func run(t *testing.T, arch string, mem []byte, mode, block uint32, recv func(line io.ReadWriter)) (printed string, rc, result uint64) {
+func run(t *testing.T, arch string, mem []byte, mode, block uint32, recv func(r io.Reader, w io.Writer)) (printed string, rc, result uint64) {
 	t.Helper()
 	a, _ := ArchNamed(arch)
 	prog, err := Load(a)
@@ -93,10 +93,7 @@ func run(t *testing.T, arch string, mem []byte, mode, block uint32, recv func(li
 	go stdin.Write(header.Bytes())
 	var out bytes.Buffer
 	if recv != nil {
-		recv(struct {
-			io.Reader
-			io.Writer
-		}{stdout, stdin})
+		recv(stdout, stdin)
 	}
 	io.Copy(&out, stdout)
 	if err := cmd.Wait(); err != nil {
@@ -134,9 +131,9 @@ func TestReadersOnTheirCPUs(t *testing.T) {
 			got := make([]byte, len(mem))
 			var st Stats
 			start := time.Now()
-			_, rc, blocks := run(t, a.Name, mem, ModeStream, 4096, func(line io.ReadWriter) {
+			_, rc, blocks := run(t, a.Name, mem, ModeStream, 4096, func(r io.Reader, w io.Writer) {
 				var err error
-				if st, err = Receive(context.Background(), line, got, 5*time.Second); err != nil {
+				if st, err = Receive(context.Background(), NewLine(context.Background(), r, w), got, 5*time.Second); err != nil {
 					t.Errorf("receive: %v", err)
 				}
 			})
@@ -189,13 +186,10 @@ func TestStreamOnANoisyLine(t *testing.T) {
 	got := make([]byte, len(mem))
 	noise := &noisy{rng: rand.New(rand.NewPCG(5, 6)), flip: 1e-5, drop: 5e-6}
 	var st Stats
-	_, rc, _ := run(t, "arm64", mem, ModeStream, 4096, func(line io.ReadWriter) {
-		noise.r = line
+	_, rc, _ := run(t, "arm64", mem, ModeStream, 4096, func(r io.Reader, w io.Writer) {
+		noise.r = r
 		var err error
-		st, err = Receive(context.Background(), struct {
-			io.Reader
-			io.Writer
-		}{noise, line}, got, 300*time.Millisecond)
+		st, err = Receive(context.Background(), NewLine(context.Background(), noise, w), got, 300*time.Millisecond)
 		if err != nil {
 			t.Errorf("receive: %v", err)
 		}

@@ -31,6 +31,16 @@ type Stats struct {
 // work around.
 var ErrConsole = errors.New("the console changes bytes the reader needs unchanged")
 
+// Line is the serial line as the stream needs it: bytes one at a time,
+// each within a time limit (ErrTimeout when none came), and writes.
+type Line interface {
+	Next(ctx context.Context, wait time.Duration) (byte, error)
+	Write(p []byte) (int, error)
+}
+
+// ErrTimeout: nothing came within the time limit.
+var ErrTimeout = errors.New("nothing came in time")
+
 // ErrSilent: the reader stopped sending.
 var ErrSilent = errors.New("the reader went silent")
 
@@ -48,8 +58,8 @@ const (
 // acknowledged, or asked for again when damaged or cut short (nothing
 // for idle). Bytes before the calibration (the command's echo, U-Boot's
 // "## Starting application") are skipped.
-func Receive(ctx context.Context, line io.ReadWriter, dst []byte, idle time.Duration) (Stats, error) {
-	src := newSource(ctx, line)
+func Receive(ctx context.Context, line Line, dst []byte, idle time.Duration) (Stats, error) {
+	src := &pushback{ctx: ctx, line: line}
 	var st Stats
 	unsafe, err := calibrate(src, idle*4)
 	if err != nil {
@@ -82,7 +92,7 @@ func Receive(ctx context.Context, line io.ReadWriter, dst []byte, idle time.Dura
 		}
 		fr, err := f.next()
 		switch {
-		case errors.Is(err, errTimeout):
+		case errors.Is(err, ErrTimeout):
 			// A byte was lost, or the answer was: ask again.
 			if silences++; silences == maxSilences {
 				return st, fmt.Errorf("%w: nothing for %v after block %d", ErrSilent, time.Duration(maxSilences)*idle, num)
@@ -130,7 +140,7 @@ func Receive(ctx context.Context, line io.ReadWriter, dst []byte, idle time.Dura
 
 // calibrate reads the reader's calibration, every byte value once between
 // two marks, and says which values did not come through as themselves.
-func calibrate(src *source, wait time.Duration) (unsafe [256]bool, err error) {
+func calibrate(src *pushback, wait time.Duration) (unsafe [256]bool, err error) {
 	if err := src.skipPast(calibrationMark, wait); err != nil {
 		return unsafe, fmt.Errorf("no calibration from the reader: %w", err)
 	}
@@ -211,12 +221,10 @@ type frame struct {
 
 // frames reads frames from a source.
 type frames struct {
-	src  *source
+	src  *pushback
 	idle time.Duration
 	buf  []byte
 }
-
-var errTimeout = errors.New("timeout")
 
 // errFlag: a frame byte in the middle of a frame: a new frame starts.
 var errFlag = errors.New("frame byte inside a frame")
@@ -312,73 +320,85 @@ func (f *frames) u32() (uint32, error) {
 	return v, nil
 }
 
-// source hands out the line's bytes one at a time, with a time limit;
-// a goroutine reads the line, and closes chunks at its end (err says why).
-type source struct {
-	ctx     context.Context
-	chunks  chan []byte
-	err     error
-	pending []byte
-	back    []byte
+// pushback reads a Line, and takes a byte back.
+type pushback struct {
+	ctx  context.Context
+	line Line
+	back []byte
 }
 
-func newSource(ctx context.Context, r io.Reader) *source {
-	s := &source{ctx: ctx, chunks: make(chan []byte, 64)}
-	go func() {
-		defer close(s.chunks)
-		for {
-			buf := make([]byte, 4096)
-			n, err := r.Read(buf)
-			if n > 0 {
-				select {
-				case s.chunks <- buf[:n]:
-				case <-ctx.Done():
-					return
-				}
-			}
-			if err != nil {
-				s.err = err // read after the close
-				return
-			}
-		}
-	}()
-	return s
-}
+func (s *pushback) unread(b byte) { s.back = append(s.back, b) }
 
-func (s *source) unread(b byte) { s.back = append(s.back, b) }
-
-func (s *source) next(wait time.Duration) (byte, error) {
+func (s *pushback) next(wait time.Duration) (byte, error) {
 	if n := len(s.back); n > 0 {
 		b := s.back[n-1]
 		s.back = s.back[:n-1]
 		return b, nil
 	}
-	for len(s.pending) == 0 {
+	return s.line.Next(s.ctx, wait)
+}
+
+// NewLine makes a Line of a reader and a writer (pipes, a socket): a
+// goroutine reads r until it ends or ctx is done.
+func NewLine(ctx context.Context, r io.Reader, w io.Writer) Line {
+	l := &pipeLine{w: w, chunks: make(chan []byte, 64)}
+	go func() {
+		defer close(l.chunks)
+		for {
+			buf := make([]byte, 4096)
+			n, err := r.Read(buf)
+			if n > 0 {
+				select {
+				case l.chunks <- buf[:n]:
+				case <-ctx.Done():
+					return
+				}
+			}
+			if err != nil {
+				l.err = err // read after the close
+				return
+			}
+		}
+	}()
+	return l
+}
+
+type pipeLine struct {
+	w       io.Writer
+	chunks  chan []byte
+	err     error
+	pending []byte
+}
+
+func (l *pipeLine) Write(p []byte) (int, error) { return l.w.Write(p) }
+
+func (l *pipeLine) Next(ctx context.Context, wait time.Duration) (byte, error) {
+	for len(l.pending) == 0 {
 		t := time.NewTimer(wait)
 		select {
-		case c, ok := <-s.chunks:
+		case c, ok := <-l.chunks:
 			t.Stop()
 			if !ok {
-				if s.err == nil {
-					return 0, s.ctx.Err()
+				if l.err == nil {
+					return 0, io.EOF
 				}
-				return 0, s.err
+				return 0, l.err
 			}
-			s.pending = c
+			l.pending = c
 		case <-t.C:
-			return 0, errTimeout
-		case <-s.ctx.Done():
+			return 0, ErrTimeout
+		case <-ctx.Done():
 			t.Stop()
-			return 0, s.ctx.Err()
+			return 0, ctx.Err()
 		}
 	}
-	b := s.pending[0]
-	s.pending = s.pending[1:]
+	b := l.pending[0]
+	l.pending = l.pending[1:]
 	return b, nil
 }
 
 // skipPast reads until mark has gone by.
-func (s *source) skipPast(mark []byte, wait time.Duration) error {
+func (s *pushback) skipPast(mark []byte, wait time.Duration) error {
 	var seen []byte
 	for !endsWith(seen, mark) {
 		b, err := s.next(wait)

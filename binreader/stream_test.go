@@ -50,7 +50,7 @@ func TestCalibration(t *testing.T) {
 		}, []byte{0x7f}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			src := newSource(t.Context(), bytes.NewReader(calibrationOf(tc.change)))
+			src := &pushback{ctx: t.Context(), line: NewLine(t.Context(), bytes.NewReader(calibrationOf(tc.change)), nil)}
 			unsafe, err := calibrate(src, 1e9)
 			if err != nil {
 				t.Fatal(err)
@@ -74,12 +74,12 @@ func TestCalibration(t *testing.T) {
 // A console that mangles the frame byte cannot carry the stream: said,
 // not tried.
 func TestCalibrationRefusesWhatCannotBeEscaped(t *testing.T) {
-	src := newSource(t.Context(), bytes.NewReader(calibrationOf(func(b byte) []byte {
+	src := &pushback{ctx: t.Context(), line: NewLine(t.Context(), bytes.NewReader(calibrationOf(func(b byte) []byte {
 		if b == flag {
 			return nil
 		}
 		return []byte{b}
-	})))
+	})), nil)}
 	unsafe, err := calibrate(src, 1e9)
 	if err != nil {
 		t.Fatal(err)
