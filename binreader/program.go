@@ -54,6 +54,10 @@ const (
 	ModeGD      = 0 // store U-Boot's gd register in Result, call nothing
 	ModeConfirm = 1 // store get_version() in Result and print ConfirmText
 	ModeStream  = 2 // stream Size bytes at Addr (see Receive)
+	// ModeDone is what a run leaves in Mode: U-Boot's bootm runs a
+	// standalone program twice (its prep and go states), and the second
+	// run must do nothing.
+	ModeDone = 3
 )
 
 // ConfirmText is what the reader prints in ModeConfirm through the jump

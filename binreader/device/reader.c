@@ -34,7 +34,9 @@ typedef unsigned char u8;
 
 struct params {
 	ulong magic;
-	ulong mode;   /* 0: report gd; 1: confirm the jump table; 2: stream */
+	ulong mode;   /* 0: report gd; 1: confirm the jump table; 2: stream;
+		       * 3: done (bootm runs a standalone program twice, for
+		       * its prep and go states: the second run does nothing) */
 	ulong jt;     /* U-Boot's jump table */
 	ulong addr;   /* what to read */
 	ulong size;
@@ -195,11 +197,13 @@ long reader(struct params *p)
 	if (p->magic != MAGIC)
 		return -1;
 	void **jt = (void **)p->jt;
-	if (p->mode == 0) {
+	ulong mode = p->mode;
+	p->mode = 3;
+	if (mode == 0) {
 		p->result = p->gd;
 		return 0;
 	}
-	if (p->mode == 1) {
+	if (mode == 1) {
 		struct io io;
 		io.jt = jt;
 		p->result = (ulong)call0(jt[JT_VERSION]);
@@ -207,10 +211,10 @@ long reader(struct params *p)
 		put_word(&io, 0x2d6f6b0a); /* "-ok\n" */
 		return 0;
 	}
-	if (p->mode == 2) {
+	if (mode == 2) {
 		long sent = stream(p, jt);
 		p->result = (ulong)sent;
 		return sent < 0 ? 1 : 0;
 	}
-	return -1;
+	return 0;
 }
