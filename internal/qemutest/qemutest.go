@@ -81,7 +81,27 @@ var OldMultipleChipHandling = []string{"-global", "driver=cfi.pflash01,property=
 // StartWith is Start with more QEMU arguments.
 func StartWith(t testing.TB, flash1 []byte, extra ...string) *Board {
 	t.Helper()
-	qemu := Require(t)
+	return start(t, Require(t), ubootBin, flash1, extra...)
+}
+
+// StartARM64 is Start on a 64-bit ARM CPU (Cortex-A57) with Debian's
+// qemu_arm64 build of U-Boot: the same virt board and flashes.
+func StartARM64(t testing.TB, flash1 []byte) *Board {
+	t.Helper()
+	Require(t)
+	const boot = "/usr/lib/u-boot/qemu_arm64/u-boot.bin"
+	qemu, err := exec.LookPath("qemu-system-aarch64")
+	if _, serr := os.Stat(boot); err != nil || serr != nil {
+		if os.Getenv("BOOTDUMP_REQUIRE_QEMU") == "1" {
+			t.Fatalf("real U-Boot test cannot run: qemu-system-aarch64 or %s is missing, and BOOTDUMP_REQUIRE_QEMU=1", boot)
+		}
+		t.Skipf("skipping: qemu-system-aarch64 or %s is missing", boot)
+	}
+	return start(t, qemu, boot, flash1, "-cpu", "cortex-a57")
+}
+
+func start(t testing.TB, qemu, ubootBin string, flash1 []byte, extra ...string) *Board {
+	t.Helper()
 	dir := t.TempDir()
 	f0, f1 := filepath.Join(dir, "flash0.bin"), filepath.Join(dir, "flash1.bin")
 	boot, err := os.ReadFile(ubootBin)

@@ -1,0 +1,357 @@
+package uboot
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bootdump/bootdump/binreader"
+	"github.com/bootdump/bootdump/console"
+	"github.com/bootdump/bootdump/dialect"
+)
+
+// ErrNoBinaryReader: the binary reader cannot run on this board; md
+// still can.
+var ErrNoBinaryReader = errors.New("the binary reader cannot run here")
+
+// BinaryReader reads memory through bootdump's binary reader, which
+// U-Boot runs as a standalone program (bootm of a uImage). It is a
+// dialect.Reader: the dump engine uses it as it uses md, and the
+// session's crc32 still checks each chunk.
+type BinaryReader struct {
+	*Session
+	prog   *binreader.Program
+	image  uint64 // where the uImage is, bootm's argument
+	params uint64 // where the parameters live
+	jt     uint64
+	// Retransmitted counts the blocks the stream sent again.
+	Retransmitted int
+}
+
+var _ dialect.Reader = (*BinaryReader)(nil)
+var _ dialect.Checksummer = (*BinaryReader)(nil)
+
+// Layout of the reader's RAM, from its base: the uImage, the copy bootm
+// runs (a standalone program's load address), the parameters.
+const (
+	readerImage  = 0
+	readerLoad   = 64 << 10
+	readerParams = 128 << 10
+	readerRAM    = 192 << 10
+)
+
+// StartBinaryReader puts the binary reader on the board and checks every
+// step: the architecture (version names the compiler), an upload its
+// crc32 confirms, U-Boot's gd from a first run, the jump table found in
+// gd and confirmed by a run that prints a known text. Any step that fails
+// says why, wrapping ErrNoBinaryReader.
+func (s *Session) StartBinaryReader(ctx context.Context) (*BinaryReader, error) {
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrNoBinaryReader, fmt.Sprintf(format, args...))
+	}
+	arch, err := s.arch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	prog, err := binreader.Load(arch)
+	if err != nil {
+		return nil, fail("%v", err)
+	}
+	base, err := s.findScratch(ctx, 2<<20+readerRAM)
+	if err != nil {
+		return nil, fail("no RAM for it: %v", err)
+	}
+	base += 2 << 20 // above the scratch buffer
+	r := &BinaryReader{Session: s, prog: prog, image: base + readerImage, params: base + readerParams}
+	// U-Boot 2023.01 runs a standalone program only when autostart is yes.
+	if _, err := s.con.Output(ctx, "setenv autostart yes"); err != nil {
+		return nil, err
+	}
+	code := prog.With(binreader.Params{Ext: r.params})
+	image := standaloneImage(code, base+readerLoad, arch)
+	if err := s.Upload(ctx, r.image, image, nil); err != nil {
+		return nil, fail("upload: %v", err)
+	}
+	if sum, err := s.Checksum(ctx, r.image, uint64(len(image))); err != nil || sum != crc32.ChecksumIEEE(image) {
+		return nil, fail("the upload did not arrive whole (crc32 %08x, %v)", sum, err)
+	}
+	p, err := r.run(ctx, binreader.Params{Mode: binreader.ModeGD})
+	if err != nil {
+		return nil, err
+	}
+	if p.GD == 0 {
+		return nil, fail("the first run did not report U-Boot's global data (%s)", arch.GD)
+	}
+	if r.jt, err = r.findJumpTable(ctx, p.GD); err != nil {
+		return nil, err
+	}
+	s.log.Info(fmt.Sprintf("the binary reader runs (%s, bootm at %#x; gd %#x, jump table %#x)", arch.Name, r.image, p.GD, r.jt))
+	return r, nil
+}
+
+// arch tells the CPU from the compiler version prints, and the byte order
+// md showed.
+func (s *Session) arch(ctx context.Context) (binreader.Arch, error) {
+	lines, err := s.con.Output(ctx, "version")
+	if err != nil {
+		return binreader.Arch{}, err
+	}
+	text := strings.Join(lines, "\n")
+	name := ""
+	switch {
+	case strings.Contains(text, "aarch64"):
+		name = "arm64"
+	case strings.Contains(text, "riscv64"):
+		name = "riscv64"
+	case strings.Contains(text, "arm-"), strings.Contains(text, "armv"):
+		name = "arm"
+	case strings.Contains(text, "mips"):
+		name = "mipsel"
+		if s.order == binary.BigEndian {
+			name = "mips"
+		}
+	default:
+		return binreader.Arch{}, fmt.Errorf("%w: version names no compiler for a CPU with a reader (%s)", ErrNoBinaryReader, archNames())
+	}
+	a, _ := binreader.ArchNamed(name)
+	return a, nil
+}
+
+func archNames() string {
+	var names []string
+	for _, a := range binreader.Arches {
+		names = append(names, a.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// run writes the parameters and runs the reader once (not a stream).
+func (r *BinaryReader) run(ctx context.Context, p binreader.Params) (binreader.Params, error) {
+	if err := r.writeParams(ctx, p); err != nil {
+		return p, err
+	}
+	cmd := fmt.Sprintf("bootm %#x", r.image)
+	lines, err := r.con.Output(ctx, cmd)
+	if err != nil {
+		return p, err
+	}
+	if !ran(lines) {
+		return p, fmt.Errorf("%w: %s printed %q", ErrNoBinaryReader, cmd, lines)
+	}
+	back := make([]byte, len(r.prog.EncodeParams(p)))
+	if err := r.Session.ReadMemory(ctx, r.params, back, nil); err != nil {
+		return p, err
+	}
+	got, err := r.prog.DecodeParams(back)
+	if err != nil {
+		return p, fmt.Errorf("%w: %v", ErrNoBinaryReader, err)
+	}
+	if got.Mode != binreader.ModeDone {
+		return got, fmt.Errorf("%w: %s did not run it (its parameters say mode %d)", ErrNoBinaryReader, cmd, got.Mode)
+	}
+	return got, nil
+}
+
+// ran: bootm started the program.
+func ran(lines []string) bool {
+	for _, l := range lines {
+		if strings.Contains(l, "Standalone Program") && !strings.Contains(l, "Image Type") {
+			return true
+		}
+	}
+	return false
+}
+
+// writeParams writes the parameter block with mw.l, a word at a time in
+// the CPU's order.
+func (r *BinaryReader) writeParams(ctx context.Context, p binreader.Params) error {
+	b := r.prog.EncodeParams(p)
+	order := r.prog.Arch.Order
+	for off := 0; off < len(b); off += 4 {
+		if _, err := r.con.Output(ctx, fmt.Sprintf("mw.l %#x %08x", r.params+uint64(off), order.Uint32(b[off:]))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// findJumpTable looks in U-Boot's global data for the pointer to its
+// exported function table: a word whose first four entries all point
+// into U-Boot's relocated code (bdinfo's relocaddr on), each candidate
+// then confirmed by a run that calls get_version and prints
+// binreader.ConfirmText. Nothing is called that was not found so.
+func (r *BinaryReader) findJumpTable(ctx context.Context, gd uint64) (uint64, error) {
+	code, err := r.relocAddr(ctx)
+	if err != nil {
+		return 0, err
+	}
+	w := r.prog.Arch.Word
+	word := func(b []byte) uint64 {
+		if w == 4 {
+			return uint64(r.prog.Arch.Order.Uint32(b))
+		}
+		return r.prog.Arch.Order.Uint64(b)
+	}
+	inCode := func(v uint64) bool { return v >= code && v < code+16<<20 }
+	gdWords := make([]byte, 128*w)
+	if err := r.Session.ReadMemory(ctx, gd, gdWords, nil); err != nil {
+		return 0, err
+	}
+	start, size, err := r.dramBank(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrNoBinaryReader, err)
+	}
+	tried := 0
+	for off := 0; off < len(gdWords); off += w {
+		jt := word(gdWords[off:])
+		if jt%uint64(w) != 0 || jt < start || jt >= start+size {
+			continue
+		}
+		entries := make([]byte, 4*w)
+		if err := r.Session.ReadMemory(ctx, jt, entries, nil); err != nil {
+			continue
+		}
+		if !inCode(word(entries)) || !inCode(word(entries[w:])) || !inCode(word(entries[2*w:])) || !inCode(word(entries[3*w:])) {
+			continue
+		}
+		if tried++; tried > 4 {
+			break
+		}
+		p, err := r.confirm(ctx, jt)
+		if err == nil {
+			r.log.Debug("jump table confirmed", "gd offset", off, "version", p.Result)
+			return jt, nil
+		}
+		r.log.Debug("not the jump table", "at", fmt.Sprintf("%#x", jt), "err", err)
+	}
+	return 0, fmt.Errorf("%w: no jump table in U-Boot's global data at %#x answered", ErrNoBinaryReader, gd)
+}
+
+// confirm runs the reader with jt as the jump table: get_version must
+// return a plausible version, and putc print the known text.
+func (r *BinaryReader) confirm(ctx context.Context, jt uint64) (binreader.Params, error) {
+	if err := r.writeParams(ctx, binreader.Params{Mode: binreader.ModeConfirm, JumpTable: jt}); err != nil {
+		return binreader.Params{}, err
+	}
+	cmd := fmt.Sprintf("bootm %#x", r.image)
+	lines, err := r.con.Output(ctx, cmd)
+	if err != nil {
+		return binreader.Params{}, err
+	}
+	printed := false
+	for _, l := range lines {
+		printed = printed || strings.TrimSpace(l) == binreader.ConfirmText
+	}
+	back := make([]byte, len(r.prog.EncodeParams(binreader.Params{})))
+	if err := r.Session.ReadMemory(ctx, r.params, back, nil); err != nil {
+		return binreader.Params{}, err
+	}
+	p, err := r.prog.DecodeParams(back)
+	switch {
+	case err != nil:
+		return p, err
+	case !printed:
+		return p, fmt.Errorf("it printed %q, not %q", lines, binreader.ConfirmText)
+	case p.Result == 0 || p.Result > 64:
+		return p, fmt.Errorf("get_version returned %d", p.Result)
+	}
+	return p, nil
+}
+
+// relocAddr is where U-Boot runs from (bdinfo's relocaddr).
+func (s *Session) relocAddr(ctx context.Context) (uint64, error) {
+	lines, err := s.con.Output(ctx, "bdinfo")
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range lines {
+		name, value, ok := strings.Cut(l, "=")
+		if ok && strings.TrimSpace(name) == "relocaddr" {
+			if v, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(value), "0x"), 16, 64); err == nil {
+				return v, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("%w: bdinfo does not say where U-Boot runs (relocaddr)", ErrNoBinaryReader)
+}
+
+// ReadMemory streams len(dst) bytes at addr through the reader.
+func (r *BinaryReader) ReadMemory(ctx context.Context, addr uint64, dst []byte, progress func(int)) error {
+	p := binreader.Params{Mode: binreader.ModeStream, JumpTable: r.jt, Addr: addr, Size: uint64(len(dst)), Block: 4096}
+	if err := r.writeParams(ctx, p); err != nil {
+		return err
+	}
+	cmd := fmt.Sprintf("bootm %#x", r.image)
+	var said []string
+	started, err := r.con.Start(ctx, cmd, func(line []byte) bool {
+		said = append(said, string(line))
+		return ran([]string{string(line)})
+	})
+	if err != nil {
+		return err
+	}
+	if !started {
+		return fmt.Errorf("%w: %s printed %q", ErrNoBinaryReader, cmd, said)
+	}
+	st, err := binreader.Receive(ctx, &streamLine{ctx: ctx, con: r.con}, dst, streamIdle)
+	r.Retransmitted += st.Retransmitted
+	if err != nil {
+		// The reader stops at a Q; the prompt comes back.
+		r.con.Finish(ctx, cmd, nil)
+		return fmt.Errorf("binary reader at %#x: %w", addr, err)
+	}
+	if progress != nil {
+		progress(len(dst))
+	}
+	return r.con.Finish(ctx, cmd, nil)
+}
+
+// streamIdle is how long the stream may be silent before a block is
+// asked for again: a 4 KiB block takes 3.6 s at 115200 baud, but arrives
+// byte by byte; only a lost byte or answer leaves the line silent.
+const streamIdle = 2 * time.Second
+
+// streamLine is the console's line for the stream.
+type streamLine struct {
+	ctx context.Context
+	con *console.Console
+}
+
+func (l *streamLine) Write(b []byte) (int, error) {
+	if err := l.con.Write(l.ctx, b); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+func (l *streamLine) Next(ctx context.Context, wait time.Duration) (byte, error) {
+	b, err := l.con.Next(ctx, wait)
+	if errors.Is(err, console.ErrTimeout) {
+		return 0, binreader.ErrTimeout
+	}
+	return b, err
+}
+
+// standaloneImage wraps code in a legacy uImage of a standalone program
+// (what mkimage -A ARCH -O u-boot -T standalone -a LOAD -e LOAD makes):
+// bootm copies it to load, checks its CRC and calls it.
+func standaloneImage(code []byte, load uint64, arch binreader.Arch) []byte {
+	archCode := map[string]byte{"arm": 2, "mips": 5, "mipsel": 5, "arm64": 22, "riscv64": 26}[arch.Name]
+	h := make([]byte, 64)
+	be := binary.BigEndian
+	be.PutUint32(h[0:], 0x27051956) // IH_MAGIC
+	be.PutUint32(h[12:], uint32(len(code)))
+	be.PutUint32(h[16:], uint32(load)) // load address
+	be.PutUint32(h[20:], uint32(load)) // entry point
+	be.PutUint32(h[24:], crc32.ChecksumIEEE(code))
+	h[28], h[29], h[30], h[31] = 17, archCode, 1, 0 // IH_OS_U_BOOT, arch, IH_TYPE_STANDALONE, no compression
+	copy(h[32:], "bootdump reader")
+	be.PutUint32(h[4:], crc32.ChecksumIEEE(h))
+	return append(h, bytes.Clone(code)...)
+}
