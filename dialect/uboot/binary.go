@@ -30,6 +30,7 @@ type BinaryReader struct {
 	image  uint64 // where the uImage is, bootm's argument
 	params uint64 // where the parameters live
 	jt     uint64
+	md     bool // the reader was lost and could not be put back: md reads
 	// Retransmitted counts the blocks the stream sent again.
 	Retransmitted int
 }
@@ -281,8 +282,37 @@ func (s *Session) relocAddr(ctx context.Context) (uint64, error) {
 	return 0, fmt.Errorf("%w: bdinfo does not say where U-Boot runs (relocaddr)", ErrNoBinaryReader)
 }
 
-// ReadMemory streams len(dst) bytes at addr through the reader.
+// Identity is the session's, with the reader as the read command.
+func (r *BinaryReader) Identity() dialect.Identity {
+	id := r.Session.Identity()
+	id.Command = "binary reader (" + r.prog.Arch.Name + ")"
+	return id
+}
+
+// ReadMemory streams len(dst) bytes at addr through the reader. A board
+// that reset lost it: it is put back once, and if that fails too, md
+// reads the rest, as the log says.
 func (r *BinaryReader) ReadMemory(ctx context.Context, addr uint64, dst []byte, progress func(int)) error {
+	if r.md {
+		return r.Session.ReadMemory(ctx, addr, dst, progress)
+	}
+	err := r.stream(ctx, addr, dst, progress)
+	if !errors.Is(err, ErrNoBinaryReader) {
+		return err
+	}
+	r.log.Warn("the binary reader is gone (a reset?); putting it back", "err", err)
+	again, serr := r.Session.StartBinaryReader(ctx)
+	if serr != nil {
+		r.log.Warn("reading the rest with md: the binary reader could not be put back", "err", serr)
+		r.md = true
+		return r.Session.ReadMemory(ctx, addr, dst, progress)
+	}
+	r.image, r.params, r.jt = again.image, again.params, again.jt
+	return r.stream(ctx, addr, dst, progress)
+}
+
+// stream runs the reader once over [addr, addr+len(dst)).
+func (r *BinaryReader) stream(ctx context.Context, addr uint64, dst []byte, progress func(int)) error {
 	p := binreader.Params{Mode: binreader.ModeStream, JumpTable: r.jt, Addr: addr, Size: uint64(len(dst)), Block: 4096}
 	if err := r.writeParams(ctx, p); err != nil {
 		return err

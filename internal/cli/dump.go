@@ -13,6 +13,7 @@ import (
 	"github.com/bootdump/bootdump/backup"
 	"github.com/bootdump/bootdump/console"
 	"github.com/bootdump/bootdump/dialect"
+	"github.com/bootdump/bootdump/dialect/uboot"
 	"github.com/bootdump/bootdump/dump"
 	"github.com/bootdump/bootdump/identify"
 )
@@ -45,6 +46,7 @@ type dumpFlags struct {
 	noSkip   bool
 	base     string
 	image    string // an image of the bootloader's table, or all
+	reader   string // md, binary or auto
 }
 
 func (a *app) dumpCommand() *cobra.Command {
@@ -65,7 +67,13 @@ Flash the CPU cannot read directly (SPI NOR, NAND, MTD devices and partitions,
 eMMC) is read with --source: each chunk is copied into RAM by the flash's own
 command (sf read, nand read, mtd read, mmc read), checked and dumped there.
 NAND bad blocks are not read: the image holds 0xff there and the record lists
-them. See bootdump info for the devices and partitions a board has.`,
+them. See bootdump info for the devices and partitions a board has.
+
+--reader binary reads memory with bootdump's binary reader instead of md: a
+small program (ARM, AArch64, RISC-V 64, MIPS) that U-Boot runs as a
+standalone image (bootm) and that streams raw bytes in CRC-checked blocks,
+about 4x what md's text carries on the same line. --reader auto uses it
+where it can be set up and reads with md otherwise, saying why.`,
 		Example: `  bootdump dump -p /dev/ttyUSB0 --addr 0x9f000000 --size 16M -o flash.bin
   bootdump dump -p tcp://127.0.0.1:5555 --addr 0x04000000 --size 2M -o nor1.bin
   bootdump dump -p 'sim:uboot?image=fw.bin' --addr 0x04000000 --size 1M -o copy.bin
@@ -110,6 +118,7 @@ them. See bootdump info for the devices and partitions a board has.`,
 	fl.BoolVar(&f.noSkip, "no-skip", false, "dump erased (all 0xff or 0x00) chunks too, instead of confirming them on the device")
 	fl.StringVar(&f.image, "image", "", "dump an image the bootloader's table lists (Winbond LS) by name to -o FILE, or all of them into -o DIR")
 	fl.StringVar(&f.base, "base", "", "an earlier image of the same range: unchanged chunks (same crc32) are copied from it")
+	fl.StringVar(&f.reader, "reader", "md", "how memory is read: md (the bootloader's text dump), binary (bootdump's reader, U-Boot only), or auto (binary where it can run)")
 	return cmd
 }
 
@@ -131,6 +140,10 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 		return usagef("--chunk 0: give the bytes per verified chunk, a multiple of 16 such as 64K")
 	case f.chunk < 16 || f.chunk%16 != 0 || f.chunk > 1<<30:
 		return usagef("chunk %d: it must be a multiple of 16 bytes, e.g. --chunk 64K", f.chunk)
+	case f.reader != "md" && f.reader != "binary" && f.reader != "auto":
+		return usagef("--reader %q: md, binary or auto", f.reader)
+	case f.reader != "md" && src.Kind != "mem":
+		return usagef("--reader %s reads memory: a flash --source is read with md through its RAM window", f.reader)
 	case f.retries < 0:
 		return usagef("retries %d: it must be 0 or more", f.retries)
 	case f.raw && src.Kind != "nand":
@@ -164,7 +177,11 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 	if err := dev.CheckMapped(ctx, f.addr, f.size); err != nil {
 		return err
 	}
-	return a.runDump(ctx, f, job, dev.Session, dev, view, nil)
+	r, err := a.memoryReader(ctx, f.reader, dev)
+	if err != nil {
+		return err
+	}
+	return a.runDump(ctx, f, job, r, dev, view, nil)
 }
 
 // dumpFlash reads a flash through a RAM window. The device is asked first:
@@ -233,6 +250,33 @@ func (a *app) dumpFlash(ctx context.Context, f *dumpFlags, src dialect.Source) e
 	}
 	defer job.Close()
 	return a.runDump(ctx, f, job, win, dev, view, bad)
+}
+
+// memoryReader is what a memory dump reads through: the session (md), or
+// the binary reader where it was asked for and could be set up.
+func (a *app) memoryReader(ctx context.Context, how string, dev *backup.Device) (dialect.Reader, error) {
+	if how == "md" {
+		return dev.Session, nil
+	}
+	s, ok := dev.Session.(*uboot.Session)
+	if !ok {
+		err := fmt.Errorf("%w: it runs on U-Boot, not %s", uboot.ErrNoBinaryReader, dev.Session.Identity().Dialect)
+		if how == "binary" {
+			return nil, err
+		}
+		a.log.Info("reading with md: " + err.Error())
+		return dev.Session, nil
+	}
+	r, err := s.StartBinaryReader(ctx)
+	switch {
+	case err == nil:
+		return r, nil
+	case how == "binary" || ctx.Err() != nil:
+		return nil, err
+	}
+	a.log.Info("reading with md: " + err.Error())
+	// The console is at the prompt again after any failed step.
+	return dev.Session, dev.Session.Resync(ctx)
 }
 
 func hexList(vs []uint64) string {
