@@ -56,4 +56,3 @@ func TestBinaryReaderWhereItCannotRun(t *testing.T) {
 		t.Fatalf("--reader auto: %+v\n%s", r, stderr)
 	}
 }
-
