@@ -181,7 +181,11 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 	if err != nil {
 		return err
 	}
-	return a.runDump(ctx, f, job, r, dev, view, nil)
+	err = a.runDump(ctx, f, job, r, dev, view, nil)
+	if br, ok := r.(*uboot.BinaryReader); ok && br.Retransmitted > 0 {
+		a.log.Info(fmt.Sprintf("the binary reader sent %s again (damaged on the line)", plural(br.Retransmitted, "block")))
+	}
+	return err
 }
 
 // dumpFlash reads a flash through a RAM window. The device is asked first:

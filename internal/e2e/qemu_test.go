@@ -140,7 +140,7 @@ func TestRealUBootNoisyLine(t *testing.T) {
 // relay forwards TCP connections to target, one at a time, and returns its
 // tcp:// address. fromDevice sees what the board sends, returns what the
 // host gets instead, and says when to cut the connection (after that).
-func relay(t *testing.T, target string, fromDevice func(b []byte) (out []byte, cut bool)) string {
+func relay(t testing.TB, target string, fromDevice func(b []byte) (out []byte, cut bool)) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +179,7 @@ func relay(t *testing.T, target string, fromDevice func(b []byte) (out []byte, c
 // noisyRelay is a relay that flips a bit of a byte (rate flip) or drops it
 // (rate drop) on its way from the board to the host. It also returns a
 // reader of its counts.
-func noisyRelay(t *testing.T, target string, flip, drop float64) (string, func() (int64, int64)) {
+func noisyRelay(t testing.TB, target string, flip, drop float64) (string, func() (int64, int64)) {
 	var flips, drops atomic.Int64
 	rng := rand.New(rand.NewPCG(7, 7))
 	addr := relay(t, target, func(b []byte) ([]byte, bool) {
