@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/bootdump/bootdump/binreader"
-	"github.com/bootdump/bootdump/console"
 	"github.com/bootdump/bootdump/dialect"
 )
 
@@ -329,7 +328,7 @@ func (r *BinaryReader) stream(ctx context.Context, addr uint64, dst []byte, prog
 	if !started {
 		return fmt.Errorf("%w: %s printed %q", ErrNoBinaryReader, cmd, said)
 	}
-	st, err := binreader.Receive(ctx, &streamLine{ctx: ctx, con: r.con}, dst, streamIdle)
+	st, err := binreader.Receive(ctx, &consoleLine{ctx: ctx, con: r.con, timeout: binreader.ErrTimeout}, dst, streamIdle)
 	r.Retransmitted += st.Retransmitted
 	if err != nil {
 		// The reader stops at a Q; the prompt comes back.
@@ -346,27 +345,6 @@ func (r *BinaryReader) stream(ctx context.Context, addr uint64, dst []byte, prog
 // asked for again: a 4 KiB block takes 3.6 s at 115200 baud, but arrives
 // byte by byte; only a lost byte or answer leaves the line silent.
 const streamIdle = 2 * time.Second
-
-// streamLine is the console's line for the stream.
-type streamLine struct {
-	ctx context.Context
-	con *console.Console
-}
-
-func (l *streamLine) Write(b []byte) (int, error) {
-	if err := l.con.Write(l.ctx, b); err != nil {
-		return 0, err
-	}
-	return len(b), nil
-}
-
-func (l *streamLine) Next(ctx context.Context, wait time.Duration) (byte, error) {
-	b, err := l.con.Next(ctx, wait)
-	if errors.Is(err, console.ErrTimeout) {
-		return 0, binreader.ErrTimeout
-	}
-	return b, err
-}
 
 // standaloneImage wraps code in a legacy uImage of a standalone program
 // (what mkimage -A ARCH -O u-boot -T standalone -a LOAD -e LOAD makes):

@@ -260,7 +260,7 @@ func (s *Session) UploadWith(ctx context.Context, loaders []string, ram uint64, 
 // receive sends data to the receiver cmd started (loady, loadb) and
 // checks the size it reports.
 func (s *Session) receive(ctx context.Context, cmd string, data []byte, progress func(sent, total int, how string)) error {
-	line := &consoleLine{ctx: ctx, con: s.con}
+	line := &consoleLine{ctx: ctx, con: s.con, timeout: xfer.ErrTimeout}
 	xopt := xfer.Options{Logger: s.log, Progress: func(sent, total int) {
 		if progress != nil {
 			progress(sent, total, "uploading")
@@ -310,10 +310,12 @@ func uploadWords(ctx context.Context, con *console.Console, ram uint64, data []b
 	return nil
 }
 
-// consoleLine lets a transfer protocol use the console's line.
+// consoleLine lets a transfer protocol use the console's line; a wait
+// that ends with nothing returns the protocol's own timeout error.
 type consoleLine struct {
-	ctx context.Context
-	con *console.Console
+	ctx     context.Context
+	con     *console.Console
+	timeout error
 }
 
 func (l *consoleLine) Write(b []byte) (int, error) {
@@ -326,7 +328,7 @@ func (l *consoleLine) Write(b []byte) (int, error) {
 func (l *consoleLine) Next(ctx context.Context, timeout time.Duration) (byte, error) {
 	b, err := l.con.Next(ctx, timeout)
 	if errors.Is(err, console.ErrTimeout) {
-		return 0, xfer.ErrTimeout
+		return 0, l.timeout
 	}
 	return b, err
 }
