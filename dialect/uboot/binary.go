@@ -331,7 +331,8 @@ func (r *BinaryReader) stream(ctx context.Context, addr uint64, dst []byte, prog
 	st, err := binreader.Receive(ctx, &consoleLine{ctx: ctx, con: r.con, timeout: binreader.ErrTimeout}, dst, streamIdle)
 	r.Retransmitted += st.Retransmitted
 	if err != nil {
-		// The reader stops at a Q; the prompt comes back.
+		// The reader stops at a Q (or a Ctrl-C); the prompt comes back.
+		r.con.Write(ctx, []byte{'Q'})
 		r.con.Finish(ctx, cmd, nil)
 		return fmt.Errorf("binary reader at %#x: %w", addr, err)
 	}

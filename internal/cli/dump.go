@@ -369,14 +369,18 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, dev *backup.Device, conten
 	// A short block for people: on standard output, unless JSON is there.
 	var block strings.Builder
 	fmt.Fprintf(&block, "done: %s at %#x%s -> %s, verified by %s\n", sizeText(f.size), f.addr, where, f.output, verifiedBy(id.Checksum))
+	if id.Command != dev.Session.Identity().Command {
+		fmt.Fprintf(&block, "  read by  %s\n", id.Command)
+	}
 	speed := fmt.Sprintf("%s, %s/s", res.Elapsed.Round(100*time.Millisecond), sizeText(uint64(rate)))
+	md := dev.Session.Identity().Command // the ceiling is md's, whatever read
 	switch {
 	case strings.HasPrefix(f.conn.port, "tcp://"):
 		// no line rate to compare with
 	case rate <= 1.02*ceiling:
-		speed += fmt.Sprintf(": %.0f%% of what %s carries at %d baud", 100*rate/ceiling, id.Command, dev.Baud)
+		speed += fmt.Sprintf(": %.0f%% of what %s carries at %d baud", 100*rate/ceiling, md, dev.Baud)
 	default:
-		speed += fmt.Sprintf(": %.1fx %s at %d baud", rate/ceiling, id.Command, dev.Baud)
+		speed += fmt.Sprintf(": %.1fx what %s carries at %d baud", rate/ceiling, md, dev.Baud)
 	}
 	fmt.Fprintf(&block, "  time     %s\n", speed)
 	chunks := fmt.Sprintf("%d dumped", dumped)
