@@ -55,7 +55,11 @@ func (s *Session) StartBinaryReader(ctx context.Context) (*BinaryReader, error) 
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrNoBinaryReader, fmt.Sprintf(format, args...))
 	}
-	arch, err := s.arch(ctx)
+	var arch binreader.Arch
+	err := s.tries(ctx, func() (err error) {
+		arch, err = s.arch(ctx)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -75,24 +79,55 @@ func (s *Session) StartBinaryReader(ctx context.Context) (*BinaryReader, error) 
 	}
 	code := prog.With(binreader.Params{Ext: r.params})
 	image := standaloneImage(code, base+readerLoad, arch)
-	if err := s.Upload(ctx, r.image, image, nil); err != nil {
-		return nil, fail("upload: %v", err)
+	err = s.tries(ctx, func() error {
+		if err := s.Upload(ctx, r.image, image, nil); err != nil {
+			return fail("upload: %v", err)
+		}
+		if sum, err := s.Checksum(ctx, r.image, uint64(len(image))); err != nil || sum != crc32.ChecksumIEEE(image) {
+			return fail("the upload did not arrive whole (crc32 %08x, %v)", sum, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if sum, err := s.Checksum(ctx, r.image, uint64(len(image))); err != nil || sum != crc32.ChecksumIEEE(image) {
-		return nil, fail("the upload did not arrive whole (crc32 %08x, %v)", sum, err)
-	}
-	p, err := r.run(ctx, binreader.Params{Mode: binreader.ModeGD})
+	var p binreader.Params
+	err = s.tries(ctx, func() (err error) {
+		p, err = r.run(ctx, binreader.Params{Mode: binreader.ModeGD})
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
 	if p.GD == 0 {
 		return nil, fail("the first run did not report U-Boot's global data (%s)", arch.GD)
 	}
-	if r.jt, err = r.findJumpTable(ctx, p.GD); err != nil {
+	err = s.tries(ctx, func() (err error) {
+		r.jt, err = r.findJumpTable(ctx, p.GD)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	s.log.Info(fmt.Sprintf("the binary reader runs (%s, bootm at %#x; gd %#x, jump table %#x)", arch.Name, r.image, p.GD, r.jt))
 	return r, nil
+}
+
+// tries runs a step of the setup up to three times: a noisy line may
+// garble what it reads (an md line, bootm's words), and every step can
+// run again. The console is brought back to its prompt in between.
+func (s *Session) tries(ctx context.Context, step func() error) error {
+	var err error
+	for range 3 {
+		if err = step(); err == nil || ctx.Err() != nil {
+			return err
+		}
+		s.log.Debug("a step of the binary reader's setup failed; once more", "err", err)
+		if rerr := s.Resync(ctx); rerr != nil {
+			return rerr
+		}
+	}
+	return err
 }
 
 // arch tells the CPU from the compiler version prints, and the byte order
