@@ -126,6 +126,9 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 	if err := f.conn.check(); err != nil {
 		return err
 	}
+	if f.reader == "" {
+		f.reader = "md" // flags made in code (the demo's) rather than parsed
+	}
 	src, err := dialect.ParseSource(f.source)
 	switch {
 	case err != nil:
