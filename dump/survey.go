@@ -75,7 +75,7 @@ func (j *Job) survey(ctx context.Context, dev Reader) error {
 }
 
 // planChunk asks the checksum of a chunk and, if it holds data, of its
-// pieces (splitPieces of them, minPiece bytes at least): a chunk that
+// pieces (splitPieces of them, minSplit bytes at least): a chunk that
 // holds a little data in erased flash (a marker, an environment) then
 // costs a read of the pieces with data alone. It keeps what it learnt in
 // the plan.
