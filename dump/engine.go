@@ -40,6 +40,11 @@ type Options struct {
 	ReconnectTimeout time.Duration // how long to wait for a lost device; default 2 min
 	Logger           *slog.Logger
 	Progress         func(Progress)
+	// Choose, if set, is asked once, after the survey, with the bytes of
+	// data left to read (not erased, not from the base image): it returns
+	// the reader for the rest, dev itself or one that pays its setup back
+	// on that much data (the binary reader).
+	Choose func(ctx context.Context, dev Reader, data uint64) Reader
 }
 
 // Result summarises a finished dump.
@@ -321,6 +326,11 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 	if err := j.survey(ctx, dev); err != nil {
 		return res, err
 	}
+	if j.opt.Choose != nil {
+		if dev = j.opt.Choose(ctx, dev, j.dataLeft()); ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+	}
 	measured = time.Now()
 	earlier := j.rec.Seconds
 	j.save = func() error {
@@ -342,6 +352,11 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 			return res, err
 		}
 		j.account(off, n, pieces, time.Since(chunkStart))
+		for i := range pieces {
+			if pieces[i].Verified != VerifiedErased && pieces[i].Verified != VerifiedBase {
+				pieces[i].Reader = dev.Identity().Command
+			}
+		}
 		// Data first, then the journal that vouches for it.
 		if _, err := j.part.WriteAt(buf[:n], int64(off)); err != nil {
 			return res, fmt.Errorf("write %s: %w", j.partPath(), err)

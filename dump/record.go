@@ -79,6 +79,9 @@ type Chunk struct {
 	CRC32    string `json:"crc32"`
 	Verified string `json:"verified"`
 	Attempts int    `json:"attempts"`
+	// Reader is the command that read it (md.l, binary reader (arm64)),
+	// for a chunk that was read.
+	Reader string `json:"reader,omitempty"`
 }
 
 // Hex is an address, written as "0x..." in the record.

@@ -74,6 +74,13 @@ func (j *Job) survey(ctx context.Context, dev Reader) error {
 	return nil
 }
 
+// dataLeft is how much of what is left to read holds data: all of it
+// but what the survey found erased or as in the base image.
+func (j *Job) dataLeft() uint64 {
+	left := j.opt.Size - min(j.opt.Size, j.resumed)
+	return left - min(left, j.prog.ToSkip)
+}
+
 // planChunk asks the checksum of a chunk and, if it holds data, of its
 // pieces (splitPieces of them, minSplit bytes at least): a chunk that
 // holds a little data in erased flash (a marker, an environment) then

@@ -24,6 +24,14 @@ type Config struct {
 	BootDelay int    // autoboot countdown in seconds; default 2, negative for none
 	Prompt    string // default: the personality's ("=> " for U-Boot)
 	NoCRC32   bool   // a build without the crc32 command
+	NoBootm   bool   // a build without bootm (go still runs programs)
+	// Console is the UART's device name (the banner's In: line); default
+	// pl011@9000000, on which go hangs as it does on QEMU's virt board.
+	Console string
+	// ForeignExports: the exported jump table holds a vendor's functions
+	// after get_version, not getc, tstc and putc; a program that prints
+	// through it prints nothing.
+	ForeignExports bool
 	Ethaddr   string // U-Boot's ethaddr variable (what tells two boards of one build apart); none if empty
 
 	// Flash lists the devices behind sf, nand, mtd and mmc (the image

@@ -78,6 +78,10 @@ func (b *uboot) run(ctx context.Context) (err error) {
 		b.env = maps.Clone(b.fork.env)
 		b.env["bootdelay"], b.env["baudrate"] = strconv.Itoa(b.cfg.BootDelay), strconv.Itoa(b.rate())
 	}
+	if b.fork == nil {
+		b.env["stdin"], b.env["stdout"], b.env["stderr"] = b.console(), b.console(), b.console()
+		b.installExports()
+	}
 	b.out.lfcr = b.fork != nil && b.fork.lfcr // Linux may have changed it
 	if b.cfg.Ethaddr != "" {
 		b.env["ethaddr"] = b.cfg.Ethaddr
@@ -156,7 +160,7 @@ func (b *uboot) boot(ctx context.Context) (bool, error) {
 	b.out.puts("\n\n" + b.version() + "\n\n")
 	b.out.puts("DRAM:  256 MiB\nCore:  47 devices, 13 uclasses, devicetree: board\nFlash: 64 MiB\n")
 	b.out.puts("Loading Environment from Flash... *** Warning - bad CRC, using default environment\n\n")
-	b.out.puts("In:    pl011@9000000\nOut:   pl011@9000000\nErr:   pl011@9000000\nNet:   No ethernet found.\n")
+	b.out.puts(fmt.Sprintf("In:    %[1]s\nOut:   %[1]s\nErr:   %[1]s\nNet:   No ethernet found.\n", b.console()))
 	if b.cfg.BootDelay < 0 {
 		return true, nil
 	}
@@ -340,6 +344,15 @@ func (b *uboot) exec(ctx context.Context, line string, repeat bool) (ok bool, er
 		return false, nil
 	case "loady", "loadx":
 		return false, b.load(ctx, args)
+	case "bootm":
+		if b.fork == nil && !b.cfg.NoBootm {
+			b.bootm(args)
+			return false, nil
+		}
+	case "go":
+		if b.fork == nil {
+			return b.goCommand(args), nil
+		}
 	case "reset":
 		b.out.puts("resetting ...\n")
 		b.out.flush()
@@ -750,13 +763,17 @@ func (b *uboot) bdinfo() {
 func (b *uboot) help() {
 	cmds := [][2]string{
 		{"?", "alias for 'help'"}, {"bdinfo", "print Board Info structure"},
+		{"bootm", "boot application image from memory"},
 		{"cmp", "memory compare"}, {"cp", "memory copy"}, {"crc32", "checksum calculation"},
-		{"help", "print command description/usage"}, {"md", "memory display"},
+		{"go", "start application at address 'addr'"}, {"help", "print command description/usage"}, {"md", "memory display"},
 		{"mw", "memory write (fill)"}, {"printenv", "print environment variables"},
 		{"reset", "Perform RESET of the CPU"}, {"setenv", "set environment variables"},
 		{"version", "print monitor, compiler and linker version"},
 	}
 	for _, c := range cmds {
+		if c[0] == "bootm" && b.cfg.NoBootm {
+			continue
+		}
 		b.out.puts(fmt.Sprintf("%-10s- %s\n", c[0], c[1]))
 	}
 }

@@ -29,6 +29,10 @@ type BinaryReader struct {
 	image  uint64 // where the uImage is, bootm's argument
 	params uint64 // where the parameters live
 	jt     uint64
+	// run is the command that runs the reader: bootm of the uImage, or
+	// go to its code (which follows the 64-byte header) where the build
+	// has no bootm.
+	run string
 	md     bool // the reader was lost and could not be put back: md reads
 	// Retransmitted counts the blocks the stream sent again.
 	Retransmitted int
@@ -91,9 +95,15 @@ func (s *Session) StartBinaryReader(ctx context.Context) (*BinaryReader, error) 
 	if err != nil {
 		return nil, err
 	}
+	r.run = fmt.Sprintf("bootm %#x", r.image)
 	var p binreader.Params
 	err = s.tries(ctx, func() (err error) {
-		p, err = r.run(ctx, binreader.Params{Mode: binreader.ModeGD})
+		p, err = r.once(ctx, binreader.Params{Mode: binreader.ModeGD})
+		if errors.Is(err, errNoBootm) {
+			if r.run, err = s.goCommand(ctx, r.image+64); err == nil {
+				p, err = r.once(ctx, binreader.Params{Mode: binreader.ModeGD})
+			}
+		}
 		return err
 	})
 	if err != nil {
@@ -109,7 +119,7 @@ func (s *Session) StartBinaryReader(ctx context.Context) (*BinaryReader, error) 
 	if err != nil {
 		return nil, err
 	}
-	s.log.Info(fmt.Sprintf("the binary reader runs (%s, bootm at %#x; gd %#x, jump table %#x)", arch.Name, r.image, p.GD, r.jt))
+	s.log.Info(fmt.Sprintf("the binary reader runs (%s, %s; gd %#x, jump table %#x)", arch.Name, r.run, p.GD, r.jt))
 	return r, nil
 }
 
@@ -119,7 +129,8 @@ func (s *Session) StartBinaryReader(ctx context.Context) (*BinaryReader, error) 
 func (s *Session) tries(ctx context.Context, step func() error) error {
 	var err error
 	for range 3 {
-		if err = step(); err == nil || ctx.Err() != nil {
+		var final finalError
+		if err = step(); err == nil || ctx.Err() != nil || errors.As(err, &final) {
 			return err
 		}
 		s.log.Debug("a step of the binary reader's setup failed; once more", "err", err)
@@ -129,6 +140,12 @@ func (s *Session) tries(ctx context.Context, step func() error) error {
 	}
 	return err
 }
+
+// finalError is a setup step's failure that another try cannot mend (the
+// build lacks something): it is not tried again.
+type finalError struct{ error }
+
+func (e finalError) Unwrap() error { return e.error }
 
 // arch tells the CPU from the compiler version prints, and the byte order
 // md showed.
@@ -152,7 +169,7 @@ func (s *Session) arch(ctx context.Context) (binreader.Arch, error) {
 			name = "mips"
 		}
 	default:
-		return binreader.Arch{}, fmt.Errorf("%w: version names no compiler for a CPU with a reader (%s)", ErrNoBinaryReader, archNames())
+		return binreader.Arch{}, finalError{fmt.Errorf("%w: version names no compiler for a CPU with a reader (%s)", ErrNoBinaryReader, archNames())}
 	}
 	a, _ := binreader.ArchNamed(name)
 	return a, nil
@@ -166,15 +183,37 @@ func archNames() string {
 	return strings.Join(names, ", ")
 }
 
-// run writes the parameters and runs the reader once (not a stream).
-func (r *BinaryReader) run(ctx context.Context, p binreader.Params) (binreader.Params, error) {
+// errNoBootm: the build has no bootm; go may run the reader instead.
+var errNoBootm = errors.New("no bootm in this build")
+
+// goCommand is how go runs the code at addr, unless go would hang the
+// board: U-Boot's go flushes the console before the call, and on a PL011
+// UART (QEMU's virt board) that flush never ends.
+func (s *Session) goCommand(ctx context.Context, addr uint64) (string, error) {
+	lines, err := s.con.Output(ctx, "printenv stdin stdout stderr")
+	if err != nil {
+		return "", err
+	}
+	for _, l := range lines {
+		if strings.Contains(strings.ToLower(l), "pl011") {
+			return "", finalError{fmt.Errorf("%w: bootm is not in this build, and go would hang a PL011 console (%s)", ErrNoBinaryReader, strings.TrimSpace(l))}
+		}
+	}
+	return fmt.Sprintf("go %#x", addr), nil
+}
+
+// once writes the parameters and runs the reader once (not a stream).
+func (r *BinaryReader) once(ctx context.Context, p binreader.Params) (binreader.Params, error) {
 	if err := r.writeParams(ctx, p); err != nil {
 		return p, err
 	}
-	cmd := fmt.Sprintf("bootm %#x", r.image)
+	cmd := r.run
 	lines, err := r.con.Output(ctx, cmd)
 	if err != nil {
 		return p, err
+	}
+	if strings.HasPrefix(cmd, "bootm") && unknownCommand(lines) {
+		return p, errNoBootm
 	}
 	if !ran(lines) {
 		return p, fmt.Errorf("%w: %s printed %q", ErrNoBinaryReader, cmd, lines)
@@ -193,10 +232,10 @@ func (r *BinaryReader) run(ctx context.Context, p binreader.Params) (binreader.P
 	return got, nil
 }
 
-// ran: bootm started the program.
+// ran: bootm or go started the program.
 func ran(lines []string) bool {
 	for _, l := range lines {
-		if strings.Contains(l, "Standalone Program") && !strings.Contains(l, "Image Type") {
+		if strings.Contains(l, "Standalone Program") && !strings.Contains(l, "Image Type") || strings.HasPrefix(l, "## Starting application at") {
 			return true
 		}
 	}
@@ -242,7 +281,7 @@ func (r *BinaryReader) findJumpTable(ctx context.Context, gd uint64) (uint64, er
 	if err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrNoBinaryReader, err)
 	}
-	tried := 0
+	tried, why := 0, ""
 	for off := 0; off < len(gdWords); off += w {
 		jt := word(gdWords[off:])
 		if jt%uint64(w) != 0 || jt < start || jt >= start+size {
@@ -264,8 +303,9 @@ func (r *BinaryReader) findJumpTable(ctx context.Context, gd uint64) (uint64, er
 			return jt, nil
 		}
 		r.log.Debug("not the jump table", "at", fmt.Sprintf("%#x", jt), "err", err)
+		why = fmt.Sprintf(" (at %#x %v)", jt, err)
 	}
-	return 0, fmt.Errorf("%w: no jump table in U-Boot's global data at %#x answered", ErrNoBinaryReader, gd)
+	return 0, fmt.Errorf("%w: no jump table in U-Boot's global data at %#x answered%s", ErrNoBinaryReader, gd, why)
 }
 
 // confirm runs the reader with jt as the jump table: get_version must
@@ -274,8 +314,7 @@ func (r *BinaryReader) confirm(ctx context.Context, jt uint64) (binreader.Params
 	if err := r.writeParams(ctx, binreader.Params{Mode: binreader.ModeConfirm, JumpTable: jt}); err != nil {
 		return binreader.Params{}, err
 	}
-	cmd := fmt.Sprintf("bootm %#x", r.image)
-	lines, err := r.con.Output(ctx, cmd)
+	lines, err := r.con.Output(ctx, r.run)
 	if err != nil {
 		return binreader.Params{}, err
 	}
@@ -292,7 +331,7 @@ func (r *BinaryReader) confirm(ctx context.Context, jt uint64) (binreader.Params
 	case err != nil:
 		return p, err
 	case !printed:
-		return p, fmt.Errorf("it printed %q, not %q", lines, binreader.ConfirmText)
+		return p, fmt.Errorf("the confirmation run printed %q, not %q", lines, binreader.ConfirmText)
 	case p.Result == 0 || p.Result > 64:
 		return p, fmt.Errorf("get_version returned %d", p.Result)
 	}
@@ -319,7 +358,9 @@ func (s *Session) relocAddr(ctx context.Context) (uint64, error) {
 // Identity is the session's, with the reader as the read command.
 func (r *BinaryReader) Identity() dialect.Identity {
 	id := r.Session.Identity()
-	id.Command = "binary reader (" + r.prog.Arch.Name + ")"
+	if !r.md {
+		id.Command = "binary reader (" + r.prog.Arch.Name + ")"
+	}
 	return id
 }
 
@@ -341,7 +382,7 @@ func (r *BinaryReader) ReadMemory(ctx context.Context, addr uint64, dst []byte, 
 		r.md = true
 		return r.Session.ReadMemory(ctx, addr, dst, progress)
 	}
-	r.image, r.params, r.jt = again.image, again.params, again.jt
+	r.image, r.params, r.jt, r.run = again.image, again.params, again.jt, again.run
 	return r.stream(ctx, addr, dst, progress)
 }
 
@@ -351,7 +392,7 @@ func (r *BinaryReader) stream(ctx context.Context, addr uint64, dst []byte, prog
 	if err := r.writeParams(ctx, p); err != nil {
 		return err
 	}
-	cmd := fmt.Sprintf("bootm %#x", r.image)
+	cmd := r.run
 	var said []string
 	started, err := r.con.Start(ctx, cmd, func(line []byte) bool {
 		said = append(said, string(line))

@@ -69,11 +69,14 @@ command (sf read, nand read, mtd read, mmc read), checked and dumped there.
 NAND bad blocks are not read: the image holds 0xff there and the record lists
 them. See bootdump info for the devices and partitions a board has.
 
---reader binary reads memory with bootdump's binary reader instead of md: a
+On U-Boot, memory is read with bootdump's binary reader where it can run: a
 small program (ARM, AArch64, RISC-V 64, MIPS) that U-Boot runs as a
-standalone image (bootm) and that streams raw bytes in CRC-checked blocks,
-about 4x what md's text carries on the same line. --reader auto uses it
-where it can be set up and reads with md otherwise, saying why.`,
+standalone image (bootm, or go) and that streams raw bytes in CRC-checked
+blocks, about 4x what md's text carries on the same line. This is --reader
+auto (the default): it sets the reader up once the erased chunks are known
+and at least 64 KiB of data is left to read, and reads with md otherwise,
+saying why in one line. --reader md never uploads anything; --reader binary
+fails when the reader cannot run.`,
 		Example: `  bootdump dump -p /dev/ttyUSB0 --addr 0x9f000000 --size 16M -o flash.bin
   bootdump dump -p tcp://127.0.0.1:5555 --addr 0x04000000 --size 2M -o nor1.bin
   bootdump dump -p 'sim:uboot?image=fw.bin' --addr 0x04000000 --size 1M -o copy.bin
@@ -118,7 +121,7 @@ where it can be set up and reads with md otherwise, saying why.`,
 	fl.BoolVar(&f.noSkip, "no-skip", false, "dump erased (all 0xff or 0x00) chunks too, instead of confirming them on the device")
 	fl.StringVar(&f.image, "image", "", "dump an image the bootloader's table lists (Winbond LS) by name to -o FILE, or all of them into -o DIR")
 	fl.StringVar(&f.base, "base", "", "an earlier image of the same range: unchanged chunks (same crc32) are copied from it")
-	fl.StringVar(&f.reader, "reader", "md", "how memory is read: md (the bootloader's text dump), binary (bootdump's reader, U-Boot only), or auto (binary where it can run)")
+	fl.StringVar(&f.reader, "reader", "auto", "how memory is read: md (the bootloader's text dump), binary (bootdump's reader, U-Boot only), or auto (binary where it can run and there is at least 64 KiB of data to read)")
 	return cmd
 }
 
@@ -145,8 +148,8 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 		return usagef("chunk %d: it must be a multiple of 16 bytes, e.g. --chunk 64K", f.chunk)
 	case f.reader != "md" && f.reader != "binary" && f.reader != "auto":
 		return usagef("--reader %q: md, binary or auto", f.reader)
-	case f.reader != "md" && src.Kind != "mem":
-		return usagef("--reader %s reads memory: a flash --source is read with md through its RAM window", f.reader)
+	case f.reader == "binary" && src.Kind != "mem":
+		return usagef("--reader binary reads memory: a flash --source is read with md through its RAM window")
 	case f.retries < 0:
 		return usagef("retries %d: it must be 0 or more", f.retries)
 	case f.raw && src.Kind != "nand":
@@ -164,7 +167,17 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 		return err
 	}
 	view := a.newProgressView("dump")
-	job, err := a.prepareDump(f, view) // checks the output, before the port is touched
+	var r dialect.Reader // what reads: md, or the binary reader
+	var choose func(ctx context.Context, md dump.Reader, data uint64) dump.Reader
+	if f.reader == "auto" {
+		// asked by the engine once the survey has told how much data
+		// there is to read
+		choose = func(ctx context.Context, md dump.Reader, data uint64) dump.Reader {
+			r = a.autoReader(ctx, md, data)
+			return r
+		}
+	}
+	job, err := a.prepareDump(f, view, choose)
 	if err != nil {
 		return err
 	}
@@ -180,9 +193,11 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 	if err := dev.CheckMapped(ctx, f.addr, f.size); err != nil {
 		return err
 	}
-	r, err := a.memoryReader(ctx, f.reader, dev)
-	if err != nil {
-		return err
+	r = dev.Session
+	if f.reader == "binary" {
+		if r, err = a.binaryReader(ctx, dev.Session); err != nil {
+			return err
+		}
 	}
 	err = a.runDump(ctx, f, job, r, dev, view, nil)
 	if br, ok := r.(*uboot.BinaryReader); ok && br.Retransmitted > 0 {
@@ -251,7 +266,7 @@ func (a *app) dumpFlash(ctx context.Context, f *dumpFlags, src dialect.Source) e
 		a.log.Warn(fmt.Sprintf("%d bad blocks: they are not read, and the image holds 0xff there", len(bad)), "offsets", hexList(bad))
 	}
 	view := a.newProgressView("dump")
-	job, err := a.prepareDump(f, view)
+	job, err := a.prepareDump(f, view, nil)
 	if err != nil {
 		return err
 	}
@@ -259,31 +274,41 @@ func (a *app) dumpFlash(ctx context.Context, f *dumpFlags, src dialect.Source) e
 	return a.runDump(ctx, f, job, win, dev, view, bad)
 }
 
-// memoryReader is what a memory dump reads through: the session (md), or
-// the binary reader where it was asked for and could be set up.
-func (a *app) memoryReader(ctx context.Context, how string, dev *backup.Device) (dialect.Reader, error) {
-	if how == "md" {
-		return dev.Session, nil
-	}
-	s, ok := dev.Session.(*uboot.Session)
+// binaryReader puts the binary reader on the board (--reader binary).
+func (a *app) binaryReader(ctx context.Context, md dialect.Reader) (dialect.Reader, error) {
+	s, ok := md.(*uboot.Session)
 	if !ok {
-		err := fmt.Errorf("%w: it runs on U-Boot, not %s", uboot.ErrNoBinaryReader, dev.Session.Identity().Dialect)
-		if how == "binary" {
-			return nil, err
-		}
-		a.log.Info("reading with md: " + err.Error())
-		return dev.Session, nil
+		return nil, fmt.Errorf("%w: it runs on U-Boot, not %s", uboot.ErrNoBinaryReader, md.Identity().Dialect)
 	}
-	r, err := s.StartBinaryReader(ctx)
+	return s.StartBinaryReader(ctx)
+}
+
+// autoBinaryFrom is the least data --reader auto reads with the binary
+// reader: its setup (an upload, three runs, a dozen md lines) costs
+// about what md takes for 16 KiB, and 64 KiB pays that back well.
+const autoBinaryFrom = 64 << 10
+
+// autoReader is --reader auto: the binary reader where it can run and
+// data is worth its setup, else md, as one line says.
+func (a *app) autoReader(ctx context.Context, md dialect.Reader, data uint64) dialect.Reader {
+	if data < autoBinaryFrom {
+		a.log.Info(fmt.Sprintf("reading with md: %s of data to read, too little for the binary reader's setup to pay back (from %s)", sizeText(data), sizeText(autoBinaryFrom)))
+		return md
+	}
+	r, err := a.binaryReader(ctx, md)
 	switch {
 	case err == nil:
-		return r, nil
-	case how == "binary" || ctx.Err() != nil:
-		return nil, err
+		return r
+	case ctx.Err() != nil:
+		return md
 	}
 	a.log.Info("reading with md: " + err.Error())
-	// The console is at the prompt again after any failed step.
-	return dev.Session, dev.Session.Resync(ctx)
+	// Back to a fresh prompt after the failed step; if that fails, the
+	// engine's first read finds out and recovers as from any failure.
+	if err := md.Resync(ctx); err != nil {
+		a.log.Debug("resync after the binary reader's setup", "err", err)
+	}
+	return md
 }
 
 func hexList(vs []uint64) string {
@@ -294,7 +319,9 @@ func hexList(vs []uint64) string {
 	return strings.Join(parts, ", ")
 }
 
-func (a *app) prepareDump(f *dumpFlags, view *progressView) (*dump.Job, error) {
+// prepareDump prepares the job; choose, if set, picks the reader once the
+// survey has told how much data there is to read.
+func (a *app) prepareDump(f *dumpFlags, view *progressView, choose func(context.Context, dump.Reader, uint64) dump.Reader) (*dump.Job, error) {
 	retries := f.retries
 	if retries == 0 {
 		retries = -1
@@ -303,6 +330,7 @@ func (a *app) prepareDump(f *dumpFlags, view *progressView) (*dump.Job, error) {
 		Addr: f.addr, Size: f.size, ChunkSize: int(f.chunk), Retries: retries, Output: f.output,
 		Force: f.force, Restart: f.restart, Port: f.conn.port, Baud: f.conn.baud, Source: f.source,
 		NoSkip: f.noSkip, Base: f.base, ReconnectTimeout: f.conn.reconnect, Logger: a.log, Progress: view.update,
+		Choose: choose,
 	})
 }
 

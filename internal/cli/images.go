@@ -83,7 +83,7 @@ func (a *app) dumpImages(ctx context.Context, f *dumpFlags) error {
 		one.addr, one.size, one.output = im.Base, im.Size, outputs[im.Name]
 		fmt.Fprintf(a.stderr, "image %d %s: %d bytes at %#x -> %s\n", im.Num, im.Name, im.Size, im.Base, one.output)
 		view := a.newProgressView(im.Name)
-		job, err := a.prepareDump(&one, view)
+		job, err := a.prepareDump(&one, view, nil)
 		if err != nil {
 			return err
 		}

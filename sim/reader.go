@@ -1,0 +1,294 @@
+package sim
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"hash/crc32"
+
+	"github.com/bootdump/bootdump/binreader"
+)
+
+// The simulated board has no CPU: when bootm or go calls one of bootdump's
+// binary readers (recognised by its code, whatever its parameter block
+// holds), the board does what the reader's C source does
+// (binreader/device/reader.c), through U-Boot's console as the real
+// program would, so that every path of the host's side runs without QEMU.
+// The machine code itself is proven on real CPUs (binreader's tests).
+
+// Where this board's U-Boot keeps its global data and exported jump
+// table (as on qemu_arm64: gd's jt pointer in word 30), and where its
+// relocated code starts (bdinfo's relocaddr).
+const (
+	gdAddr      = 0x4eeb6db0
+	jumpTable   = 0x4eeb9cf0
+	relocAddr   = 0x4fef7000
+	gdWordJT    = 30
+	gdWords     = 128
+	exportCount = 30
+	xfVersion   = 9 // get_version() in 2023.01
+)
+
+// The reader's parameter block (struct params in reader.c): its first word
+// and the index of each word.
+const paramsMagic = 0x42445250 // "BDRP"
+
+const (
+	pMagic = iota
+	pMode
+	pJT
+	pAddr
+	pSize
+	pBlock
+	pResult
+	pGD
+	pExt
+	paramWords
+)
+
+// readerBlob is one architecture's reader as the board knows it.
+type readerBlob struct {
+	arch   binreader.Arch
+	size   int
+	params int      // offset of its parameter block
+	sum    [32]byte // sha256 of the code with the parameter block zeroed
+}
+
+var readerBlobs = func() []readerBlob {
+	var blobs []readerBlob
+	for _, a := range binreader.Arches {
+		p, err := binreader.Load(a)
+		if err != nil {
+			panic(err) // the blobs are embedded: a build error
+		}
+		blobs = append(blobs, readerBlob{arch: a, size: len(p.Code), params: p.ParamsOffset(), sum: maskedSum(p.Code, p.ParamsOffset(), a.Word)})
+	}
+	return blobs
+}()
+
+func maskedSum(code []byte, params, word int) [32]byte {
+	c := bytes.Clone(code)
+	clear(c[params : params+paramWords*word])
+	return sha256.Sum256(c)
+}
+
+// installExports puts U-Boot's global data and jump table in RAM, as
+// U-Boot has them after relocation.
+func (b *uboot) installExports() {
+	w := 4
+	if b.cfg.Bits64 {
+		w = 8
+	}
+	word := func(v uint64) []byte {
+		out := make([]byte, w)
+		if w == 4 {
+			binary.LittleEndian.PutUint32(out, uint32(v))
+		} else {
+			binary.LittleEndian.PutUint64(out, v)
+		}
+		return out
+	}
+	gd := make([]byte, 0, gdWords*w)
+	for i := range gdWords {
+		v := uint64(0)
+		switch i {
+		case 2:
+			v = uint64(b.rate())
+		case 4:
+			v = relocAddr
+		case 5:
+			v = ramSize
+		case 10:
+			v = gdAddr // new_gd
+		case 12:
+			v = 0x4edb6db0 // fdt_blob
+		case gdWordJT:
+			v = jumpTable
+		}
+		gd = append(gd, word(v)...)
+	}
+	b.mem.write(gdAddr, gd)
+	var jt []byte
+	for i := range exportCount {
+		jt = append(jt, word(relocAddr+0x1000+uint64(i)*0x60)...)
+	}
+	b.mem.write(jumpTable, jt)
+}
+
+// readerAt recognises a reader for this board's CPU at entry.
+func (b *uboot) readerAt(entry uint64, max int) (*readerRun, bool) {
+	want := map[byte]string{2: "arm", 22: "arm64"}[b.cpuArch()]
+	for _, blob := range readerBlobs {
+		if blob.arch.Name != want || blob.size > max || !b.mem.mapped(entry, uint64(blob.size)) {
+			continue
+		}
+		code := make([]byte, blob.size)
+		b.mem.read(entry, code)
+		if maskedSum(code, blob.params, blob.arch.Word) == blob.sum {
+			return &readerRun{b: b, arch: blob.arch, params: entry + uint64(blob.params)}, true
+		}
+	}
+	return nil, false
+}
+
+// readerRun is one call of a reader.
+type readerRun struct {
+	b      *uboot
+	arch   binreader.Arch
+	params uint64 // the parameter block inside the code
+}
+
+func (r *readerRun) word(at uint64, i int) uint64 {
+	w := r.arch.Word
+	buf := make([]byte, w)
+	r.b.abortIfUnmapped(at+uint64(i*w), uint64(w))
+	r.b.mem.read(at+uint64(i*w), buf)
+	if w == 4 {
+		return uint64(r.arch.Order.Uint32(buf))
+	}
+	return r.arch.Order.Uint64(buf)
+}
+
+func (r *readerRun) setWord(at uint64, i int, v uint64) {
+	w := r.arch.Word
+	buf := make([]byte, w)
+	if w == 4 {
+		r.arch.Order.PutUint32(buf, uint32(v))
+	} else {
+		r.arch.Order.PutUint64(buf, v)
+	}
+	r.b.abortIfUnmapped(at+uint64(i*w), uint64(w))
+	r.b.mem.write(at+uint64(i*w), buf)
+}
+
+// run is reader(): the entry stub's copy of gd, then the mode's work. It
+// returns what the program returns.
+func (r *readerRun) run() uint64 {
+	p := r.params
+	r.setWord(p, pGD, gdAddr)
+	if ext := r.word(p, pExt); ext != 0 {
+		p = ext
+		r.setWord(p, pGD, gdAddr)
+	}
+	if r.word(p, pMagic) != paramsMagic {
+		return ^uint64(0)
+	}
+	mode := r.word(p, pMode)
+	r.setWord(p, pMode, 3)
+	switch mode {
+	case 0:
+		r.setWord(p, pResult, gdAddr)
+	case 1:
+		r.exports(r.word(p, pJT))
+		r.setWord(p, pResult, xfVersion)
+		if !r.b.cfg.ForeignExports {
+			r.b.out.write([]byte("bdmp-ok\n"))
+		}
+	case 2:
+		r.exports(r.word(p, pJT))
+		sent := r.stream(p)
+		r.setWord(p, pResult, uint64(sent))
+		if sent < 0 {
+			return 1
+		}
+	}
+	return 0
+}
+
+// exports crashes the board unless jt is its jump table: a call through
+// anything else jumps to no function.
+func (r *readerRun) exports(jt uint64) {
+	if jt != jumpTable {
+		r.b.crash(jt)
+	}
+}
+
+// stream is reader.c's stream(): the calibration, the host's escape
+// mask, then each block framed and escaped until the host acknowledges
+// it. It returns the frames sent, or -1 when the host stopped it.
+func (r *readerRun) stream(p uint64) int64 {
+	b := r.b
+	cal := []byte("BDRD")
+	for c := range 256 {
+		cal = append(cal, byte(c))
+	}
+	b.out.write(append(cal, "BDRD"...))
+	var escape [32]byte
+	for i := range 64 {
+		v := hexDigit(r.getc())
+		if v < 0 {
+			return -1
+		}
+		if i&1 == 0 {
+			v <<= 4
+		}
+		escape[i>>1] |= byte(v)
+	}
+	escape[0x7d>>3] |= 1 << (0x7d & 7)
+	escape[0x7e>>3] |= 1 << (0x7e & 7)
+	put := func(frame []byte, c byte) []byte {
+		if escape[c>>3]&(1<<(c&7)) != 0 {
+			return append(frame, 0x7d, c^0x20)
+		}
+		return append(frame, c)
+	}
+	put32 := func(frame []byte, v uint32) []byte {
+		for shift := 24; shift >= 0; shift -= 8 {
+			frame = put(frame, byte(v>>shift))
+		}
+		return frame
+	}
+	addr, size, block := r.word(p, pAddr), r.word(p, pSize), r.word(p, pBlock)
+	if block == 0 {
+		block = 4096
+	}
+	b.abortIfUnmapped(addr, size)
+	var sent int64
+	for off, num := uint64(0), uint32(0); off < size; {
+		n := min(block, size-off)
+		data := make([]byte, n)
+		b.mem.read(addr+off, data)
+		frame := put32(put32([]byte{0x7e, 'B'}, num), uint32(n))
+		for _, c := range data {
+			frame = put(frame, c)
+		}
+		b.out.write(put32(frame, crc32.ChecksumIEEE(data)))
+		sent++
+		switch r.getc() {
+		case 'A':
+			off += n
+			num++
+		case 'N':
+		default:
+			return -1 // Q, Ctrl-C, anything else: stop
+		}
+	}
+	b.out.write([]byte{0x7e, 'E'})
+	return sent
+}
+
+// getc is U-Boot's getc through the jump table: it waits for a byte. A
+// line that closed reads as Ctrl-C, which stops the reader.
+func (r *readerRun) getc() byte {
+	for {
+		c, ok, err := r.b.uart.key(r.b.ctx, 0)
+		if err != nil {
+			return ctrlC
+		}
+		if ok {
+			return c
+		}
+	}
+}
+
+func hexDigit(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
