@@ -32,7 +32,7 @@ type Config struct {
 	// after get_version, not getc, tstc and putc; a program that prints
 	// through it prints nothing.
 	ForeignExports bool
-	Ethaddr   string // U-Boot's ethaddr variable (what tells two boards of one build apart); none if empty
+	Ethaddr        string // U-Boot's ethaddr variable (what tells two boards of one build apart); none if empty
 
 	// Flash lists the devices behind sf, nand, mtd and mmc (the image
 	// above is the memory-mapped NOR flash, nor0 to mtd).

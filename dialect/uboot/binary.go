@@ -33,7 +33,7 @@ type BinaryReader struct {
 	// go to its code (which follows the 64-byte header) where the build
 	// has no bootm.
 	run string
-	md     bool // the reader was lost and could not be put back: md reads
+	md  bool // the reader was lost and could not be put back: md reads
 	// Retransmitted counts the blocks the stream sent again.
 	Retransmitted int
 }
