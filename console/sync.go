@@ -124,7 +124,10 @@ func (c *Console) Sync(ctx context.Context) error {
 			if answered {
 				lastTail = tail
 			} else {
-				key = c.opt.Wake // Ctrl-C was not answered
+				// Ctrl-C was not answered: the board may be inside a
+				// YMODEM receive (a host that died while uploading), which
+				// only CANs end, or at an editor that wants its wake key.
+				key = append(bytes.Repeat([]byte{can}, cancelCount), c.opt.Wake...)
 			}
 			if err := c.write(ctx, key); err != nil {
 				return err
@@ -173,6 +176,14 @@ func (c *Console) sendStopKeys(ctx context.Context, sent *time.Time) (bool, erro
 	*sent = time.Now()
 	return true, nil
 }
+
+// can ends a YMODEM receive when it comes cancelCount times in a row
+// (xyzModem.c wants 3): a line editor ignores it, or drops it with the
+// line when Ctrl-C or the wake key follows.
+const (
+	can         = 0x18
+	cancelCount = 5
+)
 
 // esc may come back as the echo of a stop key.
 const esc = 0x1b

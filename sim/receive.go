@@ -77,15 +77,17 @@ func (b *uboot) receive(ctx context.Context, ymodem bool) ([]byte, error) {
 	if ymodem {
 		next = 0
 	}
-	idle := 0
+	// xyzModem asks at once, then again after each 2 s without a byte
+	// (and 0.75 s of delays), 20 times before it gives up.
+	b.send('C')
+	idle, cans := 0, 0
 	for {
-		c, ok, err := b.rxByte(ctx, time.Second)
+		c, ok, err := b.rxByte(ctx, 2750*time.Millisecond)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			// Ask (again) for the transfer to start or go on.
-			if idle++; idle > 60 {
+			if idle++; idle > 20 {
 				return nil, errAborted("Timed out")
 			}
 			b.send('C')
@@ -94,7 +96,11 @@ func (b *uboot) receive(ctx context.Context, ymodem bool) ([]byte, error) {
 		idle = 0
 		switch c {
 		case rxCAN:
-			return nil, errAborted("Cancelled")
+			// a third CAN while waiting for a block cancels
+			if cans++; cans == 3 {
+				return nil, errAborted("Cancelled")
+			}
+			continue
 		case rxEOT:
 			b.send(rxACK)
 			if !ymodem {
@@ -107,6 +113,7 @@ func (b *uboot) receive(ctx context.Context, ymodem bool) ([]byte, error) {
 		default:
 			continue // noise between blocks
 		}
+		cans = 0
 		n := 128
 		if c == rxSTX {
 			n = 1024

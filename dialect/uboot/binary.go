@@ -232,6 +232,23 @@ func (r *BinaryReader) once(ctx context.Context, p binreader.Params) (binreader.
 	return got, nil
 }
 
+// programOutput is what the program printed: the lines after bootm's or
+// go's announcement, without go's report of its return value.
+func programOutput(lines []string) []string {
+	for i, l := range lines {
+		if ran([]string{l}) {
+			var out []string
+			for _, l := range lines[i+1:] {
+				if !strings.HasPrefix(l, "## Application terminated") {
+					out = append(out, l)
+				}
+			}
+			return out
+		}
+	}
+	return nil
+}
+
 // ran: bootm or go started the program.
 func ran(lines []string) bool {
 	for _, l := range lines {
@@ -318,10 +335,8 @@ func (r *BinaryReader) confirm(ctx context.Context, jt uint64) (binreader.Params
 	if err != nil {
 		return binreader.Params{}, err
 	}
-	printed := false
-	for _, l := range lines {
-		printed = printed || strings.TrimSpace(l) == binreader.ConfirmText
-	}
+	said := programOutput(lines)
+	printed := len(said) == 1 && strings.TrimSpace(said[0]) == binreader.ConfirmText
 	back := make([]byte, len(r.prog.EncodeParams(binreader.Params{})))
 	if err := r.Session.ReadMemory(ctx, r.params, back, nil); err != nil {
 		return binreader.Params{}, err
@@ -330,8 +345,10 @@ func (r *BinaryReader) confirm(ctx context.Context, jt uint64) (binreader.Params
 	switch {
 	case err != nil:
 		return p, err
+	case !printed && len(said) == 0:
+		return p, fmt.Errorf("the confirmation run printed nothing, not %q", binreader.ConfirmText)
 	case !printed:
-		return p, fmt.Errorf("the confirmation run printed %q, not %q", lines, binreader.ConfirmText)
+		return p, fmt.Errorf("the confirmation run printed %q, not %q", strings.Join(said, "\n"), binreader.ConfirmText)
 	case p.Result == 0 || p.Result > 64:
 		return p, fmt.Errorf("get_version returned %d", p.Result)
 	}

@@ -64,7 +64,7 @@ func TestRealUBootBootloaderInFlash(t *testing.T) {
 	dir := t.TempDir()
 	out, transcript := filepath.Join(dir, "nor1.bin"), filepath.Join(dir, "console.log")
 	r, _ := dumpOK(t, flash, "-p", board.Port, "--addr", "0x04000000", "--size", "2M", "-o", out,
-		"--transcript", transcript)
+		"--transcript", transcript, "--reader", "md") // md's text is what parse reads
 	if r.Resets != 0 || r.Retries != 0 {
 		t.Fatalf("%d resets and %d retries counted: data was taken for console events", r.Resets, r.Retries)
 	}

@@ -29,7 +29,7 @@ func TestRealUBoot(t *testing.T) {
 	dir := t.TempDir()
 	out, transcript := filepath.Join(dir, "nor1.bin"), filepath.Join(dir, "console.log")
 	r, _ := dumpOK(t, img, "-p", board.Port, "--addr", "0x04000000", "--size", "2M",
-		"-o", out, "--transcript", transcript)
+		"-o", out, "--transcript", transcript, "--reader", "md")
 	if r.Device.ByteOrder != "little" || r.Device.Command != "md.l" {
 		t.Fatalf("device %+v, want little-endian md.l", r.Device)
 	}
@@ -129,7 +129,7 @@ func TestRealUBootNoisyLine(t *testing.T) {
 	board := qemutest.Start(t, img)
 	relay, stats := noisyRelay(t, strings.TrimPrefix(board.Port, "tcp://"), 1.5e-6, 1e-6)
 	out := filepath.Join(t.TempDir(), "noisy.bin")
-	r, _ := dumpOK(t, img, "-p", relay, "--addr", "0x04000000", "--size", "1M", "-o", out, "--idle-timeout", "3s")
+	r, _ := dumpOK(t, img, "-p", relay, "--addr", "0x04000000", "--size", "1M", "-o", out, "--idle-timeout", "3s", "--reader", "md")
 	flips, drops := stats()
 	t.Logf("relay flipped %d and dropped %d bytes; %d retries", flips, drops, r.Retries)
 	if flips+drops == 0 || r.Retries == 0 {

@@ -44,7 +44,7 @@ func TestDumpOverPTY(t *testing.T) {
 			})
 			out := filepath.Join(t.TempDir(), "flash.bin")
 			r, _ := dumpOK(t, img, "-p", board.Path, "--addr", "0x04000000", "--size", "1M",
-				"-o", out, "--width", fmt.Sprint(c.width), "--no-skip")
+				"-o", out, "--width", fmt.Sprint(c.width), "--no-skip", "--reader", "md")
 			want := map[string]string{"le": "little", "be": "big"}[c.order]
 			if c.order == "be" && c.width == 1 {
 				want = "unknown" // md.b needs no byte order, and the erased start cannot tell

@@ -93,7 +93,7 @@ func TestForeignLinesInDump(t *testing.T) {
 	for i, d := range []string{"uboot", "ralink", "lsdk"} {
 		board := ptyBoard(t, sim.Config{Dialect: d, Image: img, Faults: &sim.Faults{Seed: uint64(i + 1), Noise: 0.02}})
 		out := filepath.Join(t.TempDir(), d+".bin")
-		r, stderr := dumpOK(t, img, "-p", board.Path, "--addr", fmt.Sprintf("%#x", sim.DefaultBase(d)), "--size", "64K", "-o", out, "--chunk", "8K")
+		r, stderr := dumpOK(t, img, "-p", board.Path, "--addr", fmt.Sprintf("%#x", sim.DefaultBase(d)), "--size", "64K", "-o", out, "--chunk", "8K", "--reader", "md")
 		if noise := board.Board.Faults().Noise; noise < 10 || r.Retries != 0 {
 			t.Fatalf("%s: %d foreign lines, %d retries:\n%s", d, noise, r.Retries, stderr)
 		}

@@ -110,12 +110,21 @@ func start(t testing.TB, qemu, ubootBin string, flash1 []byte, extra ...string) 
 	}
 	writeFlash(t, f0, boot, 0x00)
 	writeFlash(t, f1, flash1, 0xff)
-	port := freePort(t)
 	args := []string{"-M", "virt", "-m", "256", "-nographic", "-nic", "none", "-monitor", "none",
 		"-drive", "if=pflash,format=raw,file=" + f0,
-		"-drive", "if=pflash,format=raw,unit=1,file=" + f1,
-		"-serial", fmt.Sprintf("tcp:127.0.0.1:%d,server=on,wait=on", port)}
-	cmd := exec.Command(qemu, append(args, extra...)...)
+		"-drive", "if=pflash,format=raw,unit=1,file=" + f1}
+	b := launch(t, qemu, append(args, extra...)...)
+	b.Flash = f1
+	return b
+}
+
+// launch starts QEMU with args and its console on a TCP port it listens
+// on, and stops it when the test ends.
+func launch(t testing.TB, qemu string, args ...string) *Board {
+	t.Helper()
+	port := freePort(t)
+	args = append(args, "-serial", fmt.Sprintf("tcp:127.0.0.1:%d,server=on,wait=on", port))
+	cmd := exec.Command(qemu, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -152,7 +161,7 @@ func start(t testing.TB, qemu, ubootBin string, flash1 []byte, extra ...string) 
 			t.Fatalf("QEMU did not listen on port %d within 30 s: %s", port, stderr.String())
 		}
 	}
-	return &Board{Port: fmt.Sprintf("tcp://127.0.0.1:%d", port), Flash: f1, stop: func() error { return stop(syscall.SIGTERM) }}
+	return &Board{Port: fmt.Sprintf("tcp://127.0.0.1:%d", port), stop: func() error { return stop(syscall.SIGTERM) }}
 }
 
 func writeFlash(t testing.TB, path string, data []byte, fill byte) {

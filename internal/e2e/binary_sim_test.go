@@ -1,0 +1,128 @@
+package e2e
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bootdump/bootdump/dump"
+	"github.com/bootdump/bootdump/internal/imagetest"
+)
+
+// The binary reader on the simulator, which runs the embedded readers by
+// doing what their C source does (the machine code itself runs on real
+// CPUs in binreader's tests and under QEMU in qemu_binary_test.go).
+
+// TestBinaryReaderOnTheSimulator dumps a flash holding a real u-boot.bin,
+// random data and erased space with the default reader (auto) on 32- and
+// 64-bit U-Boot, by bootm and, on a build without bootm whose console is
+// not a PL011, by go: identical, and the record names the binary reader
+// for each chunk that was read and no reader for the erased ones.
+func TestBinaryReaderOnTheSimulator(t *testing.T) {
+	img := imagetest.BootloaderFlash(t, 2<<20)
+	copy(img[1<<20+64<<10:], randomBytes(256<<10, 5))
+	fw := writeFile(t, filepath.Join(t.TempDir(), "fw.bin"), img)
+	for _, tc := range []struct{ name, params, arch, run string }{
+		{"arm-bootm", "", "arm", "bootm 0x"},
+		{"arm64-bootm", "&bits=64", "arm64", "bootm 0x"},
+		{"arm-go", "&bootm=no&console=serial@10000000", "arm", "go 0x"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "flash.bin")
+			r, stderr := dumpOK(t, img, "-p", "sim:uboot?bootdelay=0&image="+fw+tc.params, "--addr", "0x04000000", "--size", "2M", "-o", out)
+			reader := "binary reader (" + tc.arch + ")"
+			if r.Device.Command != reader || !strings.Contains(stderr, "the binary reader runs ("+tc.arch+", "+tc.run) {
+				t.Fatalf("not read by the %s binary reader through %s: %+v\n%s", tc.arch, tc.run, r, stderr)
+			}
+			rec, err := dump.ReadRecord(dump.RecordPath(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			read := 0
+			for _, c := range rec.Chunks {
+				erased := c.Verified == dump.VerifiedErased
+				if erased && c.Reader != "" || !erased && c.Reader != reader {
+					t.Fatalf("chunk at %#x (%s) names reader %q", c.Offset, c.Verified, c.Reader)
+				}
+				if !erased {
+					read += c.Size
+				}
+			}
+			if read < 512<<10 {
+				t.Fatalf("only %d bytes read: the bootloader and the data are more", read)
+			}
+		})
+	}
+}
+
+// TestBinaryReaderOnANoisyLine: bytes flipped, dropped and doubled on the
+// way from the board, and a board that resets in the middle of the
+// stream: the image is identical, the blocks sent again are counted, and
+// a reader lost to a reset is put back.
+func TestBinaryReaderOnANoisyLine(t *testing.T) {
+	img := randomBytes(1<<20, 6)
+	fw := writeFile(t, filepath.Join(t.TempDir(), "fw.bin"), img)
+	for _, tc := range []struct{ name, faults, want string }{
+		{"flips", "seed=3,flip=2e-5,drop=2e-6,dup=2e-6", "the binary reader sent "},
+		{"reset", "seed=4,reset=700000", "the binary reader is gone (a reset?); putting it back"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "flash.bin")
+			r, stderr := dumpOK(t, img, "-p", "sim:uboot?bootdelay=0&bits=64&image="+fw+"&faults="+tc.faults, "--addr", "0x04000000", "--size", "1M", "-o", out)
+			if r.Device.Command != "binary reader (arm64)" || !strings.Contains(stderr, tc.want) {
+				t.Fatalf("%+v: the log does not say %q:\n%s", r, tc.want, stderr)
+			}
+		})
+	}
+}
+
+// TestAutoReaderFallsBack: where the binary reader cannot run, or the data
+// is too little to pay for it, --reader auto reads with md and says why in
+// one line; --reader binary stops with that sentence instead, leaving no
+// file. md never hangs the board on the way (a go on a PL011 would).
+func TestAutoReaderFallsBack(t *testing.T) {
+	img := randomBytes(128<<10, 42)
+	fw := writeFile(t, filepath.Join(t.TempDir(), "fw.bin"), img)
+	for _, tc := range []struct {
+		name, port, size, command, why string
+	}{
+		{"no-bootm-pl011", "sim:uboot?bootm=no", "128K", "md.l",
+			"reading with md: the binary reader cannot run here: bootm is not in this build, and go would hang a PL011 console (stdin=pl011@9000000)"},
+		{"no-compiler-named", "sim:ralink?base=0x04000000", "128K", "md.l",
+			"reading with md: the binary reader cannot run here: version names no compiler for a CPU with a reader (arm, arm64, riscv64, mips, mipsel)"},
+		{"foreign-exports", "sim:uboot?exports=foreign", "128K", "md.l",
+			"reading with md: the binary reader cannot run here: no jump table in U-Boot's global data at 0x4eeb6db0 answered (at 0x4eeb9cf0 the confirmation run printed nothing, not \"bdmp-ok\")"},
+		{"not-u-boot", "sim:redboot?base=0x04000000", "128K", "",
+			"reading with md: the binary reader cannot run here: it runs on U-Boot, not redboot"},
+		{"little-data", "sim:uboot?", "32K", "md.l",
+			"reading with md: 32 KiB of data to read, too little for the binary reader's setup to pay back (from 64 KiB)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			port := tc.port + "&bootdelay=0&image=" + fw
+			out := filepath.Join(t.TempDir(), "out.bin")
+			var size int
+			fmt.Sscanf(tc.size, "%dK", &size)
+			r, stderr := dumpOK(t, img[:size<<10], "-p", port, "--addr", "0x04000000", "--size", tc.size, "-o", out)
+			if tc.command != "" && r.Device.Command != tc.command {
+				t.Fatalf("read by %q, not %s", r.Device.Command, tc.command)
+			}
+			if n := strings.Count(stderr, "reading with md: "); n != 1 || !strings.Contains(stderr, tc.why+"\n") {
+				t.Fatalf("want the one line %q, got %d such lines:\n%s", tc.why, n, stderr)
+			}
+			if tc.name == "little-data" {
+				return
+			}
+			bin := filepath.Join(t.TempDir(), "bin.bin")
+			_, stderr, code := run(t, "dump", "-p", port, "--addr", "0x04000000", "--size", tc.size, "-o", bin, "--reader", "binary")
+			want := "bootdump: " + strings.TrimPrefix(tc.why, "reading with md: ")
+			if code != 1 || lastLine(stderr) != want {
+				t.Fatalf("--reader binary: exit %d, last line %q; want %q", code, lastLine(stderr), want)
+			}
+			noFile(t, bin)
+		})
+	}
+}
