@@ -130,7 +130,7 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 		return err
 	}
 	if f.reader == "" {
-		f.reader = "md" // flags made in code (the demo's) rather than parsed
+		f.reader = "auto" // flags made in code (the demo's) rather than parsed
 	}
 	src, err := dialect.ParseSource(f.source)
 	switch {
@@ -303,10 +303,13 @@ func (a *app) autoReader(ctx context.Context, md dialect.Reader, data uint64) di
 		return md
 	}
 	a.log.Info("reading with md: " + err.Error())
-	// Back to a fresh prompt after the failed step; if that fails, the
-	// engine's first read finds out and recovers as from any failure.
-	if err := md.Resync(ctx); err != nil {
-		a.log.Debug("resync after the binary reader's setup", "err", err)
+	if _, ok := md.(*uboot.Session); ok {
+		// Back to a fresh prompt after the failed step; if that fails,
+		// the engine's first read finds out and recovers as from any
+		// failure.
+		if err := md.Resync(ctx); err != nil {
+			a.log.Debug("resync after the binary reader's setup", "err", err)
+		}
 	}
 	return md
 }

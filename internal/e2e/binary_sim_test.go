@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -125,4 +126,51 @@ func TestAutoReaderFallsBack(t *testing.T) {
 			noFile(t, bin)
 		})
 	}
+}
+
+// TestSimulatorBootmAsRealUBoot: what the simulator prints when bootm runs
+// the arm64 reader (its gd run, its confirmation run) is what Debian's
+// qemu_arm64 U-Boot printed for the same image
+// (testdata/uboot-2023.01-qemu-arm64-bootm.log), line for line.
+func TestSimulatorBootmAsRealUBoot(t *testing.T) {
+	real, err := os.ReadFile("../../testdata/uboot-2023.01-qemu-arm64-bootm.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := randomBytes(64<<10, 8)
+	fw := writeFile(t, filepath.Join(t.TempDir(), "fw.bin"), img)
+	dir := t.TempDir()
+	transcript := filepath.Join(dir, "console.log")
+	dumpOK(t, img, "-p", "sim:uboot?bootdelay=0&bits=64&image="+fw, "--addr", "0x04000000", "--size", "64K",
+		"-o", filepath.Join(dir, "out.bin"), "--reader", "binary", "--transcript", transcript)
+	sim, err := os.ReadFile(transcript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, got := bootmRuns(string(real)), bootmRuns(string(sim))
+	if len(want) != 2 || len(got) < 2 {
+		t.Fatalf("%d bootm runs captured, %d simulated", len(want), len(got))
+	}
+	for i := range want {
+		if want[i] != got[i] {
+			t.Errorf("bootm run %d:\nreal U-Boot:\n%s\nsimulator:\n%s", i, want[i], got[i])
+		}
+	}
+}
+
+// bootmRuns are the console's answers to bootm, up to the next prompt,
+// without the image's size (the reader's code changes it).
+func bootmRuns(log string) []string {
+	var runs []string
+	for _, part := range strings.Split(log, "=> bootm ")[1:] {
+		part, _, _ = strings.Cut(part, "=> ")
+		var lines []string
+		for _, l := range strings.Split(part, "\r\n") {
+			if !strings.HasPrefix(l, "   Data Size:") {
+				lines = append(lines, l)
+			}
+		}
+		runs = append(runs, strings.Join(lines, "\n"))
+	}
+	return runs
 }
