@@ -130,15 +130,20 @@ func TestReadersOnTheirCPUs(t *testing.T) {
 			}
 			got := make([]byte, len(mem))
 			var st Stats
+			var told []int // what progress was told
 			start := time.Now()
 			_, rc, blocks := run(t, a.Name, mem, ModeStream, 4096, func(r io.Reader, w io.Writer) {
 				var err error
-				if st, err = Receive(context.Background(), NewLine(context.Background(), r, w), got, 5*time.Second); err != nil {
+				progress := func(n int) { told = append(told, n) }
+				if st, err = Receive(context.Background(), NewLine(context.Background(), r, w), got, 5*time.Second, progress); err != nil {
 					t.Errorf("receive: %v", err)
 				}
 			})
 			if rc != 0 || !bytes.Equal(got, mem) {
 				t.Fatalf("stream: rc %d, %d blocks; the bytes differ", rc, blocks)
+			}
+			if n := (len(mem) + 4095) / 4096; len(told) != n || told[0] != 4096 || told[len(told)-1] != len(mem) {
+				t.Fatalf("progress told %d times (first %v): want after each of the %d blocks, up to %d", len(told), told[:min(3, len(told))], n, len(mem))
 			}
 			if !bytes.Equal(st.Escaped, []byte{'\t', '\n'}) || st.Retransmitted != 0 || int(blocks) != st.Blocks {
 				t.Fatalf("stats %+v, the reader sent %d blocks: want '\\t' and '\\n' escaped (the \\r before \\n could be either's), no retransmission", st, blocks)
@@ -189,7 +194,7 @@ func TestStreamOnANoisyLine(t *testing.T) {
 	_, rc, _ := run(t, "arm64", mem, ModeStream, 4096, func(r io.Reader, w io.Writer) {
 		noise.r = r
 		var err error
-		st, err = Receive(context.Background(), NewLine(context.Background(), noise, w), got, 300*time.Millisecond)
+		st, err = Receive(context.Background(), NewLine(context.Background(), noise, w), got, 300*time.Millisecond, nil)
 		if err != nil {
 			t.Errorf("receive: %v", err)
 		}

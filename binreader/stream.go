@@ -57,8 +57,9 @@ const (
 // len(dst) bytes in blocks, each checked by its CRC-32 and number,
 // acknowledged, or asked for again when damaged or cut short (nothing
 // for idle). Bytes before the calibration (the command's echo, U-Boot's
-// "## Starting application") are skipped.
-func Receive(ctx context.Context, line Line, dst []byte, idle time.Duration) (Stats, error) {
+// "## Starting application") are skipped. progress, if set, is told the
+// bytes received after each block.
+func Receive(ctx context.Context, line Line, dst []byte, idle time.Duration, progress func(n int)) (Stats, error) {
 	src := &pushback{ctx: ctx, line: line}
 	var st Stats
 	unsafe, err := calibrate(src, idle*4)
@@ -124,6 +125,9 @@ func Receive(ctx context.Context, line Line, dst []byte, idle time.Duration) (St
 			st.Blocks++
 			again = 0
 			_, err = line.Write([]byte{ack})
+			if progress != nil {
+				progress(off)
+			}
 		}
 		if err != nil {
 			return st, err

@@ -421,16 +421,13 @@ func (r *BinaryReader) stream(ctx context.Context, addr uint64, dst []byte, prog
 	if !started {
 		return fmt.Errorf("%w: %s printed %q", ErrNoBinaryReader, cmd, said)
 	}
-	st, err := binreader.Receive(ctx, &consoleLine{ctx: ctx, con: r.con, timeout: binreader.ErrTimeout}, dst, streamIdle)
+	st, err := binreader.Receive(ctx, &consoleLine{ctx: ctx, con: r.con, timeout: binreader.ErrTimeout}, dst, streamIdle, progress)
 	r.Retransmitted += st.Retransmitted
 	if err != nil {
 		// The reader stops at a Q (or a Ctrl-C); the prompt comes back.
 		r.con.Write(ctx, []byte{'Q'})
 		r.con.Finish(ctx, cmd, nil)
 		return fmt.Errorf("binary reader at %#x: %w", addr, err)
-	}
-	if progress != nil {
-		progress(len(dst))
 	}
 	return r.con.Finish(ctx, cmd, nil)
 }
