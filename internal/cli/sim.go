@@ -33,6 +33,9 @@ type simFlags struct {
 	watchdog  time.Duration
 	powerOn   time.Duration
 	noCRC32   bool
+	noBootm   bool   // a build without bootm
+	console   string // the UART's device name
+	foreign   bool   // a vendor's exported jump table
 	sf, nand  string // flash behind controllers
 	nandBad   string
 	mmc       string
@@ -70,6 +73,9 @@ does while its USB-serial adapter is unplugged.`,
 	fl.BoolVar(&f.pty, "pty", false, "serve on a new pseudo-terminal and print its path")
 	fl.StringVar(&f.listen, "listen", "", "serve on tcp://HOST:PORT")
 	fl.BoolVar(&f.noCRC32, "no-crc32", false, "a U-Boot build without the crc32 command")
+	fl.BoolVar(&f.noBootm, "no-bootm", false, "a U-Boot build without bootm (programs run with go)")
+	fl.StringVar(&f.console, "console", "", "the UART's device name (default pl011@9000000, where go hangs the board, as on QEMU's virt board)")
+	fl.BoolVar(&f.foreign, "foreign-exports", false, "a vendor's exported jump table: getc, tstc and putc are not where U-Boot has them")
 	fl.StringVar(&f.sf, "sf", "", "image of a SPI NOR flash (sf probe, sf read, mtd)")
 	fl.StringVar(&f.nand, "nand", "", "image of a NAND flash (nand info/bad/read, mtd)")
 	fl.StringVar(&f.nandBad, "nand-bad", "", "NAND bad blocks, offsets separated by commas (e.g. 0x40000,0x1e00000)")
@@ -107,6 +113,13 @@ func (a *app) sim(ctx context.Context, f *simFlags) error {
 	set("bootdelay", strconv.Itoa(f.bootDelay))
 	if f.noCRC32 {
 		set("crc32", "no")
+	}
+	if f.noBootm {
+		set("bootm", "no")
+	}
+	set("console", f.console)
+	if f.foreign {
+		set("exports", "foreign")
 	}
 	set("prompt", f.prompt)
 	set("images", f.images)
