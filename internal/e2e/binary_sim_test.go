@@ -88,26 +88,28 @@ func TestAutoReaderFallsBack(t *testing.T) {
 	img := randomBytes(128<<10, 42)
 	fw := writeFile(t, filepath.Join(t.TempDir(), "fw.bin"), img)
 	for _, tc := range []struct {
-		name, port, size, command, why string
+		name, port string
+		kib        int // the range dumped
+		command    string
+		why        string
 	}{
-		{"no-bootm-pl011", "sim:uboot?bootm=no", "128K", "md.l",
+		{"no-bootm-pl011", "sim:uboot?bootm=no", 128, "md.l",
 			"reading with md: the binary reader cannot run here: bootm is not in this build, and go would hang a PL011 console (stdin=pl011@9000000)"},
-		{"no-compiler-named", "sim:ralink?base=0x04000000", "128K", "md.l",
+		{"no-compiler-named", "sim:ralink?base=0x04000000", 128, "md.l",
 			"reading with md: the binary reader cannot run here: version names no compiler for a CPU with a reader (arm, arm64, riscv64, mips, mipsel)"},
-		{"foreign-exports", "sim:uboot?exports=foreign", "128K", "md.l",
+		{"foreign-exports", "sim:uboot?exports=foreign", 128, "md.l",
 			"reading with md: the binary reader cannot run here: no jump table in U-Boot's global data at 0x4eeb6db0 answered (at 0x4eeb9cf0 the confirmation run printed nothing, not \"bdmp-ok\")"},
-		{"not-u-boot", "sim:redboot?base=0x04000000", "128K", "",
+		{"not-u-boot", "sim:redboot?base=0x04000000", 128, "",
 			"reading with md: the binary reader cannot run here: it runs on U-Boot, not redboot"},
-		{"little-data", "sim:uboot?", "32K", "md.l",
+		{"little-data", "sim:uboot?", 32, "md.l",
 			"reading with md: 32 KiB of data to read, too little for the binary reader's setup to pay back (from 64 KiB)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			port := tc.port + "&bootdelay=0&image=" + fw
 			out := filepath.Join(t.TempDir(), "out.bin")
-			var size int
-			fmt.Sscanf(tc.size, "%dK", &size)
-			r, stderr := dumpOK(t, img[:size<<10], "-p", port, "--addr", "0x04000000", "--size", tc.size, "-o", out)
+			size := fmt.Sprintf("%dK", tc.kib)
+			r, stderr := dumpOK(t, img[:tc.kib<<10], "-p", port, "--addr", "0x04000000", "--size", size, "-o", out)
 			if tc.command != "" && r.Device.Command != tc.command {
 				t.Fatalf("read by %q, not %s", r.Device.Command, tc.command)
 			}
@@ -118,7 +120,7 @@ func TestAutoReaderFallsBack(t *testing.T) {
 				return
 			}
 			bin := filepath.Join(t.TempDir(), "bin.bin")
-			_, stderr, code := run(t, "dump", "-p", port, "--addr", "0x04000000", "--size", tc.size, "-o", bin, "--reader", "binary")
+			_, stderr, code := run(t, "dump", "-p", port, "--addr", "0x04000000", "--size", size, "-o", bin, "--reader", "binary")
 			want := "bootdump: " + strings.TrimPrefix(tc.why, "reading with md: ")
 			if code != 1 || lastLine(stderr) != want {
 				t.Fatalf("--reader binary: exit %d, last line %q; want %q", code, lastLine(stderr), want)
