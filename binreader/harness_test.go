@@ -21,14 +21,16 @@ import (
 // whose putc sends '\n' as "\r\n", a gd register with a known value.
 
 var qemuUser = map[string]string{"arm": "qemu-arm-static", "arm64": "qemu-aarch64-static", "riscv64": "qemu-riscv64-static",
-	"mips": "qemu-mips-static", "mipsel": "qemu-mipsel-static"}
+	"mips": "qemu-mips-static", "mipsel": "qemu-mipsel-static", "mips64": "qemu-mips64-static", "mips64el": "qemu-mips64el-static"}
 
 var clangTarget = map[string][]string{
-	"arm":     {"--target=armv7-linux-gnueabi", "-marm"},
-	"arm64":   {"--target=aarch64-linux-gnu"},
-	"riscv64": {"--target=riscv64-linux-gnu", "-mno-relax"},
-	"mips":    {"--target=mips-linux-gnu", "-mno-abicalls", "-fno-pic", "-G0"},
-	"mipsel":  {"--target=mipsel-linux-gnu", "-mno-abicalls", "-fno-pic", "-G0"},
+	"arm":      {"--target=armv7-linux-gnueabi", "-marm"},
+	"arm64":    {"--target=aarch64-linux-gnu"},
+	"riscv64":  {"--target=riscv64-linux-gnu", "-mno-relax"},
+	"mips":     {"--target=mips-linux-gnu", "-mno-abicalls", "-fno-pic", "-G0"},
+	"mipsel":   {"--target=mipsel-linux-gnu", "-mno-abicalls", "-fno-pic", "-G0"},
+	"mips64":   {"--target=mips64-linux-gnuabi64", "-mabi=64", "-mno-abicalls", "-fno-pic", "-G0"},
+	"mips64el": {"--target=mips64el-linux-gnuabi64", "-mabi=64", "-mno-abicalls", "-fno-pic", "-G0"},
 }
 
 func needTools(t *testing.T, tools ...string) {

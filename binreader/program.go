@@ -23,7 +23,7 @@ var blobs embed.FS
 
 // Arch is a CPU architecture a reader is built for.
 type Arch struct {
-	Name  string // the blob's name: arm, arm64, riscv64, mips, mipsel
+	Name  string // the blob's name: arm, arm64, riscv64, mips, mipsel, mips64, mips64el
 	Word  int    // bytes in a word (the parameters' size): 4 or 8
 	Order binary.ByteOrder
 	// GD names the register U-Boot keeps its global data pointer in.
@@ -37,6 +37,8 @@ var Arches = []Arch{
 	{"riscv64", 8, binary.LittleEndian, "gp"},
 	{"mips", 4, binary.BigEndian, "k0"},
 	{"mipsel", 4, binary.LittleEndian, "k0"},
+	{"mips64", 8, binary.BigEndian, "k0"},
+	{"mips64el", 8, binary.LittleEndian, "k0"},
 }
 
 // ArchNamed finds an architecture by its name.

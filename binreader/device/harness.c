@@ -1,6 +1,7 @@
 /*
  * A test harness for the binary readers under Linux user-mode emulation
- * (qemu-arm, qemu-aarch64, qemu-riscv64, qemu-mips, qemu-mipsel): it plays
+ * (qemu-arm, qemu-aarch64, qemu-riscv64, qemu-mips, qemu-mipsel,
+ * qemu-mips64, qemu-mips64el): it plays
  * U-Boot. It reads from standard input the reader's binary, the memory to
  * read and the parameters, copies the reader to a buffer of its own (so it
  * runs where it was not linked), gives it a jump table whose putc writes to
@@ -55,6 +56,8 @@ static long sys3(long n, long a, long b, long c)
 
 #if defined(__arm__)
 enum { SYS_READ = 3, SYS_WRITE = 4, SYS_EXIT = 1 };
+#elif defined(__mips__) && __mips == 64
+enum { SYS_READ = 5000, SYS_WRITE = 5001, SYS_EXIT = 5058 }; /* n64 */
 #elif defined(__mips__)
 enum { SYS_READ = 4003, SYS_WRITE = 4004, SYS_EXIT = 4001 };
 #else
@@ -165,7 +168,7 @@ static int run(void)
 	u32 block = read_u32();
 	ulong off = 0;
 	while (off + sizeof(ulong) <= n && *(ulong *)(code + off) != MAGIC)
-		off += 4;
+		off += sizeof(ulong); /* the block is word-aligned */
 	if (off + sizeof(ulong) > n)
 		return 7;
 	ulong *p = (ulong *)(code + off);
