@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/bootdump/bootdump/binreader"
+	"github.com/bootdump/bootdump/console"
 	"github.com/bootdump/bootdump/dialect"
 )
 
@@ -34,6 +34,10 @@ type BinaryReader struct {
 	// has no bootm.
 	run string
 	md  bool // the reader was lost and could not be put back: md reads
+	// placed says how the reader was put where the CPU runs it right
+	// (the log tells it with -v); uploadedBy names the command that
+	// uploaded it.
+	placed, uploadedBy string
 	// Retransmitted counts the blocks the stream sent again.
 	Retransmitted int
 }
@@ -51,56 +55,62 @@ const (
 )
 
 // StartBinaryReader puts the binary reader on the board and checks every
-// step: the architecture (version names the compiler), an upload its
-// crc32 confirms, U-Boot's gd from a first run, the jump table found in
-// gd and confirmed by a run that prints a known text. Any step that fails
-// says why, wrapping ErrNoBinaryReader.
+// step: the CPU (see family), an upload its crc32 confirms, written where
+// the CPU will fetch what was written (MIPS: through the uncached KSEG1;
+// elsewhere bootm, or a loader, flushes the caches), U-Boot's gd from a
+// first run, the jump table found in gd and confirmed by a run that
+// prints a known text. It reads no memory but RAM and U-Boot's own. Any
+// step that fails says why, wrapping ErrNoBinaryReader; a reset on the
+// way ends the setup (it is counted, see Resets).
 func (s *Session) StartBinaryReader(ctx context.Context) (*BinaryReader, error) {
-	fail := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s", ErrNoBinaryReader, fmt.Sprintf(format, args...))
-	}
-	var arch binreader.Arch
+	var fam cpuFamily
 	err := s.tries(ctx, func() (err error) {
-		arch, err = s.arch(ctx)
+		fam, err = s.family(ctx)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	prog, err := binreader.Load(arch)
-	if err != nil {
-		return nil, fail("%v", err)
-	}
 	base, err := s.findScratch(ctx, 2<<20+readerRAM)
 	if err != nil {
-		return nil, fail("no RAM for it: %v", err)
+		return nil, fmt.Errorf("%w: no RAM for it: %v", ErrNoBinaryReader, err)
 	}
 	base += 2 << 20 // above the scratch buffer
-	r := &BinaryReader{Session: s, prog: prog, image: base + readerImage, params: base + readerParams}
-	// U-Boot 2023.01 runs a standalone program only when autostart is yes.
-	if _, err := s.con.Output(ctx, "setenv autostart yes"); err != nil {
-		return nil, err
+	if s.order == nil {
+		// A word past the reader's parameters; on MIPS written uncached,
+		// as the reader will be: a dirty cached line over the same RAM
+		// would be written back over it by the loader's flush.
+		probe := base + readerRAM - 64
+		if fam.name == "mips" || fam.name == "mips64" {
+			if probe, err = uncached(probe); err != nil {
+				return nil, fmt.Errorf("%w: RAM at %#x: %v", ErrNoBinaryReader, base, err)
+			}
+		}
+		if err := s.tries(ctx, func() error { return s.orderFromRAM(ctx, probe) }); err != nil {
+			return nil, err
+		}
 	}
-	code := prog.With(binreader.Params{Ext: r.params})
-	image := standaloneImage(code, base+readerLoad, arch)
-	err = s.tries(ctx, func() error {
-		if err := s.Upload(ctx, r.image, image, nil); err != nil {
-			return fail("upload: %v", err)
-		}
-		if sum, err := s.Checksum(ctx, r.image, uint64(len(image))); err != nil || sum != crc32.ChecksumIEEE(image) {
-			return fail("the upload did not arrive whole (crc32 %08x, %v)", sum, err)
-		}
-		return nil
-	})
+	arch := archFor(fam, s.order)
+	prog, err := binreader.Load(arch)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoBinaryReader, err)
+	}
+	s.log.Debug(fmt.Sprintf("the CPU is %s: %s", arch.Name, fam.why))
+	r := &BinaryReader{Session: s, prog: prog}
+	if isMIPS(arch) {
+		err = r.placeUncached(ctx, base)
+	} else {
+		err = r.placeFlushed(ctx, base)
+	}
 	if err != nil {
 		return nil, err
 	}
-	r.run = fmt.Sprintf("bootm %#x", r.image)
+	s.log.Debug("the binary reader is in place: " + r.placed)
 	var p binreader.Params
 	err = s.tries(ctx, func() (err error) {
 		p, err = r.once(ctx, binreader.Params{Mode: binreader.ModeGD})
 		if errors.Is(err, errNoBootm) {
-			if r.run, err = s.goCommand(ctx, r.image+64); err == nil {
+			if err = r.runByGo(ctx); err == nil {
 				p, err = r.once(ctx, binreader.Params{Mode: binreader.ModeGD})
 			}
 		}
@@ -110,7 +120,7 @@ func (s *Session) StartBinaryReader(ctx context.Context) (*BinaryReader, error) 
 		return nil, err
 	}
 	if p.GD == 0 {
-		return nil, fail("the first run did not report U-Boot's global data (%s)", arch.GD)
+		return nil, fmt.Errorf("%w: the first run did not report U-Boot's global data (%s)", ErrNoBinaryReader, arch.GD)
 	}
 	err = s.tries(ctx, func() (err error) {
 		r.jt, err = r.findJumpTable(ctx, p.GD)
@@ -123,6 +133,116 @@ func (s *Session) StartBinaryReader(ctx context.Context) (*BinaryReader, error) 
 	return r, nil
 }
 
+// placeUncached writes the reader through MIPS's uncached KSEG1 and runs
+// it there with go: nothing of it is cached, so neither a write-back data
+// cache nor a stale instruction cache stands between what was written
+// and what runs. (1.1.x's bootm flushes nothing before it calls a
+// standalone program; a 64-bit build's bootm takes the 32-bit entry point
+// of a legacy image as an address of no segment.)
+func (r *BinaryReader) placeUncached(ctx context.Context, base uint64) error {
+	code, err := uncached(base)
+	if err != nil {
+		return fmt.Errorf("%w: RAM at %#x: %v", ErrNoBinaryReader, base, err)
+	}
+	r.params, _ = uncached(base + readerParams)
+	r.image, r.run = code, fmt.Sprintf("go %#x", code)
+	how, err := r.uploadChecked(ctx, code, r.prog.With(binreader.Params{Ext: r.params}))
+	if err != nil {
+		return err
+	}
+	r.placed = fmt.Sprintf("written by %s and run by go through uncached KSEG1 at %#x: no cache can hold a stale copy", how, code)
+	return nil
+}
+
+// placeFlushed uploads the reader as a standalone uImage for bootm, which
+// copies it to its load address and flushes the caches before it calls
+// it. U-Boot 2023.01 runs a standalone program only when autostart is
+// yes (set here, not saved).
+func (r *BinaryReader) placeFlushed(ctx context.Context, base uint64) error {
+	r.image, r.params = base+readerImage, base+readerParams
+	if _, err := r.con.Output(ctx, "setenv autostart yes"); err != nil {
+		return err
+	}
+	image := standaloneImage(r.prog.With(binreader.Params{Ext: r.params}), base+readerLoad, r.prog.Arch)
+	how, err := r.uploadChecked(ctx, r.image, image)
+	if err != nil {
+		return err
+	}
+	r.uploadedBy = how
+	r.run = fmt.Sprintf("bootm %#x", r.image)
+	r.placed = fmt.Sprintf("uploaded by %s; bootm copies it to %#x and flushes the caches before it runs it", how, base+readerLoad)
+	return nil
+}
+
+// runByGo is how a build without bootm runs the reader: go to its code
+// (after the uImage's header). go flushes nothing, so what was written
+// must have reached RAM first: the loaders flush what they load; code
+// typed in with mw.l needs the cache commands. And go must not hang the
+// board (goCommand).
+func (r *BinaryReader) runByGo(ctx context.Context) error {
+	entry := r.image + 64
+	cmd, err := r.goCommand(ctx, entry)
+	if err != nil {
+		return err
+	}
+	switch {
+	case r.uploadedBy != "mw.l":
+		r.placed = fmt.Sprintf("uploaded by %s, which flushes the caches over what it loads; run by go at %#x", r.uploadedBy, entry)
+	default:
+		if err := r.flushCaches(ctx); err != nil {
+			return err
+		}
+		r.placed = fmt.Sprintf("written by mw.l, made visible by dcache flush and icache flush, run by go at %#x", entry)
+	}
+	r.run = cmd
+	return nil
+}
+
+// flushCaches writes the data cache back and drops the instruction cache
+// (cmd/cache.c), where the build has the commands.
+func (r *BinaryReader) flushCaches(ctx context.Context) error {
+	for _, cmd := range []string{"dcache flush", "icache flush"} {
+		lines, err := r.con.Output(ctx, cmd)
+		if err != nil {
+			return err
+		}
+		if unknownCommand(lines) {
+			return finalError{fmt.Errorf("%w: bootm is not in this build, and go would run code that mw.l left in the data cache (no loader to flush it, no %s)", ErrNoBinaryReader, strings.Fields(cmd)[0])}
+		}
+	}
+	return nil
+}
+
+// uploadChecked uploads data to addr and proves it arrived whole: by
+// crc32, or, in a build without it, by reading it back with md.
+func (s *Session) uploadChecked(ctx context.Context, addr uint64, data []byte) (string, error) {
+	var how string
+	err := s.tries(ctx, func() error {
+		var err error
+		if how, err = s.upload(ctx, addr, data, nil); err != nil {
+			return fmt.Errorf("%w: upload: %v", ErrNoBinaryReader, err)
+		}
+		if !s.noCRC {
+			sum, err := s.Checksum(ctx, addr, uint64(len(data)))
+			if err == nil && sum == crc32.ChecksumIEEE(data) {
+				return nil
+			}
+			if !errors.Is(err, errNoCRC) {
+				return fmt.Errorf("%w: the upload did not arrive whole (crc32 %08x, %v)", ErrNoBinaryReader, sum, err)
+			}
+		}
+		back := make([]byte, len(data))
+		if err := s.ReadMemory(ctx, addr, back, nil); err != nil {
+			return err
+		}
+		if !bytes.Equal(back, data) {
+			return fmt.Errorf("%w: the upload did not arrive whole (md reads it back otherwise)", ErrNoBinaryReader)
+		}
+		return nil
+	})
+	return how, err
+}
+
 // tries runs a step of the setup up to three times: a noisy line may
 // garble what it reads (an md line, bootm's words), and every step can
 // run again. The console is brought back to its prompt in between.
@@ -132,6 +252,15 @@ func (s *Session) tries(ctx context.Context, step func() error) error {
 		var final finalError
 		if err = step(); err == nil || ctx.Err() != nil || errors.As(err, &final) {
 			return err
+		}
+		if errors.Is(err, console.ErrReset) {
+			// RAM and the environment are gone: the setup ends here, and
+			// the board is brought back to its prompt for md.
+			s.resets++
+			if rerr := s.Resync(ctx); rerr != nil {
+				return rerr
+			}
+			return fmt.Errorf("%w: the board reset during its setup (%v)", ErrNoBinaryReader, err)
 		}
 		s.log.Debug("a step of the binary reader's setup failed; once more", "err", err)
 		if rerr := s.Resync(ctx); rerr != nil {
@@ -146,34 +275,6 @@ func (s *Session) tries(ctx context.Context, step func() error) error {
 type finalError struct{ error }
 
 func (e finalError) Unwrap() error { return e.error }
-
-// arch tells the CPU from the compiler version prints, and the byte order
-// md showed.
-func (s *Session) arch(ctx context.Context) (binreader.Arch, error) {
-	lines, err := s.con.Output(ctx, "version")
-	if err != nil {
-		return binreader.Arch{}, err
-	}
-	text := strings.Join(lines, "\n")
-	name := ""
-	switch {
-	case strings.Contains(text, "aarch64"):
-		name = "arm64"
-	case strings.Contains(text, "riscv64"):
-		name = "riscv64"
-	case strings.Contains(text, "arm-"), strings.Contains(text, "armv"):
-		name = "arm"
-	case strings.Contains(text, "mips"):
-		name = "mipsel"
-		if s.order == binary.BigEndian {
-			name = "mips"
-		}
-	default:
-		return binreader.Arch{}, finalError{fmt.Errorf("%w: version names no compiler for a CPU with a reader (%s)", ErrNoBinaryReader, archNames())}
-	}
-	a, _ := binreader.ArchNamed(name)
-	return a, nil
-}
 
 func archNames() string {
 	var names []string
@@ -273,14 +374,29 @@ func (r *BinaryReader) writeParams(ctx context.Context, p binreader.Params) erro
 }
 
 // findJumpTable looks in U-Boot's global data for the pointer to its
-// exported function table: a word whose first four entries all point
-// into U-Boot's relocated code (bdinfo's relocaddr on), each candidate
-// then confirmed by a run that calls get_version and prints
-// binreader.ConfirmText. Nothing is called that was not found so.
+// exported function table: a word pointing into U-Boot's own RAM whose
+// first four entries all point into U-Boot's code, each candidate then
+// confirmed by a run that calls get_version and prints
+// binreader.ConfirmText. It reads only U-Boot's own RAM (memoryMap's
+// ubootArea): a word of gd that points elsewhere (the RAM an SBI firmware
+// keeps, which S-mode may not read) is never followed. Nothing is called
+// that was not found so.
 func (r *BinaryReader) findJumpTable(ctx context.Context, gd uint64) (uint64, error) {
-	code, err := r.relocAddr(ctx)
+	m, err := r.memoryMap(ctx)
 	if err != nil {
 		return 0, err
+	}
+	lo, hi, ok := m.ubootArea(gd)
+	if !ok || gd < lo || gd >= hi {
+		return 0, fmt.Errorf("%w: U-Boot's global data at %#x is not in the RAM bdinfo says U-Boot keeps", ErrNoBinaryReader, gd)
+	}
+	// Where U-Boot's code is: from relocaddr (2023.01); 1.1.x says
+	// nothing, but its code is above its heap, the jump table's home.
+	code := func(jt uint64) (uint64, uint64) {
+		if m.reloc != 0 {
+			return m.reloc, min(m.reloc+16<<20, hi)
+		}
+		return jt + 1, hi
 	}
 	w := r.prog.Arch.Word
 	word := func(b []byte) uint64 {
@@ -289,26 +405,26 @@ func (r *BinaryReader) findJumpTable(ctx context.Context, gd uint64) (uint64, er
 		}
 		return r.prog.Arch.Order.Uint64(b)
 	}
-	inCode := func(v uint64) bool { return v >= code && v < code+16<<20 }
-	gdWords := make([]byte, 128*w)
+	gdWords := make([]byte, min(128*uint64(w), hi-gd)&^uint64(w-1))
 	if err := r.Session.ReadMemory(ctx, gd, gdWords, nil); err != nil {
 		return 0, err
-	}
-	start, size, err := r.dramBank(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrNoBinaryReader, err)
 	}
 	tried, why := 0, ""
 	for off := 0; off < len(gdWords); off += w {
 		jt := word(gdWords[off:])
-		if jt%uint64(w) != 0 || jt < start || jt >= start+size {
+		if jt%uint64(w) != 0 || jt < lo || jt+4*uint64(w) > hi || jt+4*uint64(w) < jt {
 			continue
 		}
 		entries := make([]byte, 4*w)
 		if err := r.Session.ReadMemory(ctx, jt, entries, nil); err != nil {
+			if errors.Is(err, console.ErrReset) {
+				return 0, err
+			}
 			continue
 		}
-		if !inCode(word(entries)) || !inCode(word(entries[w:])) || !inCode(word(entries[2*w:])) || !inCode(word(entries[3*w:])) {
+		from, to := code(jt)
+		inCode := func(i int) bool { v := word(entries[i*w:]); return v >= from && v < to }
+		if !inCode(0) || !inCode(1) || !inCode(2) || !inCode(3) {
 			continue
 		}
 		if tried++; tried > 4 {
@@ -318,6 +434,9 @@ func (r *BinaryReader) findJumpTable(ctx context.Context, gd uint64) (uint64, er
 		if err == nil {
 			r.log.Debug("jump table confirmed", "gd offset", off, "version", p.Result)
 			return jt, nil
+		}
+		if errors.Is(err, console.ErrReset) {
+			return 0, err
 		}
 		r.log.Debug("not the jump table", "at", fmt.Sprintf("%#x", jt), "err", err)
 		why = fmt.Sprintf(" (at %#x %v)", jt, err)
@@ -355,23 +474,6 @@ func (r *BinaryReader) confirm(ctx context.Context, jt uint64) (binreader.Params
 	return p, nil
 }
 
-// relocAddr is where U-Boot runs from (bdinfo's relocaddr).
-func (s *Session) relocAddr(ctx context.Context) (uint64, error) {
-	lines, err := s.con.Output(ctx, "bdinfo")
-	if err != nil {
-		return 0, err
-	}
-	for _, l := range lines {
-		name, value, ok := strings.Cut(l, "=")
-		if ok && strings.TrimSpace(name) == "relocaddr" {
-			if v, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(value), "0x"), 16, 64); err == nil {
-				return v, nil
-			}
-		}
-	}
-	return 0, fmt.Errorf("%w: bdinfo does not say where U-Boot runs (relocaddr)", ErrNoBinaryReader)
-}
-
 // Identity is the session's, with the reader as the read command.
 func (r *BinaryReader) Identity() dialect.Identity {
 	id := r.Session.Identity()
@@ -399,7 +501,7 @@ func (r *BinaryReader) ReadMemory(ctx context.Context, addr uint64, dst []byte, 
 		r.md = true
 		return r.Session.ReadMemory(ctx, addr, dst, progress)
 	}
-	r.image, r.params, r.jt, r.run = again.image, again.params, again.jt, again.run
+	r.image, r.params, r.jt, r.run, r.placed, r.uploadedBy = again.image, again.params, again.jt, again.run, again.placed, again.uploadedBy
 	return r.stream(ctx, addr, dst, progress)
 }
 
@@ -454,3 +556,7 @@ func standaloneImage(code []byte, load uint64, arch binreader.Arch) []byte {
 	be.PutUint32(h[4:], crc32.ChecksumIEEE(h))
 	return append(h, bytes.Clone(code)...)
 }
+
+// Resets counts the board's resets the session met outside the reads the
+// dump engine counts: during the binary reader's setup.
+func (s *Session) Resets() int { return s.resets }

@@ -56,7 +56,7 @@ func (s *Session) recover(ctx context.Context) error {
 			s.log.Warn("staying at the power-on rate", "err", err)
 		}
 	}
-	s.scratchLen, s.scratchFill = 0, -1
+	s.scratchLen, s.scratchFill, s.bdinfo = 0, -1, nil
 	return s.probeWidth(ctx, s.rangeAddr)
 }
 

@@ -202,24 +202,29 @@ func (s *Session) MMC(ctx context.Context) ([]dialect.Flash, error) {
 }
 
 // mapNOR tells where each memory-mapped NOR device (norN) is: flinfo's
-// bank N+1, when its size agrees.
-func (s *Session) mapNOR(ctx context.Context, devs []dialect.Flash) {
+// bank N+1, when its size agrees. A bank no device stands for (a build
+// without mtd, as most are) is listed as a flash of its own.
+func (s *Session) mapNOR(ctx context.Context, devs []dialect.Flash) []dialect.Flash {
 	banks, err := s.NORBanks(ctx)
 	if err != nil {
 		s.log.Debug("flinfo lists no NOR banks", "err", err)
-		return
+		return devs
 	}
-	for i, d := range devs {
-		var n int
-		if _, err := fmt.Sscanf(d.Name, "nor%d", &n); err != nil {
-			continue
-		}
-		for _, b := range banks {
-			if b.Num == n+1 && (d.Size == 0 || b.Size == d.Size) {
-				devs[i].Mapped = &b.Start
+	for _, b := range banks {
+		found := false
+		for i, d := range devs {
+			var n int
+			if _, err := fmt.Sscanf(d.Name, "nor%d", &n); err == nil && b.Num == n+1 && (d.Size == 0 || b.Size == d.Size) {
+				devs[i].Mapped, found = &b.Start, true
 			}
 		}
+		if !found && b.Size > 0 {
+			start := b.Start
+			erase := b.SectorEnd(0) - b.Start
+			devs = append(devs, dialect.Flash{Kind: "nor", Name: fmt.Sprintf("bank%d", b.Num), Type: "NOR flash (flinfo)", Size: b.Size, EraseSize: erase, Mapped: &start})
+		}
 	}
+	return devs
 }
 
 // Describe asks the board what it has: DRAM (bdinfo), and every flash
@@ -249,8 +254,7 @@ func (s *Session) Describe(ctx context.Context) (*dialect.Board, error) {
 			}
 		}
 	}
-	s.mapNOR(ctx, mtd)
-	b.Flash = append(b.Flash, mtd...)
+	b.Flash = append(b.Flash, s.mapNOR(ctx, mtd)...)
 	if sf, err := s.ProbeSF(ctx, ""); err != nil {
 		s.log.Debug("sf probe found nothing", "err", err)
 	} else if sf == nil {

@@ -1,7 +1,9 @@
 package uboot
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -18,8 +20,9 @@ import (
 // and uploading to RAM (cmd/load.c: loady, loadb; cmd/mem.c: mw.l).
 
 // Uploaders are the upload commands tried in order: loady (YMODEM), loadb
-// (Kermit), then mw.l (a word a command, the slow last resort).
-var Uploaders = []string{"loady", "loadb", "mw.l"}
+// (Kermit), loadx (XMODEM), loads (S-records: text, but one way), then
+// mw.l (words typed as commands, the slow last resort).
+var Uploaders = []string{"loady", "loadb", "loadx", "loads", "mw.l"}
 
 // UploadCommands: loady, then crc32 of what arrived.
 func (s *Session) UploadCommands(ram, n uint64) []string {
@@ -224,15 +227,20 @@ func expect(lines []string, text string) error {
 // Upload puts data into RAM at ram with the first of Uploaders the board
 // has.
 func (s *Session) Upload(ctx context.Context, ram uint64, data []byte, progress func(sent, total int, how string)) error {
-	return s.UploadWith(ctx, Uploaders, ram, data, progress)
+	_, err := s.upload(ctx, ram, data, progress)
+	return err
 }
 
-// UploadWith tries the given upload commands in turn.
-func (s *Session) UploadWith(ctx context.Context, loaders []string, ram uint64, data []byte, progress func(sent, total int, how string)) error {
+// upload is Upload, saying which command did it. A command the board
+// turns out not to have is not asked again on this connection.
+func (s *Session) upload(ctx context.Context, ram uint64, data []byte, progress func(sent, total int, how string)) (string, error) {
 	con := s.con
-	for _, loader := range loaders {
+	for _, loader := range Uploaders {
+		if s.noLoader[loader] {
+			continue
+		}
 		if loader == "mw.l" {
-			return uploadWords(ctx, con, ram, data, progress)
+			return loader, s.uploadWords(ctx, ram, data, progress)
 		}
 		cmd := fmt.Sprintf("%s %#x", loader, ram)
 		first := ""
@@ -241,24 +249,28 @@ func (s *Session) UploadWith(ctx context.Context, loaders []string, ram uint64, 
 			return true
 		})
 		if err != nil {
-			return err
+			return loader, err
 		}
-		if started && strings.HasPrefix(first, "## Ready for binary") {
-			return s.receive(ctx, cmd, data, progress)
+		if started && (strings.HasPrefix(first, "## Ready for binary") || strings.HasPrefix(first, "## Ready for S-Record")) {
+			return loader, s.receive(ctx, cmd, data, progress)
 		}
 		if started {
 			// Not a receiver's banner: let the command end.
 			if err := con.Finish(ctx, cmd, nil); err != nil {
-				return err
+				return loader, err
 			}
 		}
-		s.log.Warn("the board has no "+loader+"; trying the next way to upload", "said", first)
+		if s.noLoader == nil {
+			s.noLoader = map[string]bool{}
+		}
+		s.noLoader[loader] = true
+		s.log.Debug("the board has no "+loader+"; trying the next way to upload", "said", first)
 	}
-	return fmt.Errorf("no way to upload to RAM: the board has none of %v", loaders)
+	return "", fmt.Errorf("no way to upload to RAM: the board has none of %v", Uploaders)
 }
 
-// receive sends data to the receiver cmd started (loady, loadb) and
-// checks the size it reports.
+// receive sends data to the receiver cmd started (loady, loadb, loadx,
+// loads) and checks the size it reports.
 func (s *Session) receive(ctx context.Context, cmd string, data []byte, progress func(sent, total int, how string)) error {
 	line := &consoleLine{ctx: ctx, con: s.con, timeout: xfer.ErrTimeout}
 	xopt := xfer.Options{Logger: s.log, Progress: func(sent, total int) {
@@ -267,9 +279,14 @@ func (s *Session) receive(ctx context.Context, cmd string, data []byte, progress
 		}
 	}}
 	var err error
-	if strings.HasPrefix(cmd, "loadb") {
+	switch strings.Fields(cmd)[0] {
+	case "loadb":
 		err = xfer.SendKermit(ctx, line, "image.bin", data, xopt)
-	} else {
+	case "loadx":
+		err = xfer.SendXMODEM(ctx, line, data, xopt)
+	case "loads":
+		err = xfer.SendSRecords(ctx, line, data, xopt)
+	default:
 		err = xfer.SendYMODEM(ctx, line, "image.bin", data, xopt)
 	}
 	if err != nil {
@@ -284,30 +301,68 @@ func (s *Session) receive(ctx context.Context, cmd string, data []byte, progress
 	})); err != nil {
 		return err
 	}
-	if !strings.HasSuffix(total, fmt.Sprintf("= %d Bytes", len(data))) {
-		return fmt.Errorf("%s received %q, not %d bytes", cmd, total, len(data))
+	var got int
+	if _, err := fmt.Sscanf(total[strings.LastIndex(total, "=")+1:], "%d Bytes", &got); err != nil || total == "" {
+		return fmt.Errorf("%s did not say how much it received (%q)", cmd, total)
+	}
+	// XMODEM carries no size: its last block arrives padded to 128 bytes
+	// with 0x1A, which U-Boot strips when it finds three or more (and with
+	// them any 0x1A the data ends in).
+	lo, hi := len(data), len(data)
+	if strings.HasPrefix(cmd, "loadx") {
+		lo = len(bytes.TrimRight(data, "\x1a"))
+		hi = (len(data) + 127) / 128 * 128
+	}
+	if got < lo || got > hi {
+		return fmt.Errorf("%s received %d bytes, not %d", cmd, got, len(data))
 	}
 	return nil
 }
 
-// uploadWords writes data with mw.l, a word a command: the slow last
-// resort (little-endian words; the crc32 check that follows catches a
-// board of the other order).
-func uploadWords(ctx context.Context, con *console.Console, ram uint64, data []byte, progress func(sent, total int, how string)) error {
+// mwLine is how long a line of mw.l commands may be: U-Boot reads at
+// most CONFIG_SYS_CBSIZE - 1 characters (256 on most builds, 1.1.x's
+// CFG_CBSIZE too).
+const mwLine = 200
+
+// uploadWords writes data with mw.l, the last resort where the board has
+// no loader: a word a command, several commands a line (U-Boot's parser
+// runs a line's commands separated by ';'), each word in the CPU's byte
+// order (little-endian while it is unknown: the check that follows
+// catches the other).
+func (s *Session) uploadWords(ctx context.Context, ram uint64, data []byte, progress func(sent, total int, how string)) error {
+	order := s.order
+	if order == nil {
+		order = binary.LittleEndian
+	}
 	padded := append([]byte(nil), data...)
 	for len(padded)%4 != 0 {
 		padded = append(padded, 0xff)
 	}
-	for off := 0; off < len(padded); off += 4 {
-		w := uint32(padded[off]) | uint32(padded[off+1])<<8 | uint32(padded[off+2])<<16 | uint32(padded[off+3])<<24
-		if _, err := con.Output(ctx, fmt.Sprintf("mw.l %#x %08x", ram+uint64(off), w)); err != nil {
-			return err
+	var cmd strings.Builder
+	flush := func() error {
+		if cmd.Len() == 0 {
+			return nil
 		}
+		_, err := s.con.Output(ctx, cmd.String())
+		cmd.Reset()
+		return err
+	}
+	for off := 0; off < len(padded); off += 4 {
+		one := fmt.Sprintf("mw.l %x %08x", ram+uint64(off), order.Uint32(padded[off:]))
+		if cmd.Len() > 0 && cmd.Len()+2+len(one) > mwLine {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		if cmd.Len() > 0 {
+			cmd.WriteString("; ")
+		}
+		cmd.WriteString(one)
 		if progress != nil && off%4096 == 0 {
 			progress(off, len(padded), "uploading with mw.l")
 		}
 	}
-	return nil
+	return flush()
 }
 
 // consoleLine lets a transfer protocol use the console's line; a wait

@@ -121,34 +121,3 @@ func (s *Session) outsideRange(a, n uint64) bool {
 	end := s.rangeAddr + s.rangeSize
 	return a+n <= s.rangeAddr || (end > s.rangeAddr && a >= end)
 }
-
-// dramBank reads the first DRAM bank from bdinfo ("-> start", "-> size";
-// "memstart", "memsize" on 1.1.x).
-func (s *Session) dramBank(ctx context.Context) (start, size uint64, err error) {
-	lines, err := s.con.Output(ctx, "bdinfo")
-	if err != nil {
-		return 0, 0, err
-	}
-	var haveStart, haveSize bool
-	for _, l := range lines {
-		name, value, ok := strings.Cut(l, "=")
-		if !ok {
-			continue
-		}
-		v, perr := strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(value), "0x"), 16, 64)
-		switch strings.TrimSpace(name) {
-		case "-> start", "memstart": // memstart, memsize: 1.1.x
-			if !haveStart && perr == nil {
-				start, haveStart = v, true
-			}
-		case "-> size", "memsize":
-			if !haveSize && perr == nil {
-				size, haveSize = v, true
-			}
-		}
-	}
-	if !haveStart || !haveSize || size == 0 {
-		return 0, 0, fmt.Errorf("bdinfo lists no DRAM bank")
-	}
-	return start, size, nil
-}

@@ -43,6 +43,9 @@ type Session struct {
 	detected           string            // how the device was recognised as U-Boot (the record keeps it)
 	board              string            // what the board says of itself: ethaddr, serial#
 	banks              []dialect.NORBank // flinfo's, once asked: the flash's own time limits
+	bdinfo             *memoryMap        // bdinfo's, once asked on this connection
+	resets             int               // resets met outside the dump engine (the reader's setup)
+	noLoader           map[string]bool   // upload commands this build turned out not to have
 }
 
 // boardIdentity is what tells one board from another of the same build:
@@ -143,12 +146,17 @@ func (s *Session) probeWidth(ctx context.Context, addr uint64) error {
 	return nil
 }
 
-// probeOrder compares md.b and md.l of the same 16 bytes. Memory whose
-// words read the same either way (erased flash) cannot tell; the order
-// stays unknown and the next read tries again.
+// probeOrder compares md.b and md.l of the same 16 bytes (md.w and md.l
+// at 16-digit addresses: see wideAddr). Memory whose words read the same
+// either way (erased flash) cannot tell; the order stays unknown and the
+// next read tries again.
 func (s *Session) probeOrder(ctx context.Context, addr uint64) error {
 	addr &^= 3
-	raw, err := s.mdOutput(ctx, fmt.Sprintf("md.b %#x 0x10", addr), 1)
+	refW := 1
+	if wideAddr(addr, 16) {
+		refW = 2
+	}
+	ref, err := s.mdOutput(ctx, fmt.Sprintf("%s %#x %#x", suffix[refW], addr, 16/refW), refW)
 	if err != nil {
 		return err
 	}
@@ -156,17 +164,22 @@ func (s *Session) probeOrder(ctx context.Context, addr uint64) error {
 	if err != nil {
 		return err
 	}
-	if len(raw) != 1 || len(words) != 1 {
-		return fmt.Errorf("%w: md at %#x printed %d and %d lines, want 1", ErrNotUBoot, addr, len(raw), len(words))
+	if len(ref) != 1 || len(words) != 1 {
+		return fmt.Errorf("%w: md at %#x printed %d and %d lines, want 1", ErrNotUBoot, addr, len(ref), len(words))
 	}
-	bs, err := decode(hexdump.Format{Width: 1, Order: binary.LittleEndian}, addr, 16, raw)
-	if err != nil {
-		return err
+	// The wrong order fails the ASCII check or disagrees with the
+	// narrower reading (md.b's bytes are in memory order either way; md.w
+	// and md.l agree only in the right one, unless the bytes are
+	// symmetric).
+	refLE, errRefLE := decode(hexdump.Format{Width: refW, Order: binary.LittleEndian}, addr, 16, ref)
+	refBE, errRefBE := decode(hexdump.Format{Width: refW, Order: binary.BigEndian}, addr, 16, ref)
+	if errRefLE != nil && errRefBE != nil {
+		return errRefLE
 	}
-	// The wrong order fails the ASCII check or disagrees with md.b.
 	le, errLE := decode(hexdump.Format{Width: 4, Order: binary.LittleEndian}, addr, 16, words)
 	be, errBE := decode(hexdump.Format{Width: 4, Order: binary.BigEndian}, addr, 16, words)
-	isLE, isBE := errLE == nil && bytes.Equal(le, bs), errBE == nil && bytes.Equal(be, bs)
+	isLE := errLE == nil && errRefLE == nil && bytes.Equal(le, refLE)
+	isBE := errBE == nil && errRefBE == nil && bytes.Equal(be, refBE)
 	switch {
 	case isLE && isBE:
 		s.log.Debug("byte order not yet known: memory reads the same either way", "addr", fmt.Sprintf("%#x", addr))
@@ -175,10 +188,16 @@ func (s *Session) probeOrder(ctx context.Context, addr uint64) error {
 	case isBE:
 		s.order = binary.BigEndian
 	default:
-		return fmt.Errorf("md.b and md.l disagree at %#x: the line is noisy or the memory changes", addr)
+		return fmt.Errorf("%s and md.l disagree at %#x: the line is noisy or the memory changes", suffix[refW], addr)
 	}
 	return nil
 }
+
+// wideAddr: md prints 16-digit addresses somewhere in [addr, addr+n).
+// There U-Boot 2023.01's md.b overruns its line buffer (sized for 8
+// digits: the ASCII column comes out cut short, and the stack is
+// written past its end), so md.b is never used there.
+func wideAddr(addr, n uint64) bool { return addr+n-1 > 0xffffffff || addr+n-1 < addr }
 
 // mdOutput runs an md command of unit width w and returns its lines;
 // those that are md lines in either byte order are data to the console.
@@ -267,6 +286,9 @@ func (s *Session) ReadMemory(ctx context.Context, addr uint64, dst []byte, progr
 	for w > 1 && (addr%uint64(w) != 0 || len(dst)%w != 0) {
 		w /= 2
 	}
+	if w == 1 && wideAddr(addr, uint64(len(dst))) {
+		return s.readByHalfwords(ctx, addr, dst, progress)
+	}
 	if !s.probed {
 		s.probed = true
 		if err := s.probeOrder(ctx, addr); err != nil {
@@ -323,6 +345,25 @@ func (s *Session) ReadMemory(ctx context.Context, addr uint64, dst []byte, progr
 	if s.order == nil && w > 1 {
 		return s.learnOrder(ctx, addr, dst)
 	}
+	return nil
+}
+
+// readByHalfwords reads an odd range at 16-digit addresses with md.w,
+// over the whole halfwords around it (md.b must not run there: see
+// wideAddr).
+func (s *Session) readByHalfwords(ctx context.Context, addr uint64, dst []byte, progress func(int)) error {
+	lo, hi := addr&^1, (addr+uint64(len(dst))+1)&^1
+	buf := make([]byte, hi-lo)
+	skip := int(addr - lo)
+	err := s.ReadMemory(ctx, lo, buf, func(n int) {
+		if progress != nil {
+			progress(min(max(n-skip, 0), len(dst)))
+		}
+	})
+	if err != nil {
+		return err
+	}
+	copy(dst, buf[skip:])
 	return nil
 }
 
