@@ -25,6 +25,8 @@ type Config struct {
 	Prompt    string // default: the personality's ("=> " for U-Boot)
 	NoCRC32   bool   // a build without the crc32 command
 	NoBootm   bool   // a build without bootm (go still runs programs)
+	// Lacks names more commands the build is without (loady, loads, ...).
+	Lacks []string
 	// Console is the UART's device name (the banner's In: line); default
 	// pl011@9000000, on which go hangs as it does on QEMU's virt board.
 	Console string
@@ -88,6 +90,8 @@ type personality struct {
 	// ram, ramSize: where its RAM is (default 256 MiB at 0x40000000, as
 	// on QEMU's virt board)
 	ram, ramSize uint64
+	mips         bool // a MIPS board: RAM and flash seen through KSEG0 and KSEG1
+	bigEndian    bool // its CPU's byte order when a sim: port names none
 }
 
 // parts are what a firmware runs on: the board's configuration, its line,
@@ -166,6 +170,7 @@ func NewBoard(cfg Config) *Board {
 	if p.ram != 0 {
 		mem.ramBase, mem.ramSize = p.ram, p.ramSize
 	}
+	mem.mips = p.mips
 	fw := p.boot(&parts{cfg: cfg, line: l, faults: fs, mem: mem})
 	return &Board{cfg: cfg, line: l, faults: fs, fw: fw}
 }

@@ -7,10 +7,10 @@ import (
 )
 
 func init() {
-	registerFork("lsdk", personality{base: 0x9f000000, prompt: "ar7240> ", ram: 0x80000000, ramSize: 32 << 20}, &fork{
+	registerFork("lsdk", personality{base: 0x9f000000, prompt: "ar7240> ", ram: 0x80000000, ramSize: 32 << 20, mips: true, bigEndian: true}, &fork{
 		version: "U-Boot 1.1.4 (Mar 22 2013 - 16:16:35)",
 		boot:    (*uboot).lsdkBoot,
-		lacks:   []string{"mtd", "sf", "nand", "mmc", "loady", "loadx"},
+		lacks:   []string{"mtd", "sf", "nand", "mmc", "loady", "loadx", "loads"},
 		help: "?       - alias for 'help'\nautoscr - run script from memory\nbase    - print or set address offset\n" +
 			"bdinfo  - print Board Info structure\nboot    - boot default, i.e., run 'bootcmd'\nbootm   - boot application image from memory\n" +
 			"cmp     - memory compare\ncp      - memory copy\ncrc32   - checksum calculation\nerase   - erase FLASH memory\n" +

@@ -107,6 +107,7 @@ func (b *uboot) erase(args []string) {
 // go from 1 to 0, so data written over data that is not erased is ANDed.
 func (b *uboot) program(dst uint64, data []byte) {
 	b.out.puts("Copy to Flash... ")
+	dst, _ = b.mem.canon(dst) // KSEG0 or KSEG1: the same flash
 	off := dst - b.mem.flashBase
 	for s := off / norSector * norSector; s < off+uint64(len(data)); s += norSector {
 		if b.protected[s] {

@@ -8,11 +8,11 @@ import (
 )
 
 func init() {
-	registerFork("ralink", personality{base: 0xbc000000, prompt: "MT7628 # ", ram: 0x80000000, ramSize: 64 << 20}, &fork{
+	registerFork("ralink", personality{base: 0xbc000000, prompt: "MT7628 # ", ram: 0x80000000, ramSize: 64 << 20, mips: true}, &fork{
 		version: "U-Boot 1.1.3 (Jan 24 2018 - 12:18:18)",
 		lfcr:    true,
 		boot:    (*uboot).ralinkBoot,
-		lacks:   []string{"crc32", "cmp", "mtd", "sf", "nand", "mmc", "loady", "loadx"},
+		lacks:   []string{"crc32", "cmp", "mtd", "sf", "nand", "mmc", "loady", "loadx", "loads"},
 		help: "?       - alias for 'help'\nbootm   - boot application image from memory\ncp      - memory copy\n" +
 			"erase   - erase SPI FLASH memory\ngo      - start application at address 'addr'\nhelp    - print online help\n" +
 			"loadb   - load binary file over serial line (kermit mode)\nmd      - memory display\nmdio   - Ralink PHY register R/W command !!\n" +

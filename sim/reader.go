@@ -3,7 +3,6 @@ package sim
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
 	"hash/crc32"
 
 	"github.com/bootdump/bootdump/binreader"
@@ -15,19 +14,6 @@ import (
 // (binreader/device/reader.c), through U-Boot's console as the real
 // program would, so that every path of the host's side runs without QEMU.
 // The machine code itself is proven on real CPUs (binreader's tests).
-
-// Where this board's U-Boot keeps its global data and exported jump
-// table (as on qemu_arm64: gd's jt pointer in word 30), and where its
-// relocated code starts (bdinfo's relocaddr).
-const (
-	gdAddr      = 0x4eeb6db0
-	jumpTable   = 0x4eeb9cf0
-	relocAddr   = 0x4fef7000
-	gdWordJT    = 30
-	gdWords     = 128
-	exportCount = 30
-	xfVersion   = 9 // get_version() in 2023.01
-)
 
 // The reader's parameter block (struct params in reader.c): its first word
 // and the index of each word.
@@ -72,58 +58,17 @@ func maskedSum(code []byte, params, word int) [32]byte {
 	return sha256.Sum256(c)
 }
 
-// installExports puts U-Boot's global data and jump table in RAM, as
-// U-Boot has them after relocation.
-func (b *uboot) installExports() {
-	w := 4
-	if b.cfg.Bits64 {
-		w = 8
-	}
-	word := func(v uint64) []byte {
-		out := make([]byte, w)
-		if w == 4 {
-			binary.LittleEndian.PutUint32(out, uint32(v))
-		} else {
-			binary.LittleEndian.PutUint64(out, v)
-		}
-		return out
-	}
-	gd := make([]byte, 0, gdWords*w)
-	for i := range gdWords {
-		v := uint64(0)
-		switch i {
-		case 2:
-			v = uint64(b.rate())
-		case 4:
-			v = relocAddr
-		case 5:
-			v = ramSize
-		case 10:
-			v = gdAddr // new_gd
-		case 12:
-			v = 0x4edb6db0 // fdt_blob
-		case gdWordJT:
-			v = jumpTable
-		}
-		gd = append(gd, word(v)...)
-	}
-	b.mem.write(gdAddr, gd)
-	var jt []byte
-	for i := range exportCount {
-		jt = append(jt, word(relocAddr+0x1000+uint64(i)*0x60)...)
-	}
-	b.mem.write(jumpTable, jt)
-}
-
-// readerAt recognises a reader for this board's CPU at entry.
+// readerAt recognises a reader for this board's CPU at entry, as the CPU
+// fetches it (through the instruction cache: code still in the data
+// cache is not there).
 func (b *uboot) readerAt(entry uint64, max int) (*readerRun, bool) {
-	want := map[byte]string{2: "arm", 22: "arm64"}[b.cpuArch()]
+	want := b.cpu()
 	for _, blob := range readerBlobs {
 		if blob.arch.Name != want || blob.size > max || !b.mem.mapped(entry, uint64(blob.size)) {
 			continue
 		}
 		code := make([]byte, blob.size)
-		b.mem.read(entry, code)
+		b.mem.fetch(entry, code)
 		if maskedSum(code, blob.params, blob.arch.Word) == blob.sum {
 			return &readerRun{b: b, arch: blob.arch, params: entry + uint64(blob.params)}, true
 		}
@@ -164,11 +109,11 @@ func (r *readerRun) setWord(at uint64, i int, v uint64) {
 // run is reader(): the entry stub's copy of gd, then the mode's work. It
 // returns what the program returns.
 func (r *readerRun) run() uint64 {
-	p := r.params
-	r.setWord(p, pGD, gdAddr)
+	p, x := r.params, r.b.exports()
+	r.setWord(p, pGD, x.gd)
 	if ext := r.word(p, pExt); ext != 0 {
 		p = ext
-		r.setWord(p, pGD, gdAddr)
+		r.setWord(p, pGD, x.gd)
 	}
 	if r.word(p, pMagic) != paramsMagic {
 		return ^uint64(0)
@@ -177,10 +122,10 @@ func (r *readerRun) run() uint64 {
 	r.setWord(p, pMode, 3)
 	switch mode {
 	case 0:
-		r.setWord(p, pResult, gdAddr)
+		r.setWord(p, pResult, x.gd)
 	case 1:
 		r.exports(r.word(p, pJT))
-		r.setWord(p, pResult, xfVersion)
+		r.setWord(p, pResult, x.version)
 		if !r.b.cfg.ForeignExports {
 			r.b.out.write([]byte("bdmp-ok\n"))
 		}
@@ -198,7 +143,7 @@ func (r *readerRun) run() uint64 {
 // exports crashes the board unless jt is its jump table: a call through
 // anything else jumps to no function.
 func (r *readerRun) exports(jt uint64) {
-	if jt != jumpTable {
+	if jt != r.b.exports().jt {
 		r.b.crash(jt)
 	}
 }

@@ -48,6 +48,7 @@ func (b *uboot) load(ctx context.Context, args []string) error {
 	}
 	b.abortIfUnmapped(addr, uint64(len(data)))
 	b.mem.write(addr, data)
+	b.mem.flushRange(addr, uint64(len(data))) // as load_serial_ymodem does
 	b.env["filesize"] = strconv.FormatUint(uint64(len(data)), 16)
 	b.out.puts(fmt.Sprintf("## Total Size      = 0x%08x = %d Bytes\n## Start Addr      = 0x%08X\n", len(data), len(data), addr))
 	return nil

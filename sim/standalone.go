@@ -90,6 +90,7 @@ func (b *uboot) bootm(args []string) {
 	b.out.puts("   Loading Standalone Program\n")
 	b.abortIfUnmapped(load, uint64(size))
 	b.mem.write(load, data)
+	b.mem.flushRange(load, uint64(size)) // bootm_load_os flushes what it loaded
 	b.env["filesize"] = fmt.Sprintf("%x", size)
 	if b.env["autostart"] != "yes" {
 		return
@@ -110,7 +111,7 @@ func (b *uboot) goCommand(args []string) bool {
 	}
 	addr := b.hex(args[1])
 	b.out.puts(fmt.Sprintf("## Starting application at 0x%08X ...\n", addr))
-	if strings.HasPrefix(b.console(), "pl011") {
+	if b.fork == nil && strings.HasPrefix(b.console(), "pl011") {
 		for {
 			b.uart.key(b.ctx, 0) // stuck: only a reset or power cycle ends it
 			if b.ctx.Err() != nil {
@@ -129,8 +130,11 @@ func (b *uboot) goCommand(args []string) bool {
 // console is the UART driver's device name, as the banner's In: line
 // and the stdin variable show it.
 func (b *uboot) console() string {
-	if b.cfg.Console != "" {
+	switch {
+	case b.cfg.Console != "":
 		return b.cfg.Console
+	case b.fork != nil:
+		return "serial" // 1.1.x's console device
 	}
 	return "pl011@9000000"
 }
@@ -146,8 +150,18 @@ func (b *uboot) runProgram(entry uint64, max int) uint64 {
 	return r.run()
 }
 
-// crash is what a jump into code the CPU cannot run ends in.
+// crash is what a jump into code the CPU cannot run ends in. 1.1.x on
+// MIPS has no exception handler to speak of (cpu/mips/start.S's vectors
+// branch to themselves): the board hangs, silent, until it is reset or
+// switched off.
 func (b *uboot) crash(pc uint64) {
+	if b.fork != nil {
+		b.out.flush()
+		for b.ctx.Err() == nil {
+			b.uart.key(b.ctx, 0) // a watchdog or a power cycle resets it
+		}
+		panic(errReset{})
+	}
 	if b.cfg.Bits64 {
 		b.out.puts("\"Synchronous Abort\" handler, esr 0x02000000\n")
 	} else {

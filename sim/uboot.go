@@ -80,8 +80,8 @@ func (b *uboot) run(ctx context.Context) (err error) {
 	}
 	if b.fork == nil {
 		b.env["stdin"], b.env["stdout"], b.env["stderr"] = b.console(), b.console(), b.console()
-		b.installExports()
 	}
+	b.installExports()
 	b.out.lfcr = b.fork != nil && b.fork.lfcr // Linux may have changed it
 	if b.cfg.Ethaddr != "" {
 		b.env["ethaddr"] = b.cfg.Ethaddr
@@ -254,6 +254,20 @@ func (b *uboot) readLine(ctx context.Context) (string, bool, error) {
 // exec runs one command line; ok says whether it may be repeated. A
 // command that resets the board panics with errReset, caught by run.
 func (b *uboot) exec(ctx context.Context, line string, repeat bool) (ok bool, err error) {
+	if cmds := strings.Split(line, ";"); len(cmds) > 1 {
+		// The parser (1.1.x's run_command, 2023.01's hush) runs the
+		// commands a line separates with ';' in turn; the line may be
+		// repeated only if each may.
+		ok = true
+		for _, cmd := range cmds {
+			one, err := b.exec(ctx, cmd, repeat)
+			if err != nil {
+				return false, err
+			}
+			ok = ok && one
+		}
+		return ok, nil
+	}
 	args := strings.Fields(line)
 	if len(args) == 0 {
 		return false, nil
@@ -264,7 +278,7 @@ func (b *uboot) exec(ctx context.Context, line string, repeat bool) (ok bool, er
 	} else {
 		size = 4
 	}
-	if b.fork != nil && slices.Contains(b.fork.lacks, name) {
+	if b.fork != nil && slices.Contains(b.fork.lacks, name) || slices.Contains(b.cfg.Lacks, name) {
 		name = "" // not in this build
 	}
 	switch name {
@@ -344,15 +358,15 @@ func (b *uboot) exec(ctx context.Context, line string, repeat bool) (ok bool, er
 		return false, nil
 	case "loady", "loadx":
 		return false, b.load(ctx, args)
+	case "loads":
+		return false, b.loads(ctx, args)
 	case "bootm":
 		if b.fork == nil && !b.cfg.NoBootm {
 			b.bootm(args)
 			return false, nil
 		}
 	case "go":
-		if b.fork == nil {
-			return b.goCommand(args), nil
-		}
+		return b.goCommand(args), nil
 	case "reset":
 		b.out.puts("resetting ...\n")
 		b.out.flush()
