@@ -45,8 +45,9 @@ type dumpFlags struct {
 	chunkSet bool
 	noSkip   bool
 	base     string
-	image    string // an image of the bootloader's table, or all
-	reader   string // md, binary or auto
+	image    string    // an image of the bootloader's table, or all
+	reader   string    // md, binary or auto
+	started  time.Time // when the command began: the summary's time is all of it
 }
 
 func (a *app) dumpCommand() *cobra.Command {
@@ -126,6 +127,9 @@ fails when the reader cannot run.`,
 }
 
 func (a *app) dump(ctx context.Context, f *dumpFlags) error {
+	if f.started.IsZero() {
+		f.started = time.Now()
+	}
 	if err := f.conn.check(); err != nil {
 		return err
 	}
@@ -383,7 +387,15 @@ func verifiedBy(checksum string) string {
 // summary prints the one line a person reads, and --json for scripts.
 func (a *app) summary(f *dumpFlags, res *dump.Result, dev *backup.Device, contents *identify.Report) {
 	rec := res.Record
-	secs := res.Elapsed.Seconds()
+	elapsed := res.Elapsed
+	if !f.started.IsZero() {
+		elapsed = time.Since(f.started) // connecting and the reader's setup included
+	}
+	secs := elapsed.Seconds()
+	resets := res.Resets
+	if r, ok := dev.Session.(interface{ Resets() int }); ok {
+		resets += r.Resets() // met outside the engine's reads
+	}
 	rate := float64(res.Read) / max(secs, 1e-9)
 	ceiling := float64(dev.Baud) / 10 * 16 / float64(dev.Session.LineChars(f.addr))
 	// This run's chunks; those verified by the device's checksum carry its
@@ -406,7 +418,7 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, dev *backup.Device, conten
 	if id.Command != dev.Session.Identity().Command {
 		fmt.Fprintf(&block, "  read by  %s\n", id.Command)
 	}
-	speed := fmt.Sprintf("%s, %s/s", res.Elapsed.Round(100*time.Millisecond), sizeText(uint64(rate)))
+	speed := fmt.Sprintf("%s, %s/s", elapsed.Round(100*time.Millisecond), sizeText(uint64(rate)))
 	md := dev.Session.Identity().Command // the ceiling is md's, whatever read
 	switch {
 	case strings.HasPrefix(f.conn.port, "tcp://"):
@@ -429,8 +441,8 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, dev *backup.Device, conten
 		fmt.Fprintf(&block, "  resumed  %s (%s) from the journal, each checked on the device first; %d read again because the device had changed\n",
 			sizeText(res.Resumed), plural(res.ChunksResumed, "chunk"), res.ChunksReread)
 	}
-	if res.Retries+res.Resets+res.Reconnects > 0 {
-		fmt.Fprintf(&block, "  trouble  %s; survived %s and %s\n", plural(res.Retries, "retry"), plural(res.Resets, "reset"), plural(res.Reconnects, "lost connection"))
+	if res.Retries+resets+res.Reconnects > 0 {
+		fmt.Fprintf(&block, "  trouble  %s; survived %s and %s\n", plural(res.Retries, "retry"), plural(resets, "reset"), plural(res.Reconnects, "lost connection"))
 	}
 	fmt.Fprintf(&block, "  sha256   %s\n", rec.SHA256)
 	results := a.stdout
@@ -440,7 +452,7 @@ func (a *app) summary(f *dumpFlags, res *dump.Result, dev *backup.Device, conten
 			"size": f.size, "seconds": secs, "bytes_per_second": rate, "line_rate_ceiling": ceiling,
 			"efficiency": rate / ceiling, "bytes_read": res.Read, "bytes_resumed": res.Resumed,
 			"chunks": len(rec.Chunks), "chunks_read": res.ChunksRead, "retries": res.Retries,
-			"chunks_dumped": dumped, "chunks_resumed": res.ChunksResumed, "chunks_reread": res.ChunksReread, "resets": res.Resets, "reconnects": res.Reconnects, "chunks_erased": count[dump.VerifiedErased],
+			"chunks_dumped": dumped, "chunks_resumed": res.ChunksResumed, "chunks_reread": res.ChunksReread, "resets": resets, "reconnects": res.Reconnects, "chunks_erased": count[dump.VerifiedErased],
 			"chunks_from_base": count[dump.VerifiedBase], "baud": dev.Baud,
 			"sha256": rec.SHA256, "crc32": rec.CRC32, "device": id, "contents": contents,
 		}

@@ -109,10 +109,37 @@ func (a *app) info(ctx context.Context, f *infoFlags) error {
 		fmt.Fprintf(a.stdout, "\nnot in this build: %s\n", strings.Join(board.MissingCmd, ", "))
 	}
 	if len(board.Flash) > 0 {
-		d := board.Flash[len(board.Flash)-1]
-		fmt.Fprintf(a.stdout, "\nto back one up: bootdump dump -p %s --source %s --addr 0 --size all -o %s.bin\n", shellQuote(f.conn.port), sourceOf(d), strings.ReplaceAll(d.Name, ":", "-"))
+		fmt.Fprintf(a.stdout, "\nto back one up: %s\n", backupCommand(f.conn, board.Flash))
 	}
 	return nil
+}
+
+// backupCommand is the dump command info suggests: a flash the CPU maps
+// read directly at its address (no copy through RAM), else the last
+// device through its RAM window; at the rate the line runs at.
+func backupCommand(c connection, flash []dialect.Flash) string {
+	cmd := "bootdump dump -p " + shellQuote(c.port)
+	if c.baud != 115200 && c.baud != 0 {
+		cmd += fmt.Sprintf(" -b %d", c.baud)
+	}
+	for _, d := range flash {
+		if d.Mapped != nil && d.Size > 0 {
+			return fmt.Sprintf("%s --addr %#x --size %s -o %s.bin", cmd, *d.Mapped, sizeArg(d.Size), strings.ReplaceAll(d.Name, ":", "-"))
+		}
+	}
+	d := flash[len(flash)-1]
+	return fmt.Sprintf("%s --source %s --addr 0 --size all -o %s.bin", cmd, sourceOf(d), strings.ReplaceAll(d.Name, ":", "-"))
+}
+
+// sizeArg spells a size as --size takes it: 4M, 64K, or hex.
+func sizeArg(n uint64) string {
+	switch {
+	case n%(1<<20) == 0:
+		return fmt.Sprintf("%dM", n>>20)
+	case n%(1<<10) == 0:
+		return fmt.Sprintf("%dK", n>>10)
+	}
+	return fmt.Sprintf("%#x", n)
 }
 
 // infoOther describes a bootloader that cannot list the board's flash:
@@ -161,6 +188,8 @@ func (a *app) infoOther(ctx context.Context, f *infoFlags, sess dialect.Session)
 // sourceOf is the --source that reads a device.
 func sourceOf(d dialect.Flash) string {
 	switch d.Kind {
+	case "nor":
+		return "mem" // read where it is mapped
 	case "nand":
 		return "nand"
 	case "sf":

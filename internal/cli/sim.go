@@ -34,6 +34,7 @@ type simFlags struct {
 	powerOn   time.Duration
 	noCRC32   bool
 	noBootm   bool   // a build without bootm
+	lacks     string // more commands the build is without
 	console   string // the UART's device name
 	foreign   bool   // a vendor's exported jump table
 	sf, nand  string // flash behind controllers
@@ -65,7 +66,7 @@ does while its USB-serial adapter is unplugged.`,
 	fl.StringVar(&f.image, "image", "", "flash image the board holds")
 	fl.Var(base, "base", "address the image is mapped at (default: 0x04000000 uboot, 0xBC000000 ralink, 0x9F000000 lsdk, 0x7F000000 winbond, 0x1FC00000 cfe, 0x50000000 redboot, 0x08000000 barebox)")
 	fl.IntVar(&f.baud, "baud", 115200, "line rate to pace output at (0: as fast as the host reads)")
-	fl.StringVar(&f.order, "order", "le", "CPU byte order: le or be")
+	fl.StringVar(&f.order, "order", "", "CPU byte order: le or be (default: the board's own, be for lsdk, else le)")
 	fl.StringVar(&f.layout, "layout", "new", "md layout: new (2023.01) or old (4 spaces, unpadded last line)")
 	fl.IntVar(&f.bits, "bits", 32, "32- or 64-bit build (64 has md.q)")
 	fl.IntVar(&f.bootDelay, "bootdelay", 2, "autoboot countdown in seconds (-1: none)")
@@ -74,6 +75,7 @@ does while its USB-serial adapter is unplugged.`,
 	fl.StringVar(&f.listen, "listen", "", "serve on tcp://HOST:PORT")
 	fl.BoolVar(&f.noCRC32, "no-crc32", false, "a U-Boot build without the crc32 command")
 	fl.BoolVar(&f.noBootm, "no-bootm", false, "a U-Boot build without bootm (programs run with go)")
+	fl.StringVar(&f.lacks, "lacks", "", "more commands the build is without, separated by commas (e.g. loady,loadb,loadx,loads)")
 	fl.StringVar(&f.console, "console", "", "the UART's device name (default pl011@9000000, where go hangs the board, as on QEMU's virt board)")
 	fl.BoolVar(&f.foreign, "foreign-exports", false, "a vendor's exported jump table: getc, tstc and putc are not where U-Boot has them")
 	fl.StringVar(&f.sf, "sf", "", "image of a SPI NOR flash (sf probe, sf read, mtd)")
@@ -117,6 +119,7 @@ func (a *app) sim(ctx context.Context, f *simFlags) error {
 	if f.noBootm {
 		set("bootm", "no")
 	}
+	set("lacks", f.lacks)
 	set("console", f.console)
 	if f.foreign {
 		set("exports", "foreign")
