@@ -176,3 +176,32 @@ func bootmRuns(log string) []string {
 	}
 	return runs
 }
+
+// TestBinaryReaderOnRouters: the two router bootloaders most users hold,
+// U-Boot 1.1.x builds whose version names no compiler: the MediaTek/Ralink
+// SDK's (MIPS32 little-endian, 57600 baud, no crc32: read twice) and
+// Atheros LSDK's (MIPS32 big-endian). The CPU is told by the build and the
+// address map; the reader is typed in with mw.l through uncached KSEG1 and
+// run by 1.1.x's go, finding 1.1.x's jump table in its gd (k0):
+// identical.
+func TestBinaryReaderOnRouters(t *testing.T) {
+	img := randomBytes(1<<20, 8)
+	fw := writeFile(t, filepath.Join(t.TempDir(), "fw.bin"), img)
+	for _, tc := range []struct {
+		name, port, baud, addr string
+		size                   int
+		arch                   string
+	}{
+		{"ralink", "sim:ralink?bootdelay=0&baud=57600&image=" + fw, "57600", "0xbc000000", 64 << 10, "mipsel"},
+		{"lsdk", "sim:lsdk?bootdelay=0&baud=0&image=" + fw, "115200", "0x9f000000", 1 << 20, "mips"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "flash.bin")
+			r, stderr := dumpOK(t, img[:tc.size], "-p", tc.port, "-b", tc.baud, "--addr", tc.addr, "--size", fmt.Sprint(tc.size), "-o", out, "-v")
+			if r.Device.Command != "binary reader ("+tc.arch+")" || !strings.Contains(stderr, "run by go through uncached KSEG1") {
+				t.Fatalf("not read by the %s binary reader run from KSEG1: %+v\n%s", tc.arch, r, stderr)
+			}
+		})
+	}
+}

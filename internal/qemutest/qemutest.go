@@ -39,6 +39,9 @@ type Board struct {
 	Port  string // tcp://127.0.0.1:N, for bootdump -p
 	Flash string // the second flash's backing file
 	stop  func() error
+	// swapped: the board's flash file holds each word byte-swapped
+	// (Malta's; see FlashImage).
+	swapped bool
 }
 
 // Stop ends QEMU the way a user does (SIGTERM), so that it writes its
@@ -119,11 +122,13 @@ func start(t testing.TB, qemu, ubootBin string, flash1 []byte, extra ...string) 
 }
 
 // launch starts QEMU with args and its console on a TCP port it listens
-// on, and stops it when the test ends.
+// on, and stops it when the test ends. The socket sends at once
+// (nodelay=on): Nagle's algorithm would hold each short answer back
+// until the last was acknowledged, a delay no serial line has.
 func launch(t testing.TB, qemu string, args ...string) *Board {
 	t.Helper()
 	port := freePort(t)
-	args = append(args, "-serial", fmt.Sprintf("tcp:127.0.0.1:%d,server=on,wait=on", port))
+	args = append(args, "-serial", fmt.Sprintf("tcp:127.0.0.1:%d,server=on,wait=on,nodelay=on", port))
 	cmd := exec.Command(qemu, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -60,6 +60,45 @@ func StartRISCV64(t testing.TB, flash1 []byte) *Board {
 	return board
 }
 
+// OpenSBIJump is Debian's OpenSBI (package opensbi) for QEMU's virt
+// board: it starts the next stage, U-Boot, in S-mode.
+const OpenSBIJump = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin"
+
+// StartRISCV64SMode boots Debian's qemu-riscv64_smode U-Boot in S-mode
+// under OpenSBI, with ram placed in RAM at addr before the CPU starts
+// (QEMU's generic loader); OpenSBI keeps the RAM's first 512 KiB, which
+// S-mode may not read. The console is shared as StartRISCV64's is.
+func StartRISCV64SMode(t testing.TB, ram []byte, addr uint64) *Board {
+	t.Helper()
+	Require(t)
+	const boot = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
+	qemu, err := exec.LookPath("qemu-system-riscv64")
+	if err != nil {
+		need(t, "qemu-system-riscv64 (Debian package qemu-system-misc)")
+	}
+	for _, f := range []string{boot, OpenSBIJump} {
+		if _, err := os.Stat(f); err != nil {
+			need(t, f+" (Debian packages u-boot-qemu and opensbi)")
+		}
+	}
+	data := filepath.Join(t.TempDir(), "ram.bin")
+	if err := os.WriteFile(data, ram, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	board := launch(t, qemu, "-M", "virt", "-m", "256", "-nographic", "-nic", "none", "-monitor", "none",
+		"-bios", OpenSBIJump, "-kernel", boot, "-device", fmt.Sprintf("loader,file=%s,addr=%#x", data, addr))
+	dev, err := net.Dial("tcp", board.Port[len("tcp://"):])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dev.Close() })
+	if err := untilPrompt(dev, 2*time.Minute); err != nil {
+		t.Fatalf("S-mode riscv64 U-Boot did not reach its prompt: %v", err)
+	}
+	board.Port = shareConsole(t, dev)
+	return board
+}
+
 // untilPrompt reads the console until U-Boot's prompt ends what it
 // printed.
 func untilPrompt(dev net.Conn, limit time.Duration) error {

@@ -1,0 +1,93 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bootdump/bootdump/internal/qemutest"
+	"github.com/bootdump/bootdump/internal/uartrelay"
+)
+
+// maltaFlash is a Malta flash as the users would hold it: Debian's
+// u-boot.bin at the start, 512 KiB of random data at 1 MiB, the rest
+// erased.
+func maltaFlash(t testing.TB, bits int, seed uint64) []byte {
+	img := make([]byte, 2<<20)
+	for i := range img {
+		img[i] = 0xff
+	}
+	copy(img, qemutest.MaltaUBoot(t, bits))
+	copy(img[1<<20:], randomBytes(512<<10, seed))
+	return img
+}
+
+// TestRealUBootMalta dumps 2 MiB of Malta's flash from Debian's maltael
+// (MIPS32) and malta64el (MIPS64) U-Boot with the default reader: the
+// binary reader for the CPU version names, written and run through
+// uncached KSEG1 (the builds have neither bootm's flush nor a loader, so
+// it is typed in with mw.l), identical, with no crash, reset or retry.
+// maltael is read through a relay paced like a UART at 115200 baud; on
+// malta64el every address has 16 digits, where md.b must never run.
+func TestRealUBootMalta(t *testing.T) {
+	for _, tc := range []struct {
+		bits  int
+		arch  string
+		addr  uint64
+		paced bool
+	}{
+		{32, "mipsel", qemutest.MaltaFlash, true},
+		{64, "mips64el", qemutest.MaltaFlash64, false},
+	} {
+		t.Run(tc.arch, func(t *testing.T) {
+			t.Parallel()
+			img := maltaFlash(t, tc.bits, 51)
+			board := qemutest.StartMalta(t, img, tc.bits)
+			port := board.Port
+			if tc.paced {
+				r, err := uartrelay.Start(strings.TrimPrefix(port, "tcp://"), uartrelay.Options{Baud: 115200})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { r.Close() })
+				port = "tcp://" + r.Addr
+			}
+			out := filepath.Join(t.TempDir(), "flash.bin")
+			r, stderr := dumpOK(t, img, "-p", port, "--addr", fmt.Sprintf("%#x", tc.addr), "--size", "2M", "-o", out, "-v")
+			reader := "binary reader (" + tc.arch + ")"
+			if r.Device.Command != reader || r.Resets != 0 || r.Retries != 0 {
+				t.Fatalf("result %+v: want every chunk read by the %s, no reset, no retry\n%s", r, reader, stderr)
+			}
+			if !strings.Contains(stderr, "run by go through uncached KSEG1") {
+				t.Fatalf("-v does not say the reader runs uncached:\n%s", stderr)
+			}
+		})
+	}
+}
+
+// TestRealUBootRISCV64SMode dumps 1 MiB of RAM that QEMU loaded with
+// random data, from Debian's qemu-riscv64_smode U-Boot under OpenSBI,
+// with the binary reader: identical, and the setup read nothing OpenSBI
+// keeps (S-mode may not: a load access fault would reset the board).
+func TestRealUBootRISCV64SMode(t *testing.T) {
+	ram := randomBytes(1<<20, 52)
+	const at = 0x88000000
+	board := qemutest.StartRISCV64SMode(t, ram, at)
+	out := filepath.Join(t.TempDir(), "ram.bin")
+	transcript := filepath.Join(t.TempDir(), "console.txt")
+	r, stderr := dumpOK(t, ram, "-p", board.Port, "--addr", fmt.Sprintf("%#x", at), "--size", "1M", "-o", out, "--reader", "binary", "--transcript", transcript)
+	if r.Device.Command != "binary reader (riscv64)" || r.Resets != 0 || r.Retries != 0 {
+		t.Fatalf("result %+v: want the riscv64 binary reader, no reset, no retry\n%s", r, stderr)
+	}
+	log, err := os.ReadFile(transcript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"access fault", "sbi_trap_error", "resetting"} {
+		if strings.Contains(string(log), bad) {
+			t.Fatalf("the console says %q:\n%s", bad, log)
+		}
+	}
+}
