@@ -20,11 +20,13 @@ type Faults struct {
 	Stall      float64       // per line of md output: the chance the line goes quiet first
 	StallFor   time.Duration // how long a stall lasts; default 3 s
 	ResetAfter int64         // the board resets each time it has sent this many bytes since power-on
+	ResetOnce  bool          // ... only the first time (reset=BYTES:once)
 	CloseAfter int64         // the connection drops each time this many bytes went over it
 }
 
 // ParseFaults reads a fault spec such as
-// "seed=7,flip=1e-5,drop=1e-6,dup=1e-6,noise=0.001,stall=0.0005:2s,reset=400000,close=300000".
+// "seed=7,flip=1e-5,drop=1e-6,dup=1e-6,noise=0.001,stall=0.0005:2s,reset=400000,close=300000"
+// (reset=BYTES:once resets the board only the first time).
 func ParseFaults(spec string) (Faults, error) {
 	var f Faults
 	for _, item := range strings.Split(spec, ",") {
@@ -69,6 +71,8 @@ func ParseFaults(spec string) (Faults, error) {
 				}
 			}
 		case "reset":
+			n, once := strings.CutSuffix(value, ":once")
+			value, f.ResetOnce = n, once
 			count(&f.ResetAfter)
 		case "close":
 			count(&f.CloseAfter)
@@ -130,7 +134,7 @@ func (s *faultState) mangle(b []byte, conn int64) ([]byte, faultEvent) {
 		s.conn, s.sinceOpen = conn, 0
 	}
 	event := faultNone
-	if r := s.f.ResetAfter; r > 0 && s.sincePower+int64(len(b)) >= r {
+	if r := s.f.ResetAfter; r > 0 && s.sincePower+int64(len(b)) >= r && !(s.f.ResetOnce && s.counts.resets.Load() > 0) {
 		b, event = b[:r-s.sincePower], faultReset
 		s.counts.resets.Add(1)
 	}

@@ -83,7 +83,7 @@ does while its USB-serial adapter is unplugged.`,
 	fl.StringVar(&f.nandBad, "nand-bad", "", "NAND bad blocks, offsets separated by commas (e.g. 0x40000,0x1e00000)")
 	fl.StringVar(&f.mmc, "mmc", "", "image of an eMMC (mmc list/dev/info/read)")
 	fl.StringVar(&f.mtdparts, "mtdparts", "", "the mtdparts variable, e.g. mtdparts=nand0:1m(boot),-(rootfs)")
-	fl.StringVar(&f.faults, "faults", "", "inject faults, replayable by seed: seed=N,flip=RATE,drop=RATE,dup=RATE,noise=RATE,stall=RATE:DURATION,reset=BYTES,close=BYTES")
+	fl.StringVar(&f.faults, "faults", "", "inject faults, replayable by seed: seed=N,flip=RATE,drop=RATE,dup=RATE,noise=RATE,stall=RATE:DURATION,reset=BYTES[:once],close=BYTES")
 	fl.BoolVar(&f.linux, "linux", false, "an autoboot not stopped boots Linux (a kernel log, then a BusyBox shell)")
 	fl.DurationVar(&f.watchdog, "watchdog", 0, "reset the board this long after each power-on, as a watchdog the bootloader never feeds")
 	fl.DurationVar(&f.powerOn, "power-on-after", 0, "keep the board switched off this long at first")

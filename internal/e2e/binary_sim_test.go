@@ -205,3 +205,28 @@ func TestBinaryReaderOnRouters(t *testing.T) {
 		})
 	}
 }
+
+// TestBinaryReaderSetupReset: a board that resets in the middle of the
+// binary reader's setup (here: once, just after the reader's first run
+// began, found from a first dump's transcript) ends the setup in one
+// line; md reads the rest, identical, and the summary counts the reset.
+func TestBinaryReaderSetupReset(t *testing.T) {
+	img := randomBytes(128<<10, 9)
+	fw := writeFile(t, filepath.Join(t.TempDir(), "fw.bin"), img)
+	port := "sim:uboot?bootdelay=1&baud=0&image=" + fw
+	transcript := filepath.Join(t.TempDir(), "console.txt")
+	dumpOK(t, img, "-p", port, "--addr", "0x04000000", "--size", "128K", "-o", filepath.Join(t.TempDir(), "a.bin"), "--transcript", transcript)
+	log, err := os.ReadFile(transcript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := strings.Index(string(log), "## Booting kernel")
+	if at < 0 {
+		t.Fatalf("the first dump ran no reader:\n%s", log)
+	}
+	out := filepath.Join(t.TempDir(), "b.bin")
+	r, stderr := dumpOK(t, img, "-p", fmt.Sprintf("%s&faults=reset=%d:once", port, at+200), "--addr", "0x04000000", "--size", "128K", "-o", out)
+	if r.Resets != 1 || r.Device.Command != "md.l" || strings.Count(stderr, "the board reset during its setup") != 1 {
+		t.Fatalf("result %+v: want md to read after one line about the reset, and the reset counted\n%s", r, stderr)
+	}
+}
