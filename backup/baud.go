@@ -120,7 +120,7 @@ func readable(b []byte) bool {
 // Connection.FindBaud does, and closes it again: for tools that only talk
 // (bootdump console).
 func FindBaud(ctx context.Context, dial dialect.Dialer, log *slog.Logger) (int, error) {
-	rate, con, err := findBaud(ctx, dial, console.Options{Logger: log, Wake: []byte{'\r'}})
+	rate, con, err := findBaud(ctx, dial, console.Options{Logger: log, Traits: console.Traits{Wake: []byte{'\r'}}})
 	if err != nil {
 		return 0, err
 	}

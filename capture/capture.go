@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/dump"
 	"github.com/bootdump/bootdump/hexdump"
 )
@@ -17,7 +18,7 @@ type Format struct {
 	// Group names the formats one capture is read in: a dialect and a
 	// byte order (a log mixes md.b and md.l, not two CPUs).
 	Group  string
-	Parser hexdump.LineParser
+	Parser dialect.LineParser
 }
 
 // Result is what a capture holds.
@@ -129,7 +130,7 @@ func Parse(raw []byte, formats []Format) (*Result, error) {
 	if group == "" {
 		return nil, ErrNoDump
 	}
-	var parsers []hexdump.LineParser
+	var parsers []dialect.LineParser
 	for _, f := range formats {
 		if f.Group == group {
 			parsers = append(parsers, f.Parser)
@@ -267,7 +268,7 @@ func bestGroup(lines []string, formats []Format) string {
 
 // parseLine tries each parser. A line none accepts is a rejected dump
 // line when some parser got past its address, else unrelated text.
-func parseLine(l string, parsers []hexdump.LineParser) (e entry, reason string, isDump bool) {
+func parseLine(l string, parsers []dialect.LineParser) (e entry, reason string, isDump bool) {
 	for _, p := range parsers {
 		addr, data, err := p.ParseLine([]byte(l), nil)
 		if err == nil {

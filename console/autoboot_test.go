@@ -80,8 +80,8 @@ func (b *keyedBoard) Write(p []byte) (int, error) {
 // A countdown that ignores Ctrl-C gets the known secret strings in turn.
 func TestSecretStringsInTurn(t *testing.T) {
 	board := newKeyedBoard("ath", "U-Boot 1.1.4\r\nHit any key to stop autoboot:  3 ")
-	con := New(board, Options{Prompts: []string{"boot> "}, Autoboot: []Autoboot{{Marker: "to stop autoboot", Keys: []byte{CtrlC},
-		Others: [][]byte{[]byte("tpl"), []byte("ath")}}}})
+	con := New(board, Options{Traits: Traits{Prompts: []string{"boot> "}, Autoboot: []Autoboot{{Marker: "to stop autoboot", Keys: []byte{CtrlC},
+		Others: [][]byte{[]byte("tpl"), []byte("ath")}}}}})
 	defer con.Close()
 	go func() { // the countdown ticks until stopped
 		for i := 2; i > 0; i-- {
@@ -108,7 +108,7 @@ func TestSecretStringsInTurn(t *testing.T) {
 // A console that stays silent until it gets a string of its own: Wake.
 func TestWakeString(t *testing.T) {
 	board := newKeyedBoard("hello\r", "")
-	con := New(board, Options{Wake: []byte("hello\r")})
+	con := New(board, Options{Traits: Traits{Wake: []byte("hello\r")}})
 	defer con.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -125,7 +125,7 @@ func TestEchoRepairedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := New(p, Options{Prompts: []string{"bootloader > "}, Wake: []byte{'\r'}})
+	c := New(p, Options{Traits: Traits{Prompts: []string{"bootloader > "}, Wake: []byte{'\r'}}})
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -14,27 +14,34 @@ import (
 // Ctrl-C: interrupts a command, clears the line; never repeats a command.
 const CtrlC = 0x03
 
-// Options configure a Console.
-type Options struct {
+// Traits are what a console must know of the bootloader on it; the
+// console knows no bootloader, so a dialect (or a profile) says all of
+// this, once, and the console, the registry and detection read it.
+type Traits struct {
 	// Prompts are recognised at once; any other prompt is learned by
-	// sending Ctrl-C until the same last line comes back twice. The console
-	// knows no bootloader: the dialect says all of this.
+	// sending Ctrl-C until the same last line comes back twice.
 	Prompts []string
 	// Autoboot lists the texts a booting board prints while it can still
 	// be stopped, each with the keys that stop it; they are sent each time
-	// one is seen. StopKeys, when set, replace every marker's keys.
+	// one is seen.
 	Autoboot []Autoboot
-	StopKeys []byte
 	// Wake, when set, is sent instead of Ctrl-C when Ctrl-C brought no
 	// answer: bootloaders that ignore Ctrl-C at their prompt print it
 	// again for an empty line. Never for U-Boot, where an empty line
 	// repeats the last command (U-Boot answers Ctrl-C).
 	Wake []byte
+	// Resets, seen in a command's output, mean the board rebooted.
+	Resets []string
+}
+
+// Options configure a Console.
+type Options struct {
+	Traits
+	// StopKeys, when set, replace every autoboot marker's keys.
+	StopKeys []byte
 	// PowerCycle, when set, resets the board (a relay, a USB hub port):
 	// Sync runs it when it finds the board running Linux.
 	PowerCycle func(ctx context.Context) error
-	// ResetMarkers, seen in a command's output, mean the board rebooted.
-	ResetMarkers []string
 	// IdleTimeout is how long a command may go without sending a byte.
 	IdleTimeout time.Duration
 	// Transcript, if set, receives every byte the device sends.
@@ -347,7 +354,7 @@ func (c *Console) output(ctx context.Context, cmd string) ([]string, error) {
 }
 
 func (c *Console) isReset(line []byte) bool {
-	for _, m := range c.opt.ResetMarkers {
+	for _, m := range c.opt.Resets {
 		if bytes.Contains(line, []byte(m)) {
 			return true
 		}

@@ -14,9 +14,11 @@ import (
 // itself knows no bootloader).
 func ubootOptions() Options {
 	return Options{
-		Prompts:      []string{"=> "},
-		Autoboot:     []Autoboot{{Marker: "Hit any key to stop autoboot", Keys: []byte{CtrlC}}},
-		ResetMarkers: []string{"Hit any key to stop autoboot", "resetting ..."},
+		Traits: Traits{
+			Prompts:  []string{"=> "},
+			Autoboot: []Autoboot{{Marker: "Hit any key to stop autoboot", Keys: []byte{CtrlC}}},
+			Resets:   []string{"Hit any key to stop autoboot", "resetting ..."},
+		},
 	}
 }
 

@@ -39,14 +39,10 @@ type Bootloader struct {
 	Name    string // as --dialect and the record spell it
 	Title   string // as people spell it ("U-Boot"); Name if empty
 	Summary string // what it is and how it reads, for --help
-	// Prompts are the prompts it prints (none: learned from the console);
-	// Autoboot its countdown texts with the keys that stop them; Wake what
-	// to send where Ctrl-C gets no answer at its prompt; Resets texts that
-	// mean it rebooted.
-	Prompts  []string
-	Autoboot []console.Autoboot
-	Wake     []byte
-	Resets   []string
+	// Traits are how its console behaves: its prompts (none: learned
+	// from the console), its countdowns and menus with the keys that stop
+	// them, what wakes it, the texts that mean it rebooted.
+	console.Traits
 	// Banners are texts of its boot banner or of its answer to "version"
 	// that name it (auto-detection).
 	Banners []string
@@ -73,6 +69,6 @@ func (b *Bootloader) Human() string {
 
 // ConsoleOptions is base with what the console must know of b.
 func (b *Bootloader) ConsoleOptions(base console.Options) console.Options {
-	base.Prompts, base.Autoboot, base.Wake, base.ResetMarkers = b.Prompts, b.Autoboot, b.Wake, b.Resets
+	base.Traits = b.Traits
 	return base
 }

@@ -50,7 +50,7 @@ func (d *Decoder) Line(line []byte, dst []byte) ([]byte, error) {
 // IsLine reports whether line is a well-formed dump line for p, whatever
 // its address: such a line is data, never a console message, even when its
 // ASCII column spells one.
-func IsLine(p LineParser, line []byte) bool {
+func IsLine(p lineParser, line []byte) bool {
 	var buf [BytesPerLine]byte
 	_, _, err := p.ParseLine(line, buf[:0])
 	return err == nil

@@ -5,9 +5,11 @@ import (
 	"encoding/binary"
 )
 
-// LineParser turns one dump line into its address and bytes. Format (U-Boot's
-// md), Layout (the other bootloaders) and Pattern (user profiles) are ones.
-type LineParser interface {
+// lineParser is what IsLine takes: anything that turns one dump line into
+// its address and bytes. Format (U-Boot's md), Layout (the other
+// bootloaders) and Pattern (user profiles) are ones; package dialect names
+// the interface (dialect.LineParser) for the rest of bootdump.
+type lineParser interface {
 	ParseLine(line []byte, dst []byte) (addr uint64, out []byte, err error)
 }
 

@@ -11,7 +11,7 @@ func TestLayouts(t *testing.T) {
 	seq := []byte{0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff}
 	cases := []struct {
 		name   string
-		parser LineParser
+		parser lineParser
 		line   string
 		addr   uint64
 		want   []byte
@@ -37,7 +37,7 @@ func TestLayouts(t *testing.T) {
 	}
 	bad := []struct {
 		name   string
-		parser LineParser
+		parser lineParser
 		line   string
 	}{
 		{"winbond ascii", Winbond(4), "[7F0E0000] 2D726F6D 3166732D - 000C3B90 8E7D2E41  -rom1fs-..;..}.B"},

@@ -12,7 +12,7 @@ import (
 func Bootloader(p *Profile, summary string) dialect.Bootloader {
 	return dialect.Bootloader{
 		Name: p.Name, Summary: summary,
-		Prompts: p.Prompts, Autoboot: p.Autoboot, Wake: p.Wake, Resets: p.Resets, Banners: p.Banners,
+		Traits: p.Traits, Banners: p.Banners,
 		Open: func(ctx context.Context, con *console.Console, link *dialect.Link, opt dialect.Options) (dialect.Session, error) {
 			return Open(ctx, con, link, p, opt)
 		},

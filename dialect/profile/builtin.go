@@ -19,15 +19,17 @@ const esc = 0x1b
 // checksum command, so every chunk is read twice; LS lists its images.
 func Winbond() *Profile {
 	return &Profile{
-		Name:     "winbond",
-		Prompts:  []string{"bootloader > ", "bootrom > "},
-		Autoboot: []console.Autoboot{{Marker: "Press ESC to enter debug mode", Keys: []byte{esc}}},
-		Banners:  []string{"Boot Loader [ Version", "ERROR: unrecognised command", "Press ESC to enter debug mode"},
-		Resets:   []string{"Boot Loader [ Version"},
-		Settle:   []byte{'\r'},
-		Wake:     []byte{'\r'},
+		Name: "winbond",
+		Traits: console.Traits{
+			Prompts:  []string{"bootloader > ", "bootrom > "},
+			Autoboot: []console.Autoboot{{Marker: "Press ESC to enter debug mode", Keys: []byte{esc}}},
+			Resets:   []string{"Boot Loader [ Version"},
+			Wake:     []byte{'\r'},
+		},
+		Banners: []string{"Boot Loader [ Version", "ERROR: unrecognised command", "Press ESC to enter debug mode"},
+		Settle:  []byte{'\r'},
 		Reads: Widths("D {flag} -s 0x{addr}", map[int]string{4: "-w", 2: "-h", 1: "-b"},
-			func(w int, _ binary.ByteOrder) hexdump.LineParser { return hexdump.Winbond(w) }),
+			func(w int, _ binary.ByteOrder) dialect.LineParser { return hexdump.Winbond(w) }),
 		Order:   binary.BigEndian,
 		PerCall: 256,
 		Align:   4,
@@ -42,14 +44,16 @@ func Winbond() *Profile {
 // every command ending in "*** command status = N".
 func CFE() *Profile {
 	return &Profile{
-		Name:     "cfe",
-		Prompts:  []string{"CFE> "},
-		Autoboot: []console.Autoboot{{Marker: "Press any key to stop auto run", Keys: []byte{console.CtrlC}}},
-		Banners:  []string{"CFE version", "*** command status", "Broadcom Corporation"},
-		Resets:   []string{"CFE version"},
-		Wake:     []byte{'\r'},
+		Name: "cfe",
+		Traits: console.Traits{
+			Prompts:  []string{"CFE> "},
+			Autoboot: []console.Autoboot{{Marker: "Press any key to stop auto run", Keys: []byte{console.CtrlC}}},
+			Resets:   []string{"CFE version"},
+			Wake:     []byte{'\r'},
+		},
+		Banners: []string{"CFE version", "*** command status", "Broadcom Corporation"},
 		Reads: Widths("d {flag} 0x{addr} 0x{len}", map[int]string{8: "-q", 4: "-w", 2: "-h", 1: "-b"},
-			func(w int, o binary.ByteOrder) hexdump.LineParser { return hexdump.CFE(w, o) }),
+			func(w int, o binary.ByteOrder) dialect.LineParser { return hexdump.CFE(w, o) }),
 		Align:  1,
 		Errors: []string{"Invalid command", "Usage:", "Invalid argument"},
 		Status: regexp.MustCompile(`^\*\*\* command status = (-?\d+)`),
@@ -60,14 +64,16 @@ func CFE() *Profile {
 // POSIX cksum of a range.
 func RedBoot() *Profile {
 	return &Profile{
-		Name:     "redboot",
-		Prompts:  []string{"RedBoot> "},
-		Autoboot: []console.Autoboot{{Marker: "enter ^C to abort", Keys: []byte{console.CtrlC}}},
-		Banners:  []string{"RedBoot(tm)"},
-		Resets:   []string{"RedBoot(tm) bootstrap"},
-		Wake:     []byte{'\r'},
+		Name: "redboot",
+		Traits: console.Traits{
+			Prompts:  []string{"RedBoot> "},
+			Autoboot: []console.Autoboot{{Marker: "enter ^C to abort", Keys: []byte{console.CtrlC}}},
+			Resets:   []string{"RedBoot(tm) bootstrap"},
+			Wake:     []byte{'\r'},
+		},
+		Banners: []string{"RedBoot(tm)"},
 		Reads: Widths("dump -b 0x{addr} -l 0x{len} {flag}", map[int]string{4: "-4", 2: "-2", 1: "-1"},
-			func(w int, o binary.ByteOrder) hexdump.LineParser { return hexdump.RedBoot(w, o) }),
+			func(w int, o binary.ByteOrder) dialect.LineParser { return hexdump.RedBoot(w, o) }),
 		Align:  1,
 		Errors: []string{"** Error", "usage:"},
 		Checksum: &Checksum{Command: "cksum -b 0x{addr} -l 0x{len}",
@@ -79,14 +85,16 @@ func RedBoot() *Profile {
 // Barebox is barebox: md [-b|-w|-l|-q] START+SIZE and crc32 START+SIZE.
 func Barebox() *Profile {
 	return &Profile{
-		Name:     "barebox",
-		Prompts:  nil, // barebox@BOARD:/ : learned, recognised by its start
-		Autoboot: []console.Autoboot{{Marker: "to stop autoboot", Keys: []byte{console.CtrlC}}},
-		Banners:  []string{"barebox 20", "barebox@"},
-		Resets:   []string{"barebox 20"},
-		Wake:     []byte{'\r'},
+		Name: "barebox",
+		Traits: console.Traits{
+			Prompts:  nil, // barebox@BOARD:/ : learned, recognised by its start
+			Autoboot: []console.Autoboot{{Marker: "to stop autoboot", Keys: []byte{console.CtrlC}}},
+			Resets:   []string{"barebox 20"},
+			Wake:     []byte{'\r'},
+		},
+		Banners: []string{"barebox 20", "barebox@"},
 		Reads: Widths("md {flag} 0x{addr}+0x{len}", map[int]string{8: "-q", 4: "-l", 2: "-w", 1: "-b"},
-			func(w int, o binary.ByteOrder) hexdump.LineParser { return hexdump.Barebox(w, o) }),
+			func(w int, o binary.ByteOrder) dialect.LineParser { return hexdump.Barebox(w, o) }),
 		Align:  1,
 		Errors: []string{"No such file or directory", "invalid area", "Usage:"},
 		Checksum: &Checksum{Command: "crc32 0x{addr}+0x{len}",

@@ -9,29 +9,26 @@ import (
 
 	"github.com/bootdump/bootdump/console"
 	"github.com/bootdump/bootdump/dialect"
-	"github.com/bootdump/bootdump/hexdump"
 )
 
 // Profile describes how a bootloader shows memory, as data: its prompt,
 // how to stop its autoboot, its dump command and lines, and its checksum
 // command if it has one.
 type Profile struct {
-	Name     string
-	Prompts  []string           // as the console prints them
-	Autoboot []console.Autoboot // countdown texts and the keys that stop them
+	Name string
+	// Traits are how its console behaves: its prompts as it prints them,
+	// its countdown texts and the keys that stop them, what it prints when
+	// it boots (in a command's output: the board reset), and Wake, sent
+	// when Ctrl-C brings no prompt back (an empty line).
+	console.Traits
 	// Banners are texts of its boot banner or of its answer to "version"
 	// that name this bootloader (auto-detection).
 	Banners []string
-	// Resets are texts it prints when it boots: in a command's output
-	// they mean the board reset.
-	Resets []string
 	// Settle, when set, clears the line once the prompt is found (a CR:
 	// the line runs and the prompt comes back): the Winbond line editor
 	// keeps every key, Ctrl-C and stray stop keys included, and swallows
 	// the key after an ESC.
 	Settle []byte
-	// Wake is sent when Ctrl-C brings no prompt back (an empty line).
-	Wake []byte
 	// Reads are the dump commands, one per unit width, widest first.
 	Reads []Read
 	// Order is the byte order units are printed in; nil when it is the
@@ -63,18 +60,18 @@ type Read struct {
 	// the byte count and the last address, in hex without 0x.
 	Command string
 	// Line parses the command's lines, units in the given order.
-	Line func(order binary.ByteOrder) hexdump.LineParser
+	Line func(order binary.ByteOrder) dialect.LineParser
 }
 
 // Widths makes one Read per unit width, widest first: flags maps a width
 // to the switch that asks for it, which replaces {flag} in command; line
 // parses the lines of that width.
-func Widths(command string, flags map[int]string, line func(width int, order binary.ByteOrder) hexdump.LineParser) []Read {
+func Widths(command string, flags map[int]string, line func(width int, order binary.ByteOrder) dialect.LineParser) []Read {
 	var reads []Read
 	for _, width := range []int{8, 4, 2, 1} {
 		if flag, ok := flags[width]; ok {
 			reads = append(reads, Read{Width: width, Command: strings.ReplaceAll(command, "{flag}", flag),
-				Line: func(o binary.ByteOrder) hexdump.LineParser { return line(width, o) }})
+				Line: func(o binary.ByteOrder) dialect.LineParser { return line(width, o) }})
 		}
 	}
 	return reads

@@ -186,7 +186,7 @@ func (s *Session) dump(ctx context.Context, r Read, order binary.ByteOrder, addr
 }
 
 // exec runs one dump command and feeds its lines to col.
-func (s *Session) exec(ctx context.Context, cmd string, parser hexdump.LineParser, col *collector) error {
+func (s *Session) exec(ctx context.Context, cmd string, parser dialect.LineParser, col *collector) error {
 	var buf []byte
 	err := s.con.Exec(ctx, cmd, func(line []byte) (bool, error) {
 		addr, data, err := parser.ParseLine(line, buf[:0])

@@ -109,9 +109,9 @@ func (f *file) profile() (*Profile, error) {
 		}
 	}
 	p := &Profile{
-		Name: f.Name, Prompts: f.Prompts, Banners: f.Banners, Resets: f.Resets, Wake: []byte(f.Wake), Settle: []byte(f.Settle),
+		Name: f.Name, Traits: console.Traits{Prompts: f.Prompts, Resets: f.Resets, Wake: []byte(f.Wake)}, Banners: f.Banners, Settle: []byte(f.Settle),
 		Skip: f.Skip, Errors: f.Errors, Version: f.Version, ImageTable: f.Images, Order: order, PerCall: d.BytesPerCall, Align: max(d.Align, 1),
-		Reads: []Read{{Width: max(d.Width, 1), Command: d.Command, Line: func(binary.ByteOrder) hexdump.LineParser { return pattern }}},
+		Reads: []Read{{Width: max(d.Width, 1), Command: d.Command, Line: func(binary.ByteOrder) dialect.LineParser { return pattern }}},
 	}
 	if f.Wake == "" {
 		p.Wake = nil

@@ -68,11 +68,11 @@ type Found struct {
 // ConsoleOptions extends base so that Sync finds the prompt of, and stops
 // the autoboot of, every candidate.
 func ConsoleOptions(base console.Options, candidates []dialect.Bootloader) console.Options {
-	base.Prompts, base.Autoboot, base.ResetMarkers = nil, nil, nil
+	base.Traits = console.Traits{}
 	for _, b := range candidates {
 		base.Prompts = append(base.Prompts, b.Prompts...)
 		base.Autoboot = append(base.Autoboot, b.Autoboot...)
-		base.ResetMarkers = append(base.ResetMarkers, b.Resets...)
+		base.Resets = append(base.Resets, b.Resets...)
 	}
 	// U-Boot answers Ctrl-C; others stay silent and answer an empty line.
 	base.Wake = []byte{'\r'}

@@ -18,19 +18,21 @@ var Bootloader = dialect.Bootloader{
 	Name:    Name,
 	Title:   "U-Boot",
 	Summary: "U-Boot and vendors' builds of it: md.b/w/l/q, verified by crc32; flash through RAM (sf, nand, mtd, mmc)",
-	Prompts: []string{"=> ", "U-Boot> ", "hisilicon # ", "IPQ40xx# ", "IPQ807x# ", "ZynqMP> ", "Zynq> ", "SOCFPGA_CYCLONE5 # "},
-	// Any key stops the stock countdown; Ctrl-C is the one that never
-	// runs a command. Vendors' builds that want a secret string get the
-	// known ones in turn; boot menus get the entry that names the
-	// command line.
-	Autoboot: append([]console.Autoboot{
-		{Marker: "Hit any key to stop autoboot", Keys: []byte{console.CtrlC}, Others: Secrets},
-		{Marker: "to stop autoboot", Keys: []byte{console.CtrlC}, Others: Secrets},
-		{Marker: "Autobooting in", Keys: []byte{console.CtrlC}, Others: Secrets},
-		{Marker: "abort autoboot", Keys: []byte{console.CtrlC}, Others: Secrets}, // "Press SPACE to abort autoboot in 2 seconds"
-		{Marker: "stop auto-boot", Keys: []byte{console.CtrlC}, Others: Secrets},
-	}, menus...),
-	Resets:  []string{"Hit any key to stop autoboot", "U-Boot SPL 20", "resetting ..."},
+	Traits: console.Traits{
+		Prompts: []string{"=> ", "U-Boot> ", "hisilicon # ", "IPQ40xx# ", "IPQ807x# ", "ZynqMP> ", "Zynq> ", "SOCFPGA_CYCLONE5 # "},
+		// Any key stops the stock countdown; Ctrl-C is the one that never
+		// runs a command. Vendors' builds that want a secret string get the
+		// known ones in turn; boot menus get the entry that names the
+		// command line.
+		Autoboot: append([]console.Autoboot{
+			{Marker: "Hit any key to stop autoboot", Keys: []byte{console.CtrlC}, Others: Secrets},
+			{Marker: "to stop autoboot", Keys: []byte{console.CtrlC}, Others: Secrets},
+			{Marker: "Autobooting in", Keys: []byte{console.CtrlC}, Others: Secrets},
+			{Marker: "abort autoboot", Keys: []byte{console.CtrlC}, Others: Secrets}, // "Press SPACE to abort autoboot in 2 seconds"
+			{Marker: "stop auto-boot", Keys: []byte{console.CtrlC}, Others: Secrets},
+		}, menus...),
+		Resets: []string{"Hit any key to stop autoboot", "U-Boot SPL 20", "resetting ..."},
+	},
 	Banners: []string{"U-Boot 20", "U-Boot 1.", "U-Boot SPL"},
 	Open: func(ctx context.Context, con *console.Console, link *dialect.Link, opt dialect.Options) (dialect.Session, error) {
 		return Open(ctx, con, link, opt)

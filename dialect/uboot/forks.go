@@ -20,13 +20,13 @@ import (
 var Ralink = fork(dialect.Bootloader{
 	Name:    "ralink",
 	Title:   "Ralink U-Boot",
-	Summary: "the MediaTek/Ralink SDK's U-Boot 1.1.3 (boot menu, option 4): md.b/w/l; read twice where it has no crc32",
-	Prompts: []string{"MT7628 # ", "MT7621 # ", "MT7620 # ", "MT7688 # ", "RT3052 # ", "RT3350 # ", "RT3352 # ", "RT5350 # ", "RT2880 # ", "RT3883 # ", "RT6855 # "},
-	Autoboot: []console.Autoboot{
-		{Marker: "Entr boot command line interface", Menu: true},
-		{Marker: "boot command line interface", Menu: true},
-	},
-	Resets:  []string{"Please choose the operation:", "Ralink UBoot Version"},
+	Summary: "the MediaTek/Ralink SDK's U-Boot 1.1.3 (boot menu, option 4): the binary reader (MIPS), else md.b/w/l; read twice where it has no crc32",
+	Traits: console.Traits{Prompts: []string{"MT7628 # ", "MT7621 # ", "MT7620 # ", "MT7688 # ", "RT3052 # ", "RT3350 # ", "RT3352 # ", "RT5350 # ", "RT2880 # ", "RT3883 # ", "RT6855 # "},
+		Autoboot: []console.Autoboot{
+			{Marker: "Entr boot command line interface", Menu: true},
+			{Marker: "boot command line interface", Menu: true},
+		},
+		Resets: []string{"Please choose the operation:", "Ralink UBoot Version"}},
 	Banners: []string{"Ralink UBoot Version", "Please choose the operation:", "Entr boot command line interface", "Board: Ralink APSoC"},
 })
 
@@ -37,12 +37,12 @@ var Ralink = fork(dialect.Bootloader{
 var LSDK = fork(dialect.Bootloader{
 	Name:    "lsdk",
 	Title:   "Atheros LSDK U-Boot",
-	Summary: "Atheros/QCA LSDK U-Boot 1.1.4 (TP-Link: secret string tpl): md.b/w/l, verified by crc32",
-	Prompts: []string{"ar7240> ", "ath> ", "ar7100> ", "ap121> ", "ap143> ", "db12x> ", "ar934x> "},
-	Autoboot: []console.Autoboot{
-		{Marker: "Autobooting in", Keys: []byte("tpl"), Others: Secrets},
-	},
-	Resets:  []string{"Autobooting in"},
+	Summary: "Atheros/QCA LSDK U-Boot 1.1.4 (TP-Link: secret string tpl): the binary reader (MIPS), else md.b/w/l, verified by crc32",
+	Traits: console.Traits{Prompts: []string{"ar7240> ", "ath> ", "ar7100> ", "ap121> ", "ap143> ", "db12x> ", "ar934x> "},
+		Autoboot: []console.Autoboot{
+			{Marker: "Autobooting in", Keys: []byte("tpl"), Others: Secrets},
+		},
+		Resets: []string{"Autobooting in"}},
 	Banners: []string{"ag7240_enet_initialize", "ag7100_enet_initialize", "ath_gmac_enet_initialize", "Autobooting in", ") U-boot"},
 })
 
