@@ -8,33 +8,128 @@ import (
 	"time"
 )
 
+// FlashKind is where an image lives and the family of commands that
+// reaches it. dump's --source, verify, restore's --flash and info share
+// one kind, and each kind is described once, in kinds.
+type FlashKind string
+
+const (
+	Mem  FlashKind = "mem"  // what the CPU maps: RAM, and NOR flash read at its address
+	NOR  FlashKind = "nor"  // memory-mapped NOR flash, written sector by sector (flinfo's banks)
+	SPI  FlashKind = "sf"   // SPI NOR flash behind its controller
+	NAND FlashKind = "nand" // NAND flash: pages, spare areas, bad blocks
+	MTD  FlashKind = "mtd"  // an MTD device or partition, by name
+	MMC  FlashKind = "mmc"  // an eMMC or SD card, by device number
+)
+
+// kindInfo is what bootdump knows of a kind.
+type kindInfo struct {
+	kind FlashKind
+	// name is how a source of this kind names its device ("" for none),
+	// required or not, and checked by valid.
+	name     string
+	required bool
+	valid    func(name string) bool
+	// byAddress: the kind is reached at CPU addresses, not offsets.
+	byAddress bool
+	// source: dump and verify read it; program: restore writes it.
+	source, program bool
+	about           string
+}
+
+var kinds = []kindInfo{
+	{kind: Mem, byAddress: true, source: true, about: "memory the CPU maps (--addr is the address)"},
+	{kind: NOR, byAddress: true, program: true, about: "memory-mapped NOR flash (--addr is the address)"},
+	{kind: SPI, name: "BUS:CS", valid: validBusCS, source: true, program: true, about: "SPI NOR flash (sf probe, sf read)"},
+	{kind: NAND, source: true, program: true, about: "NAND flash (bad blocks are left alone)"},
+	{kind: MTD, name: "NAME", required: true, source: true, about: "an MTD device or partition (mtd list, mtdparts)"},
+	{kind: MMC, name: "DEV", valid: isNumber, source: true, about: "an eMMC or SD card (mmc read)"},
+}
+
+func (k FlashKind) info() kindInfo {
+	for _, ki := range kinds {
+		if ki.kind == k {
+			return ki
+		}
+	}
+	return kindInfo{kind: k}
+}
+
+// ByAddress: the kind is reached at CPU addresses, not offsets in it.
+func (k FlashKind) ByAddress() bool { return k.info().byAddress }
+
+// Sources are the kinds dump and verify read; Programmable those restore
+// writes.
+func Sources() []FlashKind      { return kindsWhere(func(k kindInfo) bool { return k.source }) }
+func Programmable() []FlashKind { return kindsWhere(func(k kindInfo) bool { return k.program }) }
+
+func kindsWhere(ok func(kindInfo) bool) []FlashKind {
+	var out []FlashKind
+	for _, k := range kinds {
+		if ok(k) {
+			out = append(out, k.kind)
+		}
+	}
+	return out
+}
+
+// Spelling is how a kind is written with its name: sf[:BUS:CS], mtd:NAME.
+func (k FlashKind) Spelling() string {
+	ki := k.info()
+	switch {
+	case ki.name == "":
+		return string(k)
+	case ki.required:
+		return string(k) + ":" + ki.name
+	}
+	return string(k) + "[:" + ki.name + "]"
+}
+
+// About says what the kind is, for help texts.
+func (k FlashKind) About() string { return k.info().about }
+
 // Source is where a dump reads: memory the CPU maps, or a flash the
 // bootloader copies into RAM first.
 type Source struct {
-	Kind string // "mem", "sf", "nand", "mtd" or "mmc"
+	Kind FlashKind
 	Name string // sf: "BUS:CS" (optional); mtd: device or partition; mmc: device number
 }
 
-// ParseSource reads --source: mem, sf[:BUS:CS], nand, mtd:NAME, mmc:DEV.
+// ParseSource reads --source: one of Sources, with its name where it
+// takes one (mem, sf[:BUS:CS], nand, mtd:NAME, mmc:DEV).
 func ParseSource(s string) (Source, error) {
 	kind, name, _ := strings.Cut(s, ":")
-	src := Source{Kind: kind, Name: name}
+	src := Source{Kind: FlashKind(kind), Name: name}
+	ki := src.Kind.info()
+	var spellings []string
+	for _, k := range Sources() {
+		spellings = append(spellings, k.Spelling())
+	}
 	switch {
-	case kind == "mem" && name == "", kind == "nand" && name == "":
-	case kind == "sf":
-		if name != "" && !validBusCS(name) {
-			return src, fmt.Errorf("source %q: give sf or sf:BUS:CS, e.g. sf:0:0", s)
-		}
-	case kind == "mtd" && name != "":
-	case kind == "mmc":
-		if _, err := strconv.Atoi(cmp.Or(name, "0")); err != nil {
-			return src, fmt.Errorf("source %q: give mmc:DEV, e.g. mmc:0", s)
-		}
+	case !ki.source:
+		return src, fmt.Errorf("source %q: give %s", s, strings.Join(spellings[:len(spellings)-1], ", ")+" or "+spellings[len(spellings)-1])
+	case ki.name == "" && name != "", ki.required && name == "", name != "" && ki.valid != nil && !ki.valid(name):
+		return src, fmt.Errorf("source %q: give %s, e.g. %s", s, ki.kind.Spelling(), example(ki))
+	}
+	if src.Kind == MMC {
 		src.Name = cmp.Or(name, "0")
-	default:
-		return src, fmt.Errorf("source %q: give mem, sf[:BUS:CS], nand, mtd:NAME or mmc:DEV", s)
 	}
 	return src, nil
+}
+
+func example(k kindInfo) string {
+	switch k.name {
+	case "BUS:CS":
+		return string(k.kind) + ":0:0"
+	case "DEV":
+		return string(k.kind) + ":0"
+	}
+	return string(k.kind) + ":nor1"
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
 }
 
 func validBusCS(s string) bool {
@@ -46,14 +141,14 @@ func validBusCS(s string) bool {
 
 func (s Source) String() string {
 	if s.Name == "" {
-		return s.Kind
+		return string(s.Kind)
 	}
-	return s.Kind + ":" + s.Name
+	return string(s.Kind) + ":" + s.Name
 }
 
 // Flash describes a flash device as the bootloader reports it.
 type Flash struct {
-	Kind       string      `json:"kind"` // the command family that reads it: mtd, sf, nand, mmc
+	Kind       FlashKind   `json:"kind"` // the command family that reads it: mtd, sf, nand, mmc, nor
 	Name       string      `json:"name"`
 	Type       string      `json:"type,omitempty"` // "NOR flash", "NAND flash", the SPI chip, "eMMC"
 	Size       uint64      `json:"size,omitempty"`

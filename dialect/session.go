@@ -106,6 +106,27 @@ type Options struct {
 	Logger   *slog.Logger
 }
 
+// StepKind is what a flash command does: restore checks what each kind
+// of step must leave alone, whatever the bootloader calls it.
+type StepKind int
+
+const (
+	Unprotect StepKind = iota // lifts write protection
+	Erase                     // erases: the blocks beside it must still hold what they held
+	Program                   // writes from RAM
+	Protect                   // puts write protection back
+	Fetch                     // copies flash into the RAM window
+	Check                     // checksums
+)
+
+// Step is one command of a restore, and what it does.
+type Step struct {
+	Kind    StepKind
+	Command string
+}
+
+func (s Step) String() string { return s.Command }
+
 // Programmer is a bootloader that writes flash: it uploads an image to RAM
 // and programs erase blocks from there, a command at a time, each answer
 // checked. Package restore plans and runs the work; the commands are the
@@ -118,15 +139,15 @@ type Programmer interface {
 	// UploadCommands is what an upload of n bytes to ram sends and checks
 	// it by (for a plan).
 	UploadCommands(ram, n uint64) []string
-	// ProgramCommands erase one erase block of the flash kind ("nor":
-	// memory-mapped, by address; "sf", "nand": by offset) and program
-	// its first n bytes from RAM at from; page is the NAND page size.
-	ProgramCommands(kind string, addr, size, from, n, page uint64) []string
-	// CheckCommands read a written block back (through the RAM window at
+	// ProgramSteps erase one erase block of the flash kind (NOR: by
+	// address; SPI, NAND: by offset) and program its first n bytes from
+	// RAM at from; page is the NAND page size.
+	ProgramSteps(kind FlashKind, addr, size, from, n, page uint64) []Step
+	// CheckSteps read a written block back (through the RAM window at
 	// window, where the flash is not mapped) and checksum it (for a plan).
-	CheckCommands(kind string, addr, size, window uint64) []string
-	// FlashCommand sends one of ProgramCommands and checks its answer.
-	FlashCommand(ctx context.Context, cmd string) error
+	CheckSteps(kind FlashKind, addr, size, window uint64) []Step
+	// RunStep sends one of ProgramSteps and checks its answer.
+	RunStep(ctx context.Context, step Step) error
 	// NORBanks lists the memory-mapped NOR flash banks and their sectors.
 	NORBanks(ctx context.Context) ([]NORBank, error)
 	// RAMWindow is the RAM Options.Window reserved (an upload goes there).

@@ -50,10 +50,10 @@ func (p *Plan) Changed() int {
 	return n
 }
 
-// Flash is the flash a plan writes: memory-mapped NOR (Kind "nor"), or SPI
-// NOR ("sf") or NAND ("nand") read back through a RAM window.
+// Flash is the flash a plan writes: memory-mapped NOR, or SPI NOR or NAND
+// read back through a RAM window.
 type Flash struct {
-	Kind      string
+	Kind      dialect.FlashKind // NOR, SPI or NAND
 	EraseSize uint64
 	PageSize  uint64 // NAND writes whole pages
 	Size      uint64
@@ -119,7 +119,7 @@ func PlanNOR(ctx context.Context, dev Device, banks []dialect.NORBank, img []byt
 	if end > bank.Start+bank.Size {
 		return nil, fmt.Errorf("%d bytes at %#x run past the end of flash bank %d (%#x..%#x)", len(img), addr, bank.Num, bank.Start, bank.Start+bank.Size-1)
 	}
-	p := &Plan{Flash: Flash{Kind: "nor"}, Addr: addr, RAM: ram}
+	p := &Plan{Flash: Flash{Kind: dialect.NOR}, Addr: addr, RAM: ram}
 	for i, s := range bank.Sectors {
 		e := bank.SectorEnd(i)
 		if e <= addr || s >= end {
@@ -202,17 +202,18 @@ func (p *Plan) commands(dev Device, img []byte) {
 		if b.Same || b.Bad {
 			continue
 		}
-		p.Commands = append(p.Commands, p.program(dev, b, img)...)
-		p.Commands = append(p.Commands, dev.CheckCommands(p.Flash.Kind, b.Addr, b.Size, window)...)
+		for _, s := range append(p.program(dev, b, img), dev.CheckSteps(p.Flash.Kind, b.Addr, b.Size, window)...) {
+			p.Commands = append(p.Commands, s.Command)
+		}
 	}
 }
 
 // program is what writes one block from RAM. Erased flash is 0xFF
 // already: a block is written up to its last byte that is not, and nothing
 // but an erase is sent for a block that is all 0xFF.
-func (p *Plan) program(dev Device, b Block, img []byte) []string {
+func (p *Plan) program(dev Device, b Block, img []byte) []dialect.Step {
 	from := p.RAM + b.Offset - p.UploadOff
-	return dev.ProgramCommands(p.Flash.Kind, b.Addr, b.Size, from, programmed(img[b.Offset:b.Offset+b.Size]), p.Flash.PageSize)
+	return dev.ProgramSteps(p.Flash.Kind, b.Addr, b.Size, from, programmed(img[b.Offset:b.Offset+b.Size]), p.Flash.PageSize)
 }
 
 // programmed is how much of data is not 0xFF at its end.
@@ -355,12 +356,11 @@ func (r *runner) holds(b Block) (bool, error) {
 // write erases, programs and checks one block. After the erase, the
 // blocks beside it that held the image must still hold it.
 func (r *runner) write(b Block) error {
-	cmds := r.p.program(r.dev, b, r.img)
-	for _, cmd := range cmds {
-		if err := r.dev.FlashCommand(r.ctx, cmd); err != nil {
-			return fmt.Errorf("block %#x: %s: %w", b.Addr, cmd, err)
+	for _, step := range r.p.program(r.dev, b, r.img) {
+		if err := r.dev.RunStep(r.ctx, step); err != nil {
+			return fmt.Errorf("block %#x: %s: %w", b.Addr, step, err)
 		}
-		if !strings.Contains(cmd, "erase") {
+		if step.Kind != dialect.Erase {
 			continue
 		}
 		if err := r.checkNeighbours(b); err != nil {

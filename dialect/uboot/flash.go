@@ -30,7 +30,7 @@ func parseMTDList(lines []string) []dialect.Flash {
 	for _, l := range lines {
 		t := strings.TrimSpace(l)
 		if name, ok := strings.CutPrefix(t, "* "); ok {
-			devs = append(devs, dialect.Flash{Kind: "mtd", Name: name})
+			devs = append(devs, dialect.Flash{Kind: dialect.MTD, Name: name})
 			continue
 		}
 		if len(devs) == 0 {
@@ -87,7 +87,7 @@ func (s *Session) ProbeSF(ctx context.Context, busCS string) (*dialect.Flash, er
 		}
 		// "w25q128 with page size 256 Bytes, erase size 64 KiB, total 16 MiB"
 		chip, sizes, _ := strings.Cut(rest, " with ")
-		f := &dialect.Flash{Kind: "sf", Name: cmp.Or(busCS, "0:0"), Type: chip}
+		f := &dialect.Flash{Kind: dialect.SPI, Name: cmp.Or(busCS, "0:0"), Type: chip}
 		fields := map[string]*uint64{"page size ": &f.PageSize, "erase size ": &f.EraseSize, "total ": &f.Size}
 		for _, part := range strings.Split(sizes, ", ") {
 			for prefix, field := range fields {
@@ -123,7 +123,7 @@ func (s *Session) NAND(ctx context.Context) (*dialect.Flash, error) {
 		t := strings.TrimSpace(l)
 		if rest, ok := strings.CutPrefix(t, "Device 0: "); ok {
 			name, _, _ := strings.Cut(rest, ",")
-			f = &dialect.Flash{Kind: "nand", Name: name, Type: "NAND flash"}
+			f = &dialect.Flash{Kind: dialect.NAND, Name: name, Type: "NAND flash"}
 			continue
 		}
 		if f == nil {
@@ -196,7 +196,7 @@ func (s *Session) MMC(ctx context.Context) ([]dialect.Flash, error) {
 		if _, err := strconv.Atoi(num); err != nil {
 			continue
 		}
-		devs = append(devs, dialect.Flash{Kind: "mmc", Name: num, Type: strings.Trim(kind, "()") + " " + name})
+		devs = append(devs, dialect.Flash{Kind: dialect.MMC, Name: num, Type: strings.Trim(kind, "()") + " " + name})
 	}
 	return devs, nil
 }
@@ -221,7 +221,7 @@ func (s *Session) mapNOR(ctx context.Context, devs []dialect.Flash) []dialect.Fl
 		if !found && b.Size > 0 {
 			start := b.Start
 			erase := b.SectorEnd(0) - b.Start
-			devs = append(devs, dialect.Flash{Kind: "nor", Name: fmt.Sprintf("bank%d", b.Num), Type: "NOR flash (flinfo)", Size: b.Size, EraseSize: erase, Mapped: &start})
+			devs = append(devs, dialect.Flash{Kind: dialect.NOR, Name: fmt.Sprintf("bank%d", b.Num), Type: "NOR flash (flinfo)", Size: b.Size, EraseSize: erase, Mapped: &start})
 		}
 	}
 	return devs

@@ -29,45 +29,52 @@ func (s *Session) UploadCommands(ram, n uint64) []string {
 	return []string{fmt.Sprintf("loady %#x", ram), fmt.Sprintf("crc32 %#x %#x", ram, n)}
 }
 
-// ProgramCommands erase a block and program its first n bytes from RAM.
-func (s *Session) ProgramCommands(kind string, addr, size, from, n, page uint64) []string {
+// ProgramSteps erase a block and program its first n bytes from RAM.
+func (s *Session) ProgramSteps(kind dialect.FlashKind, addr, size, from, n, page uint64) []dialect.Step {
+	step := func(k dialect.StepKind, format string, args ...any) dialect.Step {
+		return dialect.Step{Kind: k, Command: fmt.Sprintf(format, args...)}
+	}
 	switch kind {
-	case "sf":
-		cmds := []string{fmt.Sprintf("sf erase %#x %#x", addr, size)}
+	case dialect.SPI:
+		steps := []dialect.Step{step(dialect.Erase, "sf erase %#x %#x", addr, size)}
 		if n > 0 {
-			cmds = append(cmds, fmt.Sprintf("sf write %#x %#x %#x", from, addr, n))
+			steps = append(steps, step(dialect.Program, "sf write %#x %#x %#x", from, addr, n))
 		}
-		return cmds
-	case "nand":
-		cmds := []string{fmt.Sprintf("nand erase %#x %#x", addr, size)}
+		return steps
+	case dialect.NAND:
+		steps := []dialect.Step{step(dialect.Erase, "nand erase %#x %#x", addr, size)}
 		if page = max(page, 1); n > 0 {
-			cmds = append(cmds, fmt.Sprintf("nand write %#x %#x %#x", from, addr, (n+page-1)/page*page))
+			steps = append(steps, step(dialect.Program, "nand write %#x %#x %#x", from, addr, (n+page-1)/page*page))
 		}
-		return cmds
+		return steps
 	}
-	cmds := []string{fmt.Sprintf("protect off %#x +%#x", addr, size), fmt.Sprintf("erase %#x +%#x", addr, size)}
+	steps := []dialect.Step{step(dialect.Unprotect, "protect off %#x +%#x", addr, size), step(dialect.Erase, "erase %#x +%#x", addr, size)}
 	if n > 0 {
-		cmds = append(cmds, fmt.Sprintf("cp.b %#x %#x %#x", from, addr, n))
+		steps = append(steps, step(dialect.Program, "cp.b %#x %#x %#x", from, addr, n))
 	}
-	return cmds
+	return steps
 }
 
-// CheckCommands read a block back into the window (SPI, NAND) and crc32 it.
-func (s *Session) CheckCommands(kind string, addr, size, window uint64) []string {
-	switch kind {
-	case "sf", "nand":
-		return []string{fmt.Sprintf("%s read %#x %#x %#x", kind, window, addr, size), fmt.Sprintf("crc32 %#x %#x", window, size)}
+// CheckSteps read a block back into the window (SPI, NAND) and crc32 it.
+func (s *Session) CheckSteps(kind dialect.FlashKind, addr, size, window uint64) []dialect.Step {
+	sum := func(at uint64) dialect.Step {
+		return dialect.Step{Kind: dialect.Check, Command: fmt.Sprintf("crc32 %#x %#x", at, size)}
 	}
-	return []string{fmt.Sprintf("crc32 %#x %#x", addr, size)}
+	switch kind {
+	case dialect.SPI, dialect.NAND:
+		return []dialect.Step{{Kind: dialect.Fetch, Command: fmt.Sprintf("%s read %#x %#x %#x", kind, window, addr, size)}, sum(window)}
+	}
+	return []dialect.Step{sum(addr)}
 }
 
 // ErrCommandFailed: a flash command did not say it succeeded.
 var ErrCommandFailed = errors.New("the command did not succeed")
 
-// FlashCommand sends a flash command and checks it says it succeeded. An
+// RunStep sends a flash command and checks it says it succeeded. An
 // erase or a write may work silently for as long as the flash allows it
 // (FlashLimit), not just the line's idle timeout.
-func (s *Session) FlashCommand(ctx context.Context, cmd string) error {
+func (s *Session) RunStep(ctx context.Context, step dialect.Step) error {
+	cmd := step.Command
 	limit := s.FlashLimit(cmd)
 	if what, ok := longWork(cmd); ok {
 		s.log.Info(fmt.Sprintf("%s, up to %s", what, limit.Round(time.Second)))

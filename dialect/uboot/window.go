@@ -43,7 +43,7 @@ func (s *Session) OpenWindow(ctx context.Context, src dialect.Source) (dialect.F
 		return fmt.Errorf("%w: %s is not in this U-Boot build (see help)", ErrNoFlashCommand, cmd)
 	}
 	switch src.Kind {
-	case "sf":
+	case dialect.SPI:
 		f, err := s.ProbeSF(ctx, src.Name)
 		if err != nil {
 			return nil, err
@@ -52,7 +52,7 @@ func (s *Session) OpenWindow(ctx context.Context, src dialect.Source) (dialect.F
 			return nil, missing("sf")
 		}
 		w.device = *f
-	case "nand":
+	case dialect.NAND:
 		f, err := s.NAND(ctx)
 		if err != nil {
 			return nil, err
@@ -68,7 +68,7 @@ func (s *Session) OpenWindow(ctx context.Context, src dialect.Source) (dialect.F
 			return nil, err
 		}
 		w.device.Size = sizeFromMTD(f.Name, devs)
-	case "mtd":
+	case dialect.MTD:
 		devs, err := s.MTDDevices(ctx)
 		if err != nil {
 			return nil, err
@@ -79,7 +79,7 @@ func (s *Session) OpenWindow(ctx context.Context, src dialect.Source) (dialect.F
 		if err := w.findMTD(ctx, devs); err != nil {
 			return nil, err
 		}
-	case "mmc":
+	case dialect.MMC:
 		lines, err := s.con.Output(ctx, "mmc dev "+src.Name)
 		if err != nil {
 			return nil, err
@@ -90,7 +90,7 @@ func (s *Session) OpenWindow(ctx context.Context, src dialect.Source) (dialect.F
 		if !strings.Contains(strings.Join(lines, "\n"), "is current device") {
 			return nil, fmt.Errorf("mmc dev %s: %s", src.Name, strings.Join(lines, " / "))
 		}
-		w.device, w.align = dialect.Flash{Kind: "mmc", Name: src.Name, Type: "MMC"}, 512
+		w.device, w.align = dialect.Flash{Kind: dialect.MMC, Name: src.Name, Type: "MMC"}, 512
 		info, err := s.con.Output(ctx, "mmc info")
 		if err != nil {
 			return nil, err
@@ -142,7 +142,7 @@ func (w *Window) findMTD(ctx context.Context, devs []dialect.Flash) error {
 // nand read.raw does, ECC uncorrected and bad blocks included. Offsets are
 // then in that stream: page size plus spare size bytes a page.
 func (w *Window) Raw() error {
-	if w.src.Kind != "nand" || w.device.PageSize == 0 || w.device.OOBSize == 0 {
+	if w.src.Kind != dialect.NAND || w.device.PageSize == 0 || w.device.OOBSize == 0 {
 		return fmt.Errorf("raw reads (pages with their spare areas) need --source nand; %s is not", w.src)
 	}
 	w.raw, w.loaded = true, false
@@ -241,13 +241,13 @@ func (w *Window) badAt(off, to uint64) (bool, uint64) {
 func (w *Window) copy(ctx context.Context, ram, off, n uint64) error {
 	var cmd, ok string
 	switch w.src.Kind {
-	case "sf":
+	case dialect.SPI:
 		cmd, ok = fmt.Sprintf("sf read %#x %#x %#x", ram, off, n), "Read: OK"
-	case "nand":
+	case dialect.NAND:
 		cmd, ok = fmt.Sprintf("nand read %#x %#x %#x", ram, off, n), "bytes read: OK"
-	case "mtd":
+	case dialect.MTD:
 		cmd, ok = fmt.Sprintf("mtd read %s %#x %#x %#x", w.src.Name, ram, off, n), "Reading "
-	case "mmc":
+	case dialect.MMC:
 		cmd, ok = fmt.Sprintf("mmc read %#x %#x %#x", ram, off/512, n/512), "blocks read: OK"
 	}
 	return w.run(ctx, cmd, ok)

@@ -188,14 +188,12 @@ func (a *app) infoOther(ctx context.Context, f *infoFlags, sess dialect.Session)
 // sourceOf is the --source that reads a device.
 func sourceOf(d dialect.Flash) string {
 	switch d.Kind {
-	case "nor":
-		return "mem" // read where it is mapped
-	case "nand":
-		return "nand"
-	case "sf":
-		return "sf:" + d.Name
+	case dialect.NOR:
+		return string(dialect.Mem) // read where it is mapped
+	case dialect.NAND:
+		return string(dialect.NAND)
 	}
-	return d.Kind + ":" + d.Name
+	return dialect.Source{Kind: d.Kind, Name: d.Name}.String()
 }
 
 // shellQuote quotes s for a shell when it needs it.

@@ -201,7 +201,7 @@ func (a *app) planRestore(ctx context.Context, f *restoreFlags, img []byte) (res
 	}
 	fd := win.Device()
 	winRAM, winSize := win.RAM()
-	fl := restore.Flash{Kind: f.flash, EraseSize: fd.EraseSize, PageSize: fd.PageSize, Size: win.Size(), Bad: win.BadBlocks(), Window: win}
+	fl := restore.Flash{Kind: dialect.FlashKind(f.flash), EraseSize: fd.EraseSize, PageSize: fd.PageSize, Size: win.Size(), Bad: win.BadBlocks(), Window: win}
 	upload := winRAM + (winSize+1<<20-1)/(1<<20)*(1<<20)
 	plan, err := restore.PlanErase(ctx, prog, fl, img, f.addr, upload)
 	if err != nil {

@@ -137,7 +137,7 @@ func TestFlashSources(t *testing.T) {
 		}
 		found := map[string]dialect.Flash{}
 		for _, f := range board.Flash {
-			found[f.Kind+":"+f.Name] = f
+			found[string(f.Kind)+":"+f.Name] = f
 		}
 		if f := found["sf:0:0"]; f.Size != 16<<20 || f.EraseSize != 64<<10 {
 			t.Errorf("sf: %+v", f)
