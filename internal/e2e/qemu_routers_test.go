@@ -73,7 +73,7 @@ func TestRealUBootMalta(t *testing.T) {
 // keeps (S-mode may not: a load access fault would reset the board).
 func TestRealUBootRISCV64SMode(t *testing.T) {
 	ram := randomBytes(1<<20, 52)
-	const at = 0x88000000
+	const at uint64 = 0x88000000
 	board := qemutest.StartRISCV64SMode(t, ram, at)
 	out := filepath.Join(t.TempDir(), "ram.bin")
 	transcript := filepath.Join(t.TempDir(), "console.txt")

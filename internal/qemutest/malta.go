@@ -14,8 +14,8 @@ import (
 // running from its 4 MiB CFI flash. Its address in U-Boot's map, through
 // KSEG1: 0xbe000000 (sign-extended on 64-bit).
 const (
-	MaltaFlash   = 0xbe000000
-	MaltaFlash64 = 0xffffffffbe000000
+	MaltaFlash   uint64 = 0xbe000000
+	MaltaFlash64 uint64 = 0xffffffffbe000000
 	maltaFlashSz = 4 << 20
 )
 
