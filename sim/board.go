@@ -27,6 +27,9 @@ type Config struct {
 	NoBootm   bool   // a build without bootm (go still runs programs)
 	// Lacks names more commands the build is without (loady, loads, ...).
 	Lacks []string
+	// NoCompiler: version names no compiler (as 1.1.x and some vendors'
+	// builds print it).
+	NoCompiler bool
 	// Console is the UART's device name (the banner's In: line); default
 	// pl011@9000000, on which go hangs as it does on QEMU's virt board.
 	Console string

@@ -16,7 +16,7 @@ const URLScheme = "sim:"
 // ParamHelp names the settings a board takes, as sim: port parameters and
 // as bootdump sim's flags alike.
 const ParamHelp = "image=FILE base=A baud=N order=le|be layout=new|old bits=32|64 bootdelay=S (0: none) crc32=no " +
-	"bootm=no lacks=CMD,... (commands the build is without) console=NAME (default pl011@9000000) exports=foreign prompt=P images=NAME@BASE+SIZE:FLAGS,... sf=FILE nand=FILE nandbad=OFF,... mmc=FILE mtdparts=SPEC faults=SPEC " +
+	"bootm=no lacks=CMD,... (commands the build is without) compiler=no (version names none) console=NAME (default pl011@9000000) exports=foreign prompt=P images=NAME@BASE+SIZE:FLAGS,... sf=FILE nand=FILE nandbad=OFF,... mmc=FILE mtdparts=SPEC faults=SPEC " +
 	"linux=yes (an autoboot not stopped boots Linux) watchdog=DURATION poweron=DURATION (switched off until then)"
 
 // FromParams builds a board's configuration from named settings: the
@@ -103,6 +103,11 @@ func FromParams(dialect string, q url.Values) (Config, error) {
 		return cfg, err
 	}
 	cfg.NoBootm, cfg.ForeignExports, cfg.Console = bootm == "no", exports == "foreign", q.Get("console")
+	var compiler string
+	if compiler, err = choice("compiler", "yes", "no"); err != nil {
+		return cfg, err
+	}
+	cfg.NoCompiler = compiler == "no"
 	if s := q.Get("lacks"); s != "" {
 		cfg.Lacks = strings.Split(s, ",")
 	}
@@ -145,7 +150,7 @@ func FromParams(dialect string, q url.Values) (Config, error) {
 	return cfg, nil
 }
 
-var paramNames = []string{"image", "base", "baud", "order", "layout", "bits", "bootdelay", "crc32", "bootm", "lacks", "console", "exports", "prompt",
+var paramNames = []string{"image", "base", "baud", "order", "layout", "bits", "bootdelay", "crc32", "bootm", "lacks", "compiler", "console", "exports", "prompt",
 	"images", "sf", "nand", "nandbad", "mmc", "mtdparts", "faults", "linux", "watchdog", "poweron"}
 
 // ParseURL reads sim:DIALECT?KEY=VALUE&... (the settings of FromParams).
