@@ -38,16 +38,21 @@ type SyncError struct {
 func (e *SyncError) Error() string {
 	switch {
 	case e.Linux != "" && e.Cycles > 0:
-		return fmt.Sprintf("the board still runs Linux after %d power cycles (it printed %q): its autoboot was not stopped; give --stop-keys", e.Cycles, e.Linux)
+		return fmt.Sprintf("the board still runs Linux after %d power cycles (it printed %q): its autoboot was not stopped", e.Cycles, e.Linux)
 	case e.Linux != "":
-		return fmt.Sprintf("the board is running Linux (it printed %q): reset or power-cycle it while bootdump waits for the bootloader, or give --power-cycle CMD", e.Linux)
+		return fmt.Sprintf("the board is running Linux (it printed %q): reset or power-cycle it while bootdump waits for the bootloader", e.Linux)
 	case e.Received == 0:
 		return "no answer from the device: check the wiring (TX to RX, RX to TX, GND), that the board is powered, and the port"
 	case e.Unreadable*5 > e.Received:
-		return fmt.Sprintf("the device sends unreadable data (%d of %d bytes are not text): the baud rate is probably wrong; try -b auto, or -b 115200, 57600 or 38400", e.Unreadable, e.Received)
+		return fmt.Sprintf("the device sends unreadable data (%d of %d bytes are not text): the baud rate is probably wrong", e.Unreadable, e.Received)
 	default:
-		return fmt.Sprintf("the device prints text but no bootloader prompt (last line %q): it may have booted past its bootloader; power-cycle it while bootdump waits, or set --stop-keys", e.LastLine)
+		return fmt.Sprintf("the device prints text but no bootloader prompt (last line %q): it may have booted past its bootloader; power-cycle it while bootdump waits", e.LastLine)
 	}
+}
+
+// WrongRate: what came was mostly not text (a wrong baud rate).
+func (e *SyncError) WrongRate() bool {
+	return e.Linux == "" && e.Received > 0 && e.Unreadable*5 > e.Received
 }
 
 func (e *SyncError) Unwrap() error { return ErrNoPrompt }

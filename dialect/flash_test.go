@@ -1,6 +1,10 @@
 package dialect
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestParseSource(t *testing.T) {
 	for in, want := range map[string]Source{
@@ -15,5 +19,28 @@ func TestParseSource(t *testing.T) {
 		if _, err := ParseSource(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// Adding a flash kind is one entry in kinds (ARCHITECTURE.md, "Where
+// things go"): --source parses it, the help lists it and restore takes it
+// where it is programmable, with no other change here.
+func TestAddedFlashKind(t *testing.T) {
+	const eeprom FlashKind = "eeprom"
+	saved := kinds
+	t.Cleanup(func() { kinds = saved })
+	kinds = append(kinds[:len(kinds):len(kinds)], kindInfo{kind: eeprom, name: "BUS", valid: isNumber, source: true, program: true, about: "an I2C EEPROM (eeprom read)"})
+
+	if got, err := ParseSource("eeprom:1"); err != nil || got != (Source{eeprom, "1"}) {
+		t.Fatalf("eeprom:1: %+v, %v", got, err)
+	}
+	if _, err := ParseSource("eeprom:x"); err == nil {
+		t.Fatal("eeprom:x accepted")
+	}
+	if _, err := ParseSource("tape"); err == nil || !strings.Contains(err.Error(), "eeprom[:BUS]") {
+		t.Fatalf("an unknown source's error %v does not offer eeprom[:BUS]", err)
+	}
+	if !slices.Contains(Sources(), eeprom) || !slices.Contains(Programmable(), eeprom) || eeprom.ByAddress() || eeprom.About() == "" {
+		t.Fatalf("sources %v, programmable %v, about %q", Sources(), Programmable(), eeprom.About())
 	}
 }

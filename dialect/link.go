@@ -2,10 +2,15 @@ package dialect
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/bootdump/bootdump/console"
 )
+
+// ErrCannotRedial: the line was lost, and the link has no way to open it
+// again (a session on a port its caller opened): waiting cannot help.
+var ErrCannotRedial = errors.New("the line was lost and cannot be opened again")
 
 // Dialer opens the port to the board, anew for each connection.
 type Dialer func(ctx context.Context) (console.Port, error)
@@ -21,7 +26,7 @@ type Link struct {
 // Redial opens the port again and starts a console on it (not yet synced).
 func (l *Link) Redial(ctx context.Context) (*console.Console, error) {
 	if l == nil || l.Dial == nil {
-		return nil, console.ErrClosed
+		return nil, ErrCannotRedial
 	}
 	port, err := l.Dial(ctx)
 	if err != nil {
@@ -63,7 +68,8 @@ func (l *Link) Connect(ctx context.Context) (*console.Console, error) {
 // yet synced: the session knows how it gets back to its prompt).
 func (l *Link) Replace(ctx context.Context, old *console.Console) (*console.Console, error) {
 	if l == nil || l.Dial == nil {
-		return nil, console.ErrClosed
+		old.Close()
+		return nil, ErrCannotRedial
 	}
 	old.Close()
 	return l.Redial(ctx)

@@ -2,6 +2,7 @@ package dialect
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/bootdump/bootdump/console"
@@ -54,6 +55,18 @@ type BaudSwitcher interface {
 	SwitchBaud(ctx context.Context, from, to int) error
 }
 
+// FastReader is a bootloader on which bootdump can run a reader faster
+// than its dump command (U-Boot's binary reader).
+type FastReader interface {
+	// StartFastReader puts it on the board and returns it; where it
+	// cannot run, the error wraps ErrNoFastReader and says why.
+	StartFastReader(ctx context.Context) (Reader, error)
+}
+
+// ErrNoFastReader: the fast reader cannot run on this board; the dump
+// command still can.
+var ErrNoFastReader = errors.New("the binary reader cannot run here")
+
 // ImageTabler is a bootloader that keeps a table of the images in its
 // flash (the Winbond loader's LS).
 type ImageTabler interface {
@@ -69,15 +82,32 @@ type Describer interface {
 // FlashWindower is a bootloader that can read a flash the CPU does not map
 // by copying it into RAM first (sf read, nand read, mtd read, mmc read).
 type FlashWindower interface {
-	OpenWindow(ctx context.Context, src Source) (FlashWindow, error)
+	OpenWindow(ctx context.Context, src Source, opt WindowOptions) (FlashWindow, error)
+}
+
+// ErrNoWindowRAM: no RAM was found for a flash window (WindowOptions.RAM
+// places it); ErrWindowTooSmall: a read does not fit the window.
+var (
+	ErrNoWindowRAM    = errors.New("no RAM for the flash window")
+	ErrWindowTooSmall = errors.New("the read does not fit the RAM window")
+)
+
+// WindowOptions place a flash window: Size bytes of RAM (at least what
+// one read copies), at RAM or, when 0, where the bootloader loads things.
+type WindowOptions struct {
+	Size, RAM uint64
+}
+
+// RangeUser is a session told what it will read, so that the RAM it uses
+// for itself (scratch buffers, windows, uploads) stays clear of it.
+type RangeUser interface {
+	UseRange(addr, size uint64)
 }
 
 // FlashWindow reads a flash through RAM; its addresses are offsets in the
-// flash.
+// flash. It is a Checksummer and a FillChecker where its bootloader is.
 type FlashWindow interface {
 	Reader
-	Checksummer
-	FillChecker
 	Device() Flash
 	Size() uint64        // what the source holds (a partition's size)
 	BadBlocks() []uint64 // NAND blocks never read, offsets in the source
@@ -92,13 +122,10 @@ type FlashWindow interface {
 
 // Options open a session.
 type Options struct {
-	// Addr and Size are the range the session will read: the start is
-	// probed to learn the board, and scratch RAM is chosen outside it.
+	// Addr and Size, when set, are the range the session will read: the
+	// start is probed to learn the board, and scratch RAM is chosen
+	// outside it (RangeUser tells a session later).
 	Addr, Size uint64
-	// Window, when not 0, reserves that many bytes of RAM for reading
-	// flash through (FlashWindower), at RAM or, when 0, where the
-	// bootloader says it loads things.
-	Window, RAM uint64
 	// MaxWidth caps the dump unit width (1, 2, 4 or 8); 0 for the widest.
 	MaxWidth int
 	// Detected says how the bootloader was recognised (the record keeps it).
@@ -150,6 +177,7 @@ type Programmer interface {
 	RunStep(ctx context.Context, step Step) error
 	// NORBanks lists the memory-mapped NOR flash banks and their sectors.
 	NORBanks(ctx context.Context) ([]NORBank, error)
-	// RAMWindow is the RAM Options.Window reserved (an upload goes there).
-	RAMWindow() uint64
+	// FreeRAM is RAM for n bytes clear of what the session reads and of
+	// its windows: where an upload goes.
+	FreeRAM(ctx context.Context, n uint64) (uint64, error)
 }

@@ -31,8 +31,21 @@ type Session struct {
 }
 
 // Open starts a session on a synced console. link, if not nil, is how to
-// reach the board again after the line was lost.
-func Open(ctx context.Context, con *console.Console, link *dialect.Link, p *Profile, opt dialect.Options) (*Session, error) {
+// reach the board again after the line was lost. What the session can do
+// is said by the interfaces it has: a profile with a checksum command
+// opens a dialect.Checksummer.
+func Open(ctx context.Context, con *console.Console, link *dialect.Link, p *Profile, opt dialect.Options) (dialect.Session, error) {
+	s, err := open(ctx, con, link, p, opt)
+	if err != nil {
+		return nil, err
+	}
+	if p.Checksum != nil {
+		return withChecksum{s}, nil
+	}
+	return s, nil
+}
+
+func open(ctx context.Context, con *console.Console, link *dialect.Link, p *Profile, opt dialect.Options) (*Session, error) {
 	if err := p.check(); err != nil {
 		return nil, fmt.Errorf("profile %q: %w", p.Name, err)
 	}
@@ -263,13 +276,13 @@ func (s *Session) probeOrder(ctx context.Context, addr uint64) error {
 	return nil
 }
 
+// withChecksum is a session of a profile that has a checksum command.
+type withChecksum struct{ *Session }
+
 // Checksum asks for the device's checksum of n bytes at addr (the
 // profile's algorithm, which Algorithm computes here too).
-func (s *Session) Checksum(ctx context.Context, addr, n uint64) (uint32, error) {
+func (s withChecksum) Checksum(ctx context.Context, addr, n uint64) (uint32, error) {
 	c := s.p.Checksum
-	if c == nil {
-		return 0, fmt.Errorf("%s has no checksum command: %w", s.p.Name, dialect.ErrUnsupported)
-	}
 	cmd := Expand(c.Command, addr, n)
 	lines, err := s.con.Output(ctx, cmd)
 	if err != nil {
@@ -283,13 +296,8 @@ func (s *Session) Checksum(ctx context.Context, addr, n uint64) (uint32, error) 
 	return 0, fmt.Errorf("%s printed no checksum: %q", cmd, lines)
 }
 
-// Algorithm is the profile's checksum (the zero Algorithm when it has none).
-func (s *Session) Algorithm() dialect.Algorithm {
-	if c := s.p.Checksum; c != nil {
-		return c.Algorithm
-	}
-	return dialect.Algorithm{}
-}
+// Algorithm is the profile's checksum.
+func (s withChecksum) Algorithm() dialect.Algorithm { return s.p.Checksum.Algorithm }
 
 // Resync brings the console back to a fresh prompt after a failed command.
 func (s *Session) Resync(ctx context.Context) error {
@@ -311,7 +319,7 @@ func (s *Session) Reconnect(ctx context.Context) error {
 
 var (
 	_ dialect.Session     = (*Session)(nil)
-	_ dialect.Checksummer = (*Session)(nil)
+	_ dialect.Checksummer = withChecksum{}
 	_ dialect.ImageTabler = (*Session)(nil)
 )
 

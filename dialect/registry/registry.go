@@ -6,32 +6,44 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/bootdump/bootdump/console"
 	"github.com/bootdump/bootdump/dialect"
-	"github.com/bootdump/bootdump/dialect/profile"
-	"github.com/bootdump/bootdump/dialect/uboot"
 )
 
-// all is every bootloader bootdump knows, in the order auto-detection
-// asks: adding a bootloader is adding its entry here.
-var all = []dialect.Bootloader{
-	uboot.Ralink, // vendors' U-Boot builds first: their banners name U-Boot too
-	uboot.LSDK,
-	uboot.Bootloader,
-	profile.Bootloader(profile.Winbond(), "the Winbond/Nuvoton W90P710/W90N745 camera loader: D -b/-h/-w -s, read twice; LS image table"),
-	profile.Bootloader(profile.CFE(), "Broadcom CFE: d -b/-h/-w/-q, read twice"),
-	profile.Bootloader(profile.RedBoot(), "eCos RedBoot: dump -1/-2/-4, verified by cksum"),
-	profile.Bootloader(profile.Barebox(), "barebox: md -b/-w/-l/-q, verified by crc32"),
+// all is every bootloader registered, in the order auto-detection asks.
+var (
+	mu  sync.RWMutex
+	all []dialect.Bootloader
+)
+
+// Register adds a bootloader, after those registered before it
+// (auto-detection asks in that order: vendors' builds before the releases
+// they fork, whose banners they print too). Package dialect/all registers
+// every bootloader bootdump knows; a program may add its own.
+func Register(b dialect.Bootloader) {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, have := range all {
+		if have.Name == b.Name {
+			panic("registry: a second bootloader named " + b.Name)
+		}
+	}
+	all = append(all, b)
 }
 
-// All is every known bootloader.
-func All() []dialect.Bootloader { return slices.Clone(all) }
+// All is every registered bootloader.
+func All() []dialect.Bootloader {
+	mu.RLock()
+	defer mu.RUnlock()
+	return slices.Clone(all)
+}
 
 // Names are the known bootloaders' names.
 func Names() []string {
 	var out []string
-	for _, b := range all {
+	for _, b := range All() {
 		out = append(out, b.Name)
 	}
 	return out
@@ -39,7 +51,7 @@ func Names() []string {
 
 // Lookup finds a known bootloader by name.
 func Lookup(name string) (dialect.Bootloader, bool) {
-	for _, b := range all {
+	for _, b := range All() {
 		if b.Name == name {
 			return b, true
 		}
@@ -107,9 +119,17 @@ func Detect(ctx context.Context, con *console.Console, candidates []dialect.Boot
 	if f, ok := fromText(strings.Join(lines, "\n"), "'version' printed", candidates); ok {
 		return f, nil
 	}
-	return Found{}, fmt.Errorf("%w at the prompt %q: give --dialect %s, or describe it in a profile (--dialect my.toml, see profiles/)",
-		ErrUnknown, prompt, strings.Join(Names(), "|"))
+	return Found{}, &UnknownError{Prompt: prompt}
 }
+
+// UnknownError is a prompt no registered bootloader answers to.
+type UnknownError struct{ Prompt string }
+
+func (e *UnknownError) Error() string {
+	return fmt.Sprintf("%v at the prompt %q: it answers as none of %s", ErrUnknown, e.Prompt, strings.Join(Names(), ", "))
+}
+
+func (e *UnknownError) Unwrap() error { return ErrUnknown }
 
 // fromText finds the first candidate (in the registry's order: vendors'
 // builds before the releases they fork) that a line of text names.

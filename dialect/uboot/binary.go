@@ -17,7 +17,7 @@ import (
 
 // ErrNoBinaryReader: the binary reader cannot run on this board; md
 // still can.
-var ErrNoBinaryReader = errors.New("the binary reader cannot run here")
+var ErrNoBinaryReader = dialect.ErrNoFastReader
 
 // BinaryReader reads memory through bootdump's binary reader, which
 // U-Boot runs as a standalone program (bootm of a uImage). It is a
@@ -38,12 +38,10 @@ type BinaryReader struct {
 	// (the log tells it with -v); uploadedBy names the command that
 	// uploaded it.
 	placed, uploadedBy string
-	// Retransmitted counts the blocks the stream sent again.
-	Retransmitted int
+	resent             int // blocks the stream sent again
 }
 
 var _ dialect.Reader = (*BinaryReader)(nil)
-var _ dialect.Checksummer = (*BinaryReader)(nil)
 
 // Layout of the reader's RAM, from its base: the uImage, the copy bootm
 // runs (a standalone program's load address), the parameters.
@@ -54,7 +52,7 @@ const (
 	readerRAM    = 192 << 10
 )
 
-// StartBinaryReader puts the binary reader on the board and checks every
+// StartFastReader puts the binary reader on the board and checks every
 // step: the CPU (see family), an upload its crc32 confirms, written where
 // the CPU will fetch what was written (MIPS: through the uncached KSEG1;
 // elsewhere bootm, or a loader, flushes the caches), U-Boot's gd from a
@@ -62,7 +60,11 @@ const (
 // prints a known text. It reads no memory but RAM and U-Boot's own. Any
 // step that fails says why, wrapping ErrNoBinaryReader; a reset on the
 // way ends the setup (it is counted, see Resets).
-func (s *Session) StartBinaryReader(ctx context.Context) (*BinaryReader, error) {
+func (s *Session) StartFastReader(ctx context.Context) (dialect.Reader, error) {
+	return s.startBinaryReader(ctx)
+}
+
+func (s *Session) startBinaryReader(ctx context.Context) (*BinaryReader, error) {
 	var fam cpuFamily
 	err := s.tries(ctx, func() (err error) {
 		fam, err = s.family(ctx)
@@ -223,7 +225,7 @@ func (s *Session) uploadChecked(ctx context.Context, addr uint64, data []byte) (
 			return fmt.Errorf("%w: upload: %v", ErrNoBinaryReader, err)
 		}
 		if !s.noCRC {
-			sum, err := s.Checksum(ctx, addr, uint64(len(data)))
+			sum, err := s.crc32(ctx, addr, uint64(len(data)))
 			if err == nil && sum == crc32.ChecksumIEEE(data) {
 				return nil
 			}
@@ -495,7 +497,7 @@ func (r *BinaryReader) ReadMemory(ctx context.Context, addr uint64, dst []byte, 
 		return err
 	}
 	r.log.Warn("the binary reader is gone (a reset?); putting it back", "err", err)
-	again, serr := r.Session.StartBinaryReader(ctx)
+	again, serr := r.Session.startBinaryReader(ctx)
 	if serr != nil {
 		r.log.Warn("reading the rest with md: the binary reader could not be put back", "err", serr)
 		r.md = true
@@ -524,7 +526,7 @@ func (r *BinaryReader) stream(ctx context.Context, addr uint64, dst []byte, prog
 		return fmt.Errorf("%w: %s printed %q", ErrNoBinaryReader, cmd, said)
 	}
 	st, err := binreader.Receive(ctx, &consoleLine{ctx: ctx, con: r.con, timeout: binreader.ErrTimeout}, dst, streamIdle, progress)
-	r.Retransmitted += st.Retransmitted
+	r.resent += st.Retransmitted
 	if err != nil {
 		// The reader stops at a Q (or a Ctrl-C); the prompt comes back.
 		r.con.Write(ctx, []byte{'Q'})
@@ -556,6 +558,9 @@ func standaloneImage(code []byte, load uint64, arch binreader.Arch) []byte {
 	be.PutUint32(h[4:], crc32.ChecksumIEEE(h))
 	return append(h, bytes.Clone(code)...)
 }
+
+// Resent counts the blocks the stream sent again (damaged on the line).
+func (r *BinaryReader) Resent() int { return r.resent }
 
 // Resets counts the board's resets the session met outside the reads the
 // dump engine counts: during the binary reader's setup.

@@ -57,16 +57,23 @@ func (s *Session) recover(ctx context.Context) error {
 		}
 	}
 	s.scratchLen, s.scratchFill, s.bdinfo = 0, -1, nil
-	return s.probeWidth(ctx, s.rangeAddr)
+	probe, err := s.probeAddr(ctx)
+	if err != nil {
+		return err
+	}
+	return s.probeWidth(ctx, probe)
 }
 
 var (
 	_ dialect.Session       = (*Session)(nil)
-	_ dialect.Checksummer   = (*Session)(nil)
-	_ dialect.FillChecker   = (*Session)(nil)
 	_ dialect.BaudSwitcher  = (*Session)(nil)
 	_ dialect.Describer     = (*Session)(nil)
 	_ dialect.FlashWindower = (*Session)(nil)
-	_ dialect.Programmer    = (*Session)(nil)
+	_ dialect.FastReader    = (*Session)(nil)
 	_ dialect.FlashWindow   = (*Window)(nil)
+	_ dialect.Checksummer   = withCRC{}
+	_ dialect.FillChecker   = withCRC{}
+	_ dialect.Programmer    = withCRC{}
+	_ dialect.Checksummer   = windowWithCRC{}
+	_ dialect.FillChecker   = windowWithCRC{}
 )

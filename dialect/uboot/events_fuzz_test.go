@@ -142,7 +142,7 @@ func FuzzEventTextsInData(f *testing.F) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			if fuzzBoard.err = con.Sync(ctx); fuzzBoard.err == nil {
-				fuzzBoard.s, fuzzBoard.err = Open(ctx, con, nil, dialect.Options{Addr: base, Size: 1 << 20})
+				fuzzBoard.s, fuzzBoard.err = newSession(ctx, con, nil, dialect.Options{Addr: base, Size: 1 << 20})
 			}
 		})
 		if fuzzBoard.err != nil {

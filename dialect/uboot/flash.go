@@ -231,9 +231,12 @@ func (s *Session) mapNOR(ctx context.Context, devs []dialect.Flash) []dialect.Fl
 // device the mtd, sf, nand and mmc commands can find, with partitions and
 // bad blocks. A command the build lacks is listed, not an error.
 func (s *Session) Describe(ctx context.Context) (*dialect.Board, error) {
-	b := &dialect.Board{LoadAddr: s.rangeAddr}
+	if err := s.reserveWindow(ctx, dialect.WindowOptions{}); err != nil {
+		return nil, err
+	}
+	b := &dialect.Board{LoadAddr: s.windowRAM}
 	// A short read learns the byte order, which the identity reports.
-	if err := s.ReadMemory(ctx, s.rangeAddr, make([]byte, 16), nil); err != nil {
+	if err := s.ReadMemory(ctx, s.windowRAM, make([]byte, 16), nil); err != nil {
 		return nil, err
 	}
 	b.Identity = s.Identity()

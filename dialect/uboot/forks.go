@@ -51,12 +51,7 @@ var LSDK = fork(dialect.Bootloader{
 func fork(b dialect.Bootloader) dialect.Bootloader {
 	b.Resets = append(b.Resets, "resetting ...")
 	b.Open = func(ctx context.Context, con *console.Console, link *dialect.Link, opt dialect.Options) (dialect.Session, error) {
-		s, err := Open(ctx, con, link, opt)
-		if err != nil {
-			return nil, err
-		}
-		s.name = b.Name
-		return s, nil
+		return open(ctx, con, link, opt, b.Name)
 	}
 	b.Lines, b.LinesLike = lines, Name
 	return b

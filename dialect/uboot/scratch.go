@@ -22,7 +22,7 @@ var scratchVars = []string{"loadaddr", "kernel_addr_r", "scriptaddr", "ramdisk_a
 // on the board (cmp) with a RAM buffer filled once with mw.b. The compare
 // uses the widest unit that fits: a quarter of the loop iterations, which
 // slow boards (and emulators) feel.
-func (s *Session) IsFilled(ctx context.Context, addr, n uint64, fill byte) (bool, error) {
+func (s *Session) isFilled(ctx context.Context, addr, n uint64, fill byte) (bool, error) {
 	if err := s.fillScratch(ctx, n, fill); err != nil {
 		return false, err
 	}
@@ -67,7 +67,7 @@ func (s *Session) fillScratch(ctx context.Context, n uint64, fill byte) error {
 	if _, err := s.con.Output(ctx, fmt.Sprintf("mw.b %#x %#x %#x", s.scratch, fill, n)); err != nil {
 		return err
 	}
-	got, err := s.Checksum(ctx, s.scratch, n)
+	got, err := s.crc32(ctx, s.scratch, n)
 	if err != nil {
 		return err
 	}
@@ -110,14 +110,15 @@ func (s *Session) findScratch(ctx context.Context, n uint64) (uint64, error) {
 			return a, nil
 		}
 	}
-	return 0, fmt.Errorf("%w outside %#x..%#x: neither %s nor the first DRAM bank offers one", ErrNoScratch, s.rangeAddr, s.rangeAddr+s.rangeSize-1, strings.Join(scratchVars, ", "))
+	return 0, fmt.Errorf("%w outside %#x..%#x: neither %s nor the first DRAM bank offers one", ErrNoScratch, s.readAddr, s.readAddr+s.readSize-1, strings.Join(scratchVars, ", "))
 }
 
-// outsideRange: [a, a+n) does not overlap the range the session reads.
+// outsideRange: [a, a+n) overlaps neither the range the session reads
+// nor its RAM window.
 func (s *Session) outsideRange(a, n uint64) bool {
-	if s.rangeSize == 0 {
-		return true
+	clear := func(addr, size uint64) bool {
+		end := addr + size
+		return size == 0 || a+n <= addr || (end > addr && a >= end)
 	}
-	end := s.rangeAddr + s.rangeSize
-	return a+n <= s.rangeAddr || (end > s.rangeAddr && a >= end)
+	return clear(s.readAddr, s.readSize) && clear(s.windowRAM, s.windowSize)
 }

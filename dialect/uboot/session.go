@@ -29,8 +29,9 @@ type Session struct {
 	probed   bool             // the first read has probed the byte order
 
 	// the range this session reads, which the scratch buffer must avoid
-	rangeAddr, rangeSize uint64
-	windowSize           uint64 // a RAM window for flash (at rangeAddr), or 0
+	readAddr, readSize uint64
+	// the RAM window flash is copied into (OpenWindow), or 0
+	windowRAM, windowSize uint64
 	// RAM filled with scratchFill for cmp.b; scratch 0 until found
 	scratch     uint64
 	scratchLen  uint64
@@ -70,28 +71,30 @@ var suffix = map[int]string{1: "md.b", 2: "md.w", 4: "md.l", 8: "md.q"}
 // link: it cannot reconnect): its version, and whether md.q works. A
 // 32-bit build reads no memory for that (md.q prints nothing), so the
 // caller can check a range against AddrBits before any read; the byte
-// order is learned by the first read.
-func Open(ctx context.Context, con *console.Console, link *dialect.Link, opt dialect.Options) (*Session, error) {
+// order is learned by the first read. What the session can do is said by
+// the interfaces it has: a build with crc32 is a dialect.Checksummer.
+func Open(ctx context.Context, con *console.Console, link *dialect.Link, opt dialect.Options) (dialect.Session, error) {
+	return open(ctx, con, link, opt, Name)
+}
+
+func open(ctx context.Context, con *console.Console, link *dialect.Link, opt dialect.Options, name string) (dialect.Session, error) {
+	s, err := newSession(ctx, con, link, opt)
+	if err != nil {
+		return nil, err
+	}
+	s.name = name
+	return s.capable(), nil
+}
+
+func newSession(ctx context.Context, con *console.Console, link *dialect.Link, opt dialect.Options) (*Session, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	if link == nil {
 		link = &dialect.Link{}
 	}
-	s := &Session{con: con, name: Name, link: link, log: opt.Logger, maxWidth: opt.MaxWidth, rangeAddr: opt.Addr, rangeSize: opt.Size,
+	s := &Session{con: con, name: Name, link: link, log: opt.Logger, maxWidth: opt.MaxWidth, readAddr: opt.Addr, readSize: opt.Size,
 		scratchFill: -1, detected: opt.Detected}
-	if opt.Window > 0 {
-		ram := opt.RAM
-		if ram == 0 {
-			s.rangeAddr, s.rangeSize = 0, 0
-			var err error
-			if ram, err = s.findScratch(ctx, opt.Window); err != nil {
-				return nil, fmt.Errorf("no RAM for the flash window: %w (give --ram)", err)
-			}
-		}
-		s.rangeAddr, s.rangeSize, s.windowSize = ram, opt.Window, opt.Window
-	}
-	probe := s.rangeAddr
 	lines, err := con.Output(ctx, "version")
 	if err != nil {
 		return nil, err
@@ -108,6 +111,10 @@ func Open(ctx context.Context, con *console.Console, link *dialect.Link, opt dia
 	if s.board, err = boardIdentity(ctx, con); err != nil {
 		return nil, err
 	}
+	probe, err := s.probeAddr(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.probeWidth(ctx, probe); err != nil {
 		return nil, err
 	}
@@ -115,6 +122,28 @@ func Open(ctx context.Context, con *console.Console, link *dialect.Link, opt dia
 		return nil, err
 	}
 	return s, nil
+}
+
+// probeAddr is where the probes may read: the range the session will
+// read, or its window, or else RAM U-Boot loads things at (never
+// address 0, which a 64-bit MIPS build cannot read).
+func (s *Session) probeAddr(ctx context.Context) (uint64, error) {
+	switch {
+	case s.readSize > 0:
+		return s.readAddr, nil
+	case s.windowSize > 0:
+		return s.windowRAM, nil
+	}
+	return s.findScratch(ctx, 16)
+}
+
+// UseRange tells the session what it will read: its scratch RAM and
+// windows stay clear of it.
+func (s *Session) UseRange(addr, size uint64) {
+	s.readAddr, s.readSize = addr, size
+	if s.scratch != 0 && !s.outsideRange(s.scratch, max(s.scratchLen, 1)) {
+		s.scratch, s.scratchLen, s.scratchFill = 0, 0, -1
+	}
 }
 
 // probeCRC asks for the CRC-32 of no bytes (nothing is read): builds
@@ -390,13 +419,11 @@ func (s *Session) learnOrder(ctx context.Context, addr uint64, data []byte) erro
 	return nil
 }
 
-var errNoCRC = fmt.Errorf("this U-Boot has no crc32 command: %w", dialect.ErrUnsupported)
+// errNoCRC: the build has no crc32 (what needs it says so in its words).
+var errNoCRC = errors.New("this U-Boot has no crc32 command")
 
-// Algorithm is crc32's: the IEEE CRC-32.
-func (s *Session) Algorithm() dialect.Algorithm { return dialect.CRC32 }
-
-// Checksum asks the board for the IEEE CRC-32 of n bytes at addr.
-func (s *Session) Checksum(ctx context.Context, addr, n uint64) (uint32, error) {
+// crc32 asks the board for the IEEE CRC-32 of n bytes at addr.
+func (s *Session) crc32(ctx context.Context, addr, n uint64) (uint32, error) {
 	if s.noCRC {
 		return 0, errNoCRC
 	}
@@ -407,8 +434,7 @@ func (s *Session) Checksum(ctx context.Context, addr, n uint64) (uint32, error) 
 	}
 	for _, l := range lines {
 		if strings.HasPrefix(l, "Unknown command") {
-			s.noCRC = true
-			return 0, errNoCRC
+			return 0, fmt.Errorf("%s: %w", cmd, errNoCRC)
 		}
 		from, to, sum, ok := parseCRC32(l)
 		if !ok {
@@ -433,10 +459,8 @@ func parseCRC32(l string) (from, to uint64, sum uint32, ok bool) {
 	return from, to, s32, true
 }
 
-// RAMWindow is the RAM Options.Window reserved (its address), or 0.
-func (s *Session) RAMWindow() uint64 {
-	if s.windowSize == 0 {
-		return 0
-	}
-	return s.rangeAddr
+// FreeRAM is RAM for n bytes clear of what the session reads and of its
+// window: where an upload goes.
+func (s *Session) FreeRAM(ctx context.Context, n uint64) (uint64, error) {
+	return s.findScratch(ctx, n)
 }

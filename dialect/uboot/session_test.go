@@ -23,7 +23,7 @@ func openSim(t *testing.T, cfg sim.Config, addr, size uint64) *Session {
 	if err := con.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(ctx, con, nil, dialect.Options{Addr: addr, Size: size})
+	s, err := newSession(ctx, con, nil, dialect.Options{Addr: addr, Size: size})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestScratchAvoidsTheRange(t *testing.T) {
 	}
 	for _, c := range cases {
 		s := openSim(t, sim.Config{Image: make([]byte, 0x10000), BootDelay: -1}, c.addr, c.size)
-		same, err := s.IsFilled(ctx, c.addr, 0x10000, 0x00)
+		same, err := s.isFilled(ctx, c.addr, 0x10000, 0x00)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,13 +65,13 @@ func TestIsFilledSeesOneByte(t *testing.T) {
 	img[0x1fffe] = 0xfe
 	s := openSim(t, sim.Config{Image: img, BootDelay: -1}, 0x04000000, 0x20000)
 	ctx := context.Background()
-	if same, err := s.IsFilled(ctx, 0x04000000, 0x10000, 0xff); err != nil || !same {
+	if same, err := s.isFilled(ctx, 0x04000000, 0x10000, 0xff); err != nil || !same {
 		t.Fatalf("erased chunk: %v %v", same, err)
 	}
-	if same, err := s.IsFilled(ctx, 0x04010000, 0x10000, 0xff); err != nil || same {
+	if same, err := s.isFilled(ctx, 0x04010000, 0x10000, 0xff); err != nil || same {
 		t.Fatalf("chunk with one programmed byte: %v %v", same, err)
 	}
-	if same, err := s.IsFilled(ctx, 0x04000001, 0x11, 0xff); err != nil || !same {
+	if same, err := s.isFilled(ctx, 0x04000001, 0x11, 0xff); err != nil || !same {
 		t.Fatalf("unaligned erased range: %v %v", same, err)
 	}
 }

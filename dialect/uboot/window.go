@@ -31,12 +31,38 @@ type Window struct {
 	from, to uint64 // the flash range the RAM window holds
 }
 
+// reserveWindow finds RAM for the window: at opt.RAM, or where U-Boot
+// loads things, clear of the range the session reads.
+func (s *Session) reserveWindow(ctx context.Context, opt dialect.WindowOptions) error {
+	size := max(opt.Size, 64<<10)
+	if s.windowSize >= size && (opt.RAM == 0 || opt.RAM == s.windowRAM) {
+		return nil
+	}
+	ram := opt.RAM
+	if ram == 0 {
+		s.windowRAM, s.windowSize = 0, 0
+		var err error
+		if ram, err = s.findScratch(ctx, size); err != nil {
+			return fmt.Errorf("%w: %w", dialect.ErrNoWindowRAM, err)
+		}
+	}
+	s.windowRAM, s.windowSize = ram, size
+	if s.scratch != 0 && !s.outsideRange(s.scratch, max(s.scratchLen, 1)) {
+		s.scratch, s.scratchLen, s.scratchFill = 0, 0, -1
+	}
+	return nil
+}
+
 // OpenWindow prepares reading src through the session's RAM window
 // (Options.Window): it probes the device and learns its size, erase blocks
 // and, on NAND, its bad blocks.
-func (s *Session) OpenWindow(ctx context.Context, src dialect.Source) (dialect.FlashWindow, error) {
-	if s.windowSize == 0 {
-		return nil, fmt.Errorf("the session has no RAM window (Options.Window)")
+func (s *Session) OpenWindow(ctx context.Context, src dialect.Source, opt dialect.WindowOptions) (dialect.FlashWindow, error) {
+	return s.openWindow(ctx, src, opt)
+}
+
+func (s *Session) openWindow(ctx context.Context, src dialect.Source, opt dialect.WindowOptions) (*Window, error) {
+	if err := s.reserveWindow(ctx, opt); err != nil {
+		return nil, err
 	}
 	w := &Window{s: s, src: src, align: 1}
 	missing := func(cmd string) error {
@@ -143,7 +169,7 @@ func (w *Window) findMTD(ctx context.Context, devs []dialect.Flash) error {
 // then in that stream: page size plus spare size bytes a page.
 func (w *Window) Raw() error {
 	if w.src.Kind != dialect.NAND || w.device.PageSize == 0 || w.device.OOBSize == 0 {
-		return fmt.Errorf("raw reads (pages with their spare areas) need --source nand; %s is not", w.src)
+		return fmt.Errorf("raw reads are of NAND pages with their spare areas; %s is not NAND", w.src)
 	}
 	w.raw, w.loaded = true, false
 	w.align = w.device.PageSize + w.device.OOBSize
@@ -175,7 +201,7 @@ func (w *Window) BadBlocks() []uint64 {
 }
 
 // RAM is where the window is.
-func (w *Window) RAM() (addr, size uint64) { return w.s.rangeAddr, w.s.windowSize }
+func (w *Window) RAM() (addr, size uint64) { return w.s.windowRAM, w.s.windowSize }
 
 // load makes the window hold [off, off+n) of the source.
 func (w *Window) load(ctx context.Context, off, n uint64) error {
@@ -192,12 +218,12 @@ func (w *Window) load(ctx context.Context, off, n uint64) error {
 		to = min(to, w.size)
 	}
 	if to-from > w.s.windowSize {
-		return fmt.Errorf("%s: 0x%x bytes do not fit the 0x%x-byte RAM window: use a smaller --chunk", w.src, to-from, w.s.windowSize)
+		return fmt.Errorf("%s: 0x%x bytes: %w of 0x%x bytes", w.src, to-from, dialect.ErrWindowTooSmall, w.s.windowSize)
 	}
 	w.loaded = false
 	if w.raw {
 		pages := (to - from) / w.align
-		cmd := fmt.Sprintf("nand read.raw %#x %#x %#x", w.s.rangeAddr, from/w.align*w.device.PageSize, pages)
+		cmd := fmt.Sprintf("nand read.raw %#x %#x %#x", w.s.windowRAM, from/w.align*w.device.PageSize, pages)
 		if err := w.run(ctx, cmd, "bytes read: OK"); err != nil {
 			return err
 		}
@@ -209,10 +235,10 @@ func (w *Window) load(ctx context.Context, off, n uint64) error {
 	for at := from; at < to; {
 		bad, end := w.badAt(at, to)
 		if bad {
-			if _, err := w.s.con.Output(ctx, fmt.Sprintf("mw.b %#x 0xff %#x", w.s.rangeAddr+at-from, end-at)); err != nil {
+			if _, err := w.s.con.Output(ctx, fmt.Sprintf("mw.b %#x 0xff %#x", w.s.windowRAM+at-from, end-at)); err != nil {
 				return err
 			}
-		} else if err := w.copy(ctx, w.s.rangeAddr+at-from, at, end-at); err != nil {
+		} else if err := w.copy(ctx, w.s.windowRAM+at-from, at, end-at); err != nil {
 			return err
 		}
 		at = end
@@ -274,26 +300,23 @@ func (w *Window) ReadMemory(ctx context.Context, off uint64, dst []byte, progres
 	if err := w.load(ctx, off, uint64(len(dst))); err != nil {
 		return err
 	}
-	return w.s.ReadMemory(ctx, w.s.rangeAddr+off-w.from, dst, progress)
+	return w.s.ReadMemory(ctx, w.s.windowRAM+off-w.from, dst, progress)
 }
 
-// Checksum is crc32 of n bytes at off of the source, in the window.
-func (w *Window) Checksum(ctx context.Context, off, n uint64) (uint32, error) {
+// crc32 is crc32 of n bytes at off of the source, in the window.
+func (w *Window) crc32(ctx context.Context, off, n uint64) (uint32, error) {
 	if err := w.load(ctx, off, n); err != nil {
 		return 0, err
 	}
-	return w.s.Checksum(ctx, w.s.rangeAddr+off-w.from, n)
+	return w.s.crc32(ctx, w.s.windowRAM+off-w.from, n)
 }
 
-// Algorithm is the session's.
-func (w *Window) Algorithm() dialect.Algorithm { return w.s.Algorithm() }
-
-// IsFilled tells, on the board, whether n bytes at off all equal fill.
-func (w *Window) IsFilled(ctx context.Context, off, n uint64, fill byte) (bool, error) {
+// isFilled tells, on the board, whether n bytes at off all equal fill.
+func (w *Window) isFilled(ctx context.Context, off, n uint64, fill byte) (bool, error) {
 	if err := w.load(ctx, off, n); err != nil {
 		return false, err
 	}
-	return w.s.IsFilled(ctx, w.s.rangeAddr+off-w.from, n, fill)
+	return w.s.isFilled(ctx, w.s.windowRAM+off-w.from, n, fill)
 }
 
 // Identity describes the session; the source is in the dump record.

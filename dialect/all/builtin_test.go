@@ -1,8 +1,9 @@
-package registry
+package all
 
 import (
 	"bytes"
 	"context"
+	"github.com/bootdump/bootdump/dialect/registry"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -16,7 +17,7 @@ import (
 
 // connect powers on a simulated board of the profile's dialect and opens a
 // session on it.
-func connect(t *testing.T, p *profile.Profile, cfg sim.Config, width int) *profile.Session {
+func connect(t *testing.T, p *profile.Profile, cfg sim.Config, width int) dialect.Session {
 	t.Helper()
 	port, err := sim.Pipe(cfg)
 	if err != nil {
@@ -54,13 +55,13 @@ var builtins = map[string]func() *profile.Profile{
 // Every bootloader but U-Boot in the registry is one of the built-in
 // profiles, and the other way round.
 func TestRegistryHoldsTheBuiltins(t *testing.T) {
-	for _, name := range Names() {
+	for _, name := range registry.Names() {
 		if _, ok := builtins[name]; !ok && name != "uboot" && name != "ralink" && name != "lsdk" {
 			t.Errorf("%s is in the registry but not among the built-in profiles", name)
 		}
 	}
 	for name := range builtins {
-		if _, ok := Lookup(name); !ok {
+		if _, ok := registry.Lookup(name); !ok {
 			t.Errorf("the built-in profile %s is not in the registry", name)
 		}
 	}
@@ -69,7 +70,7 @@ func TestRegistryHoldsTheBuiltins(t *testing.T) {
 // The simulator runs every bootloader of the registry, and no other: a
 // new bootloader is an entry here and a personality there.
 func TestSimulatorRunsEveryBootloader(t *testing.T) {
-	names, simulated := Names(), sim.Dialects()
+	names, simulated := registry.Names(), sim.Dialects()
 	slices.Sort(names)
 	if !slices.Equal(names, simulated) {
 		t.Fatalf("the registry knows %v, the simulator runs %v", names, simulated)
@@ -94,8 +95,9 @@ func TestBuiltinsReadEveryWidth(t *testing.T) {
 					t.Fatalf("%s width %d (big-endian %v): wrong bytes", name, r.Width, bigEndian)
 				}
 				if p.Checksum != nil {
-					sum, err := s.Checksum(context.Background(), base+0x1000, 4096)
-					if err != nil || sum != s.Algorithm().Sum(img[0x1000:0x2000]) {
+					c := s.(dialect.Checksummer)
+					sum, err := c.Checksum(context.Background(), base+0x1000, 4096)
+					if err != nil || sum != c.Algorithm().Sum(img[0x1000:0x2000]) {
 						t.Fatalf("%s checksum %08x %v", name, sum, err)
 					}
 				}
@@ -127,8 +129,9 @@ func TestShippedProfilesMatchBuiltins(t *testing.T) {
 			if p.Checksum.Algorithm.Name != builtin().Checksum.Algorithm.Name {
 				t.Fatalf("%s: the profile's checksum is %s, the built-in's %s", name, p.Checksum.Algorithm.Name, builtin().Checksum.Algorithm.Name)
 			}
-			sum, err := s.Checksum(context.Background(), base+0x2000, 8192)
-			if err != nil || sum != s.Algorithm().Sum(img[0x2000:0x4000]) {
+			c := s.(dialect.Checksummer)
+			sum, err := c.Checksum(context.Background(), base+0x2000, 8192)
+			if err != nil || sum != c.Algorithm().Sum(img[0x2000:0x4000]) {
 				t.Fatalf("%s profile checksum %08x %v", name, sum, err)
 			}
 		}

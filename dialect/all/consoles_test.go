@@ -1,8 +1,9 @@
-package registry
+package all
 
 import (
 	"bytes"
 	"context"
+	"github.com/bootdump/bootdump/dialect/registry"
 	"io"
 	"os"
 	"path/filepath"
@@ -97,7 +98,7 @@ func TestConsoleLogs(t *testing.T) {
 				t.Fatal(err)
 			}
 			board := newReplay(log, c.prompt)
-			con := console.New(board, ConsoleOptions(console.Options{IdleTimeout: 2 * time.Second}, All()))
+			con := console.New(board, registry.ConsoleOptions(console.Options{IdleTimeout: 2 * time.Second}, registry.All()))
 			defer con.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
@@ -110,7 +111,7 @@ func TestConsoleLogs(t *testing.T) {
 			if con.Prompt() != c.prompt {
 				t.Fatalf("prompt %q, want %q", con.Prompt(), c.prompt)
 			}
-			found, err := Detect(ctx, con, All())
+			found, err := registry.Detect(ctx, con, registry.All())
 			if err != nil || found.Bootloader.Name != c.dialect {
 				t.Fatalf("detected %q (%s), %v; want %s", found.Bootloader.Name, found.Reason, err, c.dialect)
 			}
