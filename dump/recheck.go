@@ -24,12 +24,12 @@ func (j *Job) recheck(ctx context.Context, dev Reader, res *Result) error {
 	before := j.rec.Device
 	otherDevice := func() error {
 		if now := dev.Identity(); !sameDevice(before, now) {
-			return fmt.Errorf("%w (%s then, %s now) and %s has no checksum to prove the kept chunks: run with --restart to start over",
+			return fmt.Errorf("%w (%s then, %s now) and %s has no checksum to prove the kept chunks",
 				ErrOtherDevice, describe(before), describe(now), now.Dialect)
 		}
 		return nil
 	}
-	if j.checksum == nil {
+	if j.sums == nil {
 		if err := otherDevice(); err != nil {
 			return err
 		}
@@ -43,13 +43,6 @@ func (j *Job) recheck(ctx context.Context, dev Reader, res *Result) error {
 	changed := map[uint64]bool{}
 	for _, off := range offsets {
 		same, err := j.sameOnDevice(ctx, dev, off)
-		if errors.Is(err, dialect.ErrUnsupported) {
-			// No checksum after all (a build without crc32).
-			if err := otherDevice(); err != nil {
-				return err
-			}
-			same, err = j.sameOnDevice(ctx, dev, off)
-		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -95,16 +88,12 @@ func (j *Job) sameOnDevice(ctx context.Context, dev Reader, off uint64) (bool, e
 			continue
 		}
 		kept := make([]byte, c.Size)
-		if _, err := j.part.ReadAt(kept, int64(c.Offset)); err != nil {
-			return false, fmt.Errorf("read %s: %w", j.partPath(), err)
+		if _, err := j.sink.ReadAt(kept, int64(c.Offset)); err != nil {
+			return false, err
 		}
 		addr := j.opt.Addr + c.Offset
-		if j.checksum != nil && !j.noCRC {
-			sum, err := j.checksum.Checksum(ctx, addr, uint64(c.Size))
-			if errors.Is(err, dialect.ErrUnsupported) {
-				j.noCRC = true
-				return false, err
-			}
+		if j.sums != nil {
+			sum, err := j.sums.Checksum(ctx, addr, uint64(c.Size))
 			if err != nil {
 				return false, err
 			}

@@ -101,6 +101,9 @@ func (h *Hex) UnmarshalJSON(b []byte) error {
 // RecordPath is where the record of a dump to out lives.
 func RecordPath(out string) string { return out + ".bootdump.json" }
 
+// ErrDamagedJournal: a record that is not JSON.
+var ErrDamagedJournal = errors.New("the journal is damaged")
+
 // ReadRecord loads a record; a missing one is (nil, nil).
 func ReadRecord(path string) (*Record, error) {
 	b, err := os.ReadFile(path)
@@ -112,7 +115,7 @@ func ReadRecord(path string) (*Record, error) {
 	}
 	var r Record
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("journal %s is damaged: %w (delete it, or use --restart)", path, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrDamagedJournal, path, err)
 	}
 	return &r, nil
 }

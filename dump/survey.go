@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/bootdump/bootdump/dialect"
 )
 
 // plannedChunk is what the survey learnt of a chunk (or of a piece of
@@ -34,12 +32,11 @@ var errNotPlanned = errors.New("no survey checksum for this range")
 // and each chunk's first attempt needs no checksum of its own, so the
 // survey costs the dump nothing. One that fails stops there: the chunks it
 // did not reach are checked as they are read.
-func (j *Job) survey(ctx context.Context, dev Reader) error {
-	if j.checksum == nil || j.opt.NoSkip {
+func (j *Job) survey(ctx context.Context) error {
+	if j.sums == nil || j.opt.NoSkip {
 		return nil
 	}
-	_, canSkip := dev.(dialect.FillChecker)
-	canSkip = canSkip && !j.noFill
+	canSkip := j.fill != nil && !j.noFill
 	chunk := uint64(j.opt.ChunkSize)
 	var offsets []uint64
 	for off := uint64(0); off < j.opt.Size; off += chunk {
@@ -65,9 +62,9 @@ func (j *Job) survey(ctx context.Context, dev Reader) error {
 		}
 		for _, part := range p.parts(span{off, n}) {
 			if j.plan[part].skip {
-				j.prog.ToSkip += uint64(part.n)
+				j.run.prog.ToSkip += uint64(part.n)
 			} else {
-				j.prog.ToRead += uint64(part.n)
+				j.run.prog.ToRead += uint64(part.n)
 			}
 		}
 	}
@@ -78,7 +75,7 @@ func (j *Job) survey(ctx context.Context, dev Reader) error {
 // but what the survey found erased or as in the base image.
 func (j *Job) dataLeft() uint64 {
 	left := j.opt.Size - min(j.opt.Size, j.resumed)
-	return left - min(left, j.prog.ToSkip)
+	return left - min(left, j.run.prog.ToSkip)
 }
 
 // planChunk asks the checksum of a chunk and, if it holds data, of its
@@ -112,7 +109,7 @@ func (j *Job) planChunk(ctx context.Context, c span, canSkip bool) (plannedChunk
 
 // planSpan asks the device for the checksum of s, and notes it.
 func (j *Job) planSpan(ctx context.Context, s span, canSkip bool) (plannedChunk, error) {
-	sum, err := j.checksum.Checksum(ctx, j.opt.Addr+s.off, uint64(s.n))
+	sum, err := j.sums.Checksum(ctx, j.opt.Addr+s.off, uint64(s.n))
 	if err != nil {
 		return plannedChunk{}, err
 	}
@@ -146,8 +143,8 @@ const (
 func (j *Job) readChunk(ctx context.Context, dev Reader, off uint64, buf []byte, res *Result, progress func(int)) ([]Chunk, error) {
 	whole := span{off, len(buf)}
 	p, planned := j.plan[whole]
-	_, canSkip := dev.(dialect.FillChecker)
-	if !planned && j.checksum != nil && !j.noCRC && !j.opt.NoSkip {
+	canSkip := j.fill != nil
+	if !planned && j.sums != nil && !j.opt.NoSkip {
 		if j.plan == nil {
 			j.plan = map[span]plannedChunk{}
 		}
@@ -190,21 +187,21 @@ func (j *Job) account(off uint64, n int, pieces []Chunk, took time.Duration) {
 	for _, c := range pieces {
 		switch c.Verified {
 		case VerifiedErased:
-			j.prog.Erased += uint64(c.Size)
+			j.run.prog.Erased += uint64(c.Size)
 		case VerifiedBase:
-			j.prog.FromBase += uint64(c.Size)
+			j.run.prog.FromBase += uint64(c.Size)
 		default:
 			dumped += uint64(c.Size)
 		}
 	}
-	j.prog.Dumped += dumped
+	j.run.prog.Dumped += dumped
 	if dumped > 0 {
-		j.prog.ReadBytes += dumped
-		j.prog.ReadTime += took
-		j.prog.SkipBytes += uint64(n) - dumped
+		j.run.prog.ReadBytes += dumped
+		j.run.prog.ReadTime += took
+		j.run.prog.SkipBytes += uint64(n) - dumped
 	} else {
-		j.prog.SkipBytes += uint64(n)
-		j.prog.SkipTime += took
+		j.run.prog.SkipBytes += uint64(n)
+		j.run.prog.SkipTime += took
 	}
 	whole := span{off, n}
 	p, ok := j.plan[whole]
@@ -213,9 +210,9 @@ func (j *Job) account(off uint64, n int, pieces []Chunk, took time.Duration) {
 	}
 	for _, part := range p.parts(whole) {
 		if j.plan[part].skip {
-			j.prog.ToSkip -= min(j.prog.ToSkip, uint64(part.n))
+			j.run.prog.ToSkip -= min(j.run.prog.ToSkip, uint64(part.n))
 		} else {
-			j.prog.ToRead -= min(j.prog.ToRead, uint64(part.n))
+			j.run.prog.ToRead -= min(j.run.prog.ToRead, uint64(part.n))
 		}
 		delete(j.plan, part)
 	}
