@@ -60,7 +60,21 @@ type Flash struct {
 	Bad       []uint64 // NAND bad blocks (offsets)
 	// Window reads the flash back through RAM to check it (SPI, NAND);
 	// nil where the flash is memory-mapped and the device checks it there.
-	Window dialect.FlashWindow
+	Window Window
+}
+
+// Window is a flash window that checksums what it holds.
+type Window interface {
+	dialect.FlashWindow
+	dialect.Checksummer
+}
+
+// commander is what spells a plan's commands: a Device, or anything that
+// knows its bootloader's commands without a board.
+type commander interface {
+	UploadCommands(ram, n uint64) []string
+	ProgramSteps(kind dialect.FlashKind, addr, size, from, n, page uint64) []dialect.Step
+	CheckSteps(kind dialect.FlashKind, addr, size, window uint64) []dialect.Step
 }
 
 // sums is what checks a block in flash: the window, or the device.
@@ -177,7 +191,7 @@ func (p *Plan) compare(ctx context.Context, dev Device, img []byte) error {
 }
 
 // commands lists what Run will send.
-func (p *Plan) commands(dev Device, img []byte) {
+func (p *Plan) commands(dev commander, img []byte) {
 	first, last := -1, -1
 	for i, b := range p.Blocks {
 		if !b.Same && !b.Bad {
@@ -211,7 +225,7 @@ func (p *Plan) commands(dev Device, img []byte) {
 // program is what writes one block from RAM. Erased flash is 0xFF
 // already: a block is written up to its last byte that is not, and nothing
 // but an erase is sent for a block that is all 0xFF.
-func (p *Plan) program(dev Device, b Block, img []byte) []dialect.Step {
+func (p *Plan) program(dev commander, b Block, img []byte) []dialect.Step {
 	from := p.RAM + b.Offset - p.UploadOff
 	return dev.ProgramSteps(p.Flash.Kind, b.Addr, b.Size, from, programmed(img[b.Offset:b.Offset+b.Size]), p.Flash.PageSize)
 }

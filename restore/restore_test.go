@@ -18,7 +18,7 @@ func TestBlockCommands(t *testing.T) {
 	copy(img[0x20000:], bytes.Repeat([]byte{7}, 0x801)) // block 2: 0x801 bytes
 	blocks := []Block{{Addr: 0x9f000000, Size: 0x10000}, {Addr: 0x9f010000, Size: 0x10000, Offset: 0x10000}, {Addr: 0x9f020000, Size: 0x10000, Offset: 0x20000, Same: true}}
 	dev := &uboot.Session{} // its commands need no board
-	p := &Plan{Flash: Flash{Kind: "nor"}, RAM: 0x80000000, Blocks: blocks[:2]}
+	p := &Plan{Flash: Flash{Kind: dialect.NOR}, RAM: 0x80000000, Blocks: blocks[:2]}
 	p.commands(dev, img)
 	want := []string{"loady 0x80000000", "crc32 0x80000000 0x20000",
 		"protect off 0x9f000000 +0x10000", "erase 0x9f000000 +0x10000", "cp.b 0x80000000 0x9f000000 0x3", "crc32 0x9f000000 0x10000",
@@ -26,7 +26,7 @@ func TestBlockCommands(t *testing.T) {
 	if !slices.Equal(p.Commands, want) {
 		t.Fatalf("NOR:\n%q\nwant\n%q", p.Commands, want)
 	}
-	nand := &Plan{Flash: Flash{Kind: "nand", PageSize: 0x800, Window: window{ram: 0x81000000}}, RAM: 0x80000000,
+	nand := &Plan{Flash: Flash{Kind: dialect.NAND, PageSize: 0x800, Window: window{ram: 0x81000000}}, RAM: 0x80000000,
 		Blocks: []Block{{Addr: 0x40000, Size: 0x10000, Offset: 0x20000}, {Addr: 0x50000, Size: 0x10000, Bad: true}}}
 	nand.commands(dev, img)
 	want = []string{"loady 0x80000000", "crc32 0x80000000 0x10000",
@@ -34,7 +34,7 @@ func TestBlockCommands(t *testing.T) {
 	if !slices.Equal(nand.Commands, want) || nand.Changed() != 1 {
 		t.Fatalf("NAND:\n%q\nwant\n%q", nand.Commands, want)
 	}
-	same := &Plan{Flash: Flash{Kind: "sf"}, Blocks: blocks[2:]}
+	same := &Plan{Flash: Flash{Kind: dialect.SPI}, Blocks: blocks[2:]}
 	if same.commands(dev, img); len(same.Commands) != 0 || same.Changed() != 0 {
 		t.Fatalf("nothing to write, yet %q", same.Commands)
 	}
@@ -43,7 +43,7 @@ func TestBlockCommands(t *testing.T) {
 // window is a flash window that only tells where its RAM is (the plan
 // asks nothing else).
 type window struct {
-	dialect.FlashWindow
+	Window
 	ram uint64
 }
 
