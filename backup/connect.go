@@ -53,7 +53,9 @@ type Connection struct {
 // Device is an open session on a board.
 type Device struct {
 	Session dialect.Session
-	// Baud is the rate the line runs at (FastBaud, once switched).
+	// Port names the line (for the record); Baud is the rate it runs at
+	// (FastBaud, once switched).
+	Port     string
 	Baud     int
 	log      *slog.Logger
 	fastFrom int // the rate to go back to on Close, after a switch
@@ -81,15 +83,36 @@ func Bootloader(name string) (b dialect.Bootloader, ok bool, err error) {
 	return b, false, fmt.Errorf("%w %q: auto, %s, or a profile FILE.toml", ErrUnknownDialect, name, strings.Join(registry.Names(), ", "))
 }
 
-// Connect opens the line, stops the autoboot, finds the prompt, tells which
-// bootloader answers (or takes the one named) and opens a session on it.
-// opt says what the session will read.
+// Connect opens the line (Connection.Dial, else the serial device or
+// tcp:// port Connection.Port names) and then does what Open does; the
+// session dials again whenever the line is lost.
 func Connect(ctx context.Context, c Connection, opt dialect.Options) (*Device, error) {
+	if c.Dial == nil {
+		name, baud, flow := c.Port, c.Baud, c.Flow
+		c.Dial = func(ctx context.Context) (console.Port, error) {
+			return console.Open(ctx, name, console.PortOptions{Baud: baud, Flow: flow})
+		}
+	}
+	port, err := c.Dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return Open(ctx, port, c, opt)
+}
+
+// Open finds the bootloader on a port already open: it stops the autoboot,
+// finds the prompt, tells which bootloader answers (or takes the one
+// Connection.Dialect names) and opens a session on it. Connection.Dial, if
+// set, opens the line again after it was lost; without it a lost line
+// ends the session at once. opt says what the session will read, where
+// that is known.
+func Open(ctx context.Context, port console.Port, c Connection, opt dialect.Options) (*Device, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	named, ok, err := Bootloader(c.Dialect)
 	if err != nil {
+		port.Close()
 		return nil, err
 	}
 	candidates := registry.All()
@@ -104,52 +127,52 @@ func Connect(ctx context.Context, c Connection, opt dialect.Options) (*Device, e
 	if c.Wake != nil {
 		conOpt.Wake = c.Wake
 	}
-	open := c.Dial
-	if open == nil {
-		open = func(ctx context.Context) (console.Port, error) {
-			return console.Open(ctx, c.Port, console.PortOptions{Baud: c.Baud, Flow: c.Flow})
-		}
-	}
 	link := &dialect.Link{Console: conOpt, SyncTimeout: c.SyncTimeout}
-	var con *console.Console
 	if c.Baud == 0 {
 		c.Baud = 115200
 	}
+	var con *console.Console
 	if c.FindBaud {
 		c.Logger.Info("finding the baud rate on "+c.Port, "rates", Rates)
 		fctx, cancel := context.WithTimeout(ctx, link.Timeout())
-		c.Baud, con, err = findBaud(fctx, open, conOpt)
+		con = console.New(port, conOpt)
+		c.Baud, err = listenAtRates(fctx, con, conOpt.Wake, conOpt.Logger)
 		cancel()
 		if err != nil {
+			con.Close()
 			return nil, fmt.Errorf("%s: %w", c.Port, err)
 		}
-	}
-	link.Dial = func(ctx context.Context) (console.Port, error) {
-		port, err := open(ctx)
-		if bs, ok := port.(console.BaudSetter); ok && err == nil {
-			if err = bs.SetBaudRate(c.Baud); err != nil {
-				port.Close()
-			}
+	} else if bs, ok := port.(console.BaudSetter); ok {
+		if err := bs.SetBaudRate(c.Baud); err != nil {
+			port.Close()
+			return nil, err
 		}
-		return port, err
+	}
+	if redial := c.Dial; redial != nil {
+		baud := c.Baud
+		link.Dial = func(ctx context.Context) (console.Port, error) {
+			port, err := redial(ctx)
+			if bs, ok := port.(console.BaudSetter); ok && err == nil {
+				if err = bs.SetBaudRate(baud); err != nil {
+					port.Close()
+				}
+			}
+			return port, err
+		}
 	}
 	c.Logger.Info(fmt.Sprintf("waiting for the bootloader on %s at %d baud", c.Port, c.Baud))
 	if con == nil {
-		con, err = link.Redial(ctx)
+		con = console.New(port, conOpt)
 	}
-	if err == nil && c.PowerCycle != nil {
+	if c.PowerCycle != nil {
 		c.Logger.Info("power-cycling the board")
 		if err = c.PowerCycle(ctx); err != nil {
 			con.Close()
 			return nil, fmt.Errorf("power-cycling the board: %w", err)
 		}
 	}
-	if err == nil {
-		if err = link.Sync(ctx, con); err != nil {
-			con.Close()
-		}
-	}
-	if err != nil {
+	if err = link.Sync(ctx, con); err != nil {
+		con.Close()
 		var se *console.SyncError
 		if errors.As(err, &se) && ctx.Err() == nil {
 			return nil, fmt.Errorf("%s at %d baud: %w", c.Port, c.Baud, err)
@@ -172,13 +195,13 @@ func Connect(ctx context.Context, c Connection, opt dialect.Options) (*Device, e
 	if err != nil {
 		con.Close()
 		if errors.Is(err, console.ErrReset) && ctx.Err() == nil {
-			return nil, fmt.Errorf("reading %#x made the device reset: the address is probably outside its memory map (see bdinfo): %w", opt.Addr+opt.RAM, err)
+			return nil, fmt.Errorf("reading %#x made the device reset: the address is probably outside its memory map (see bdinfo): %w", opt.Addr, err)
 		}
 		return nil, err
 	}
 	id := sess.Identity()
 	c.Logger.Info(fmt.Sprintf("found %s at %d baud; reading with %s", id.Version, c.Baud, id.Command), "dialect", id.Dialect, "prompt", id.Prompt)
-	d := &Device{Session: sess, Baud: c.Baud, log: c.Logger}
+	d := &Device{Session: sess, Port: c.Port, Baud: c.Baud, log: c.Logger}
 	if c.FastBaud == 0 || c.FastBaud == c.Baud {
 		return d, nil
 	}
@@ -229,7 +252,7 @@ func (d *Device) Close(ctx context.Context) error {
 // board's address space.
 func (d *Device) CheckRange(addr, size uint64) error {
 	if end := addr + size; d.Session.AddrBits() == 32 && (end > 1<<32 || end < addr) {
-		return fmt.Errorf("%#x + %#x runs past the top of this 32-bit board's address space (0xffffffff)", addr, size)
+		return &AddressSpaceError{Addr: addr, Size: size, Bits: 32}
 	}
 	return nil
 }
@@ -254,7 +277,7 @@ func (d *Device) CheckMapped(ctx context.Context, addr, size uint64) error {
 	for _, b := range banks {
 		end := b.Start + b.Size
 		if addr >= b.Start && addr < end && addr+size > end {
-			return fmt.Errorf("%#x + %#x runs past the end of NOR flash bank %d (%#x..%#x, flinfo): give --size %#x or less", addr, size, b.Num, b.Start, end-1, end-addr)
+			return &RangeError{Addr: addr, Size: size, Bank: &b, End: end}
 		}
 	}
 	return nil

@@ -42,7 +42,7 @@ func TestETA(t *testing.T) {
 	var mu sync.Mutex
 	var samples []sample
 	out := filepath.Join(t.TempDir(), "flash.bin")
-	job, err := dump.Prepare(dump.Options{Addr: 0x04000000, Size: size, ChunkSize: chunk, Output: out,
+	job, err := backup.PrepareDump(backup.DumpOptions{Addr: 0x04000000, Size: size, ChunkSize: chunk, Output: out, Reader: backup.ReadDump,
 		Progress: func(p dump.Progress) {
 			if eta, ok := p.ETA(); ok && p.Done < p.Total {
 				mu.Lock()
@@ -60,12 +60,12 @@ func TestETA(t *testing.T) {
 		Dial: func(context.Context) (console.Port, error) {
 			return sim.Pipe(sim.Config{Image: flash, Baud: 460800, BootDelay: -1})
 		},
-	}, dialect.Options{Addr: 0x04000000, Size: size})
+	}, dialect.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer dev.Close(ctx)
-	if _, err := backup.Run(ctx, job, dev.Session, out); err != nil {
+	if _, err := job.Run(ctx, dev); err != nil {
 		t.Fatal(err)
 	}
 	end := time.Now()
