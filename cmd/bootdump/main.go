@@ -5,6 +5,7 @@ package main
 import (
 	"os"
 
+	_ "github.com/bootdump/bootdump/dialect/all" // every bootloader bootdump knows
 	"github.com/bootdump/bootdump/internal/cli"
 )
 

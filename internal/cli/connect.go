@@ -170,32 +170,6 @@ func (c *connection) open(ctx context.Context, a *app, opt dialect.Options) (dev
 	}, nil
 }
 
-// needs is the sentence that refuses what a bootloader cannot do.
-func needs(dev *backup.Device, what string) error {
-	id := dev.Session.Identity()
-	return fmt.Errorf("the device runs %s (%s), which cannot %s", registry.Human(id.Dialect), id.Detected, what)
-}
-
-// flashWindow connects with a RAM window of the given size at ram (0: the
-// board's load address) and opens src through it.
-func (c *connection) flashWindow(ctx context.Context, a *app, src dialect.Source, window, ram uint64) (*backup.Device, dialect.FlashWindow, func(), error) {
-	dev, done, err := c.open(ctx, a, dialect.Options{Window: window, RAM: ram})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	fw, ok := dev.Session.(dialect.FlashWindower)
-	if !ok {
-		done()
-		return nil, nil, nil, needs(dev, "read flash through RAM (--source "+src.String()+"): read its memory-mapped flash with --addr and --size")
-	}
-	win, err := fw.OpenWindow(ctx, src)
-	if err != nil {
-		done()
-		return nil, nil, nil, err
-	}
-	return dev, win, done, nil
-}
-
 // unescape turns "\x03", "\r", "\n", "\t" and "\\" escapes into bytes.
 func unescape(s string) ([]byte, error) {
 	var out []byte

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/bootdump/bootdump/backup"
 	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/dialect/registry"
 	"github.com/bootdump/bootdump/dump"
@@ -74,7 +75,7 @@ func (a *app) dumpImages(ctx context.Context, f *dumpFlags) error {
 		}
 		// Every output is checked before the first image is read.
 		if err := dump.CheckOutput(out, im.Size, f.force); err != nil {
-			return err
+			return withAdvice("dump", err)
 		}
 		outputs[im.Name] = out
 	}
@@ -82,12 +83,17 @@ func (a *app) dumpImages(ctx context.Context, f *dumpFlags) error {
 		one := *f
 		one.addr, one.size, one.output = im.Base, im.Size, outputs[im.Name]
 		fmt.Fprintf(a.stderr, "image %d %s: %d bytes at %#x -> %s\n", im.Num, im.Name, im.Size, im.Base, one.output)
-		view := a.newProgressView(im.Name)
-		job, err := a.prepareDump(&one, view, nil)
+		opt, err := one.options()
 		if err != nil {
 			return err
 		}
-		err = a.runDump(ctx, &one, job, dev.Session, dev, view, nil)
+		view := a.newProgressView(im.Name)
+		opt.Logger, opt.Progress = a.log, view.update
+		job, err := backup.PrepareDump(opt)
+		if err != nil {
+			return withAdvice("dump", err)
+		}
+		err = a.runDump(ctx, &one, job, dev, view)
 		job.Close()
 		if err != nil {
 			return fmt.Errorf("image %s: %w", im.Name, err)

@@ -45,7 +45,7 @@ func (a *app) info(ctx context.Context, f *infoFlags) error {
 	if err := f.conn.check(); err != nil {
 		return err
 	}
-	dev, done, err := f.conn.open(ctx, a, dialect.Options{Window: 64 << 10})
+	dev, done, err := f.conn.open(ctx, a, dialect.Options{})
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,7 @@ func (a *app) parse(path string, f *parseFlags) error {
 		return err
 	}
 	if err := dump.CheckOutput(f.output, 0, f.force); err != nil {
-		return err
+		return withAdvice("parse", err)
 	}
 	raw, err := os.ReadFile(path)
 	if err != nil {

@@ -3,13 +3,16 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/bootdump/bootdump/backup"
 	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/dump"
 	"github.com/bootdump/bootdump/restore"
@@ -61,7 +64,7 @@ window to check it.`,
 	f.conn.flags(cmd)
 	fl := cmd.Flags()
 	fl.Var(addr, "addr", "flash address the image starts at")
-	fl.StringVar(&f.flash, "flash", "nor", "the flash to write: nor (memory-mapped: --addr is the address), sf (SPI NOR) or nand (--addr is the offset)")
+	fl.StringVar(&f.flash, "flash", "nor", "the flash to write: "+programmableFlash()+" (nor is memory-mapped: --addr is the address; in the others it is the offset)")
 	fl.Var(ram, "ram", "RAM address to upload to (default: loadaddr, or the middle of DRAM)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan and every command, write nothing")
 	fl.BoolVar(&f.yes, "yes", false, "write without asking")
@@ -74,10 +77,9 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 	if err := f.conn.check(); err != nil {
 		return err
 	}
-	switch f.flash {
-	case "nor", "sf", "nand":
-	default:
-		return usagef("--flash %q: nor (memory-mapped), sf (SPI NOR) or nand", f.flash)
+	kind := dialect.FlashKind(f.flash)
+	if !slices.Contains(dialect.Programmable(), kind) {
+		return usagef("--flash %q: give %s", f.flash, programmableFlash())
 	}
 	img, err := os.ReadFile(path)
 	if err != nil {
@@ -86,24 +88,44 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 	if len(img) == 0 {
 		return fmt.Errorf("%s is empty: nothing to restore", path)
 	}
-	if err := checkRange(f.addr, uint64(len(img))); err != nil {
-		return err
+	if end := f.addr + uint64(len(img)); end < f.addr && end != 0 {
+		return usagef("%#x + %#x runs past the top of the address space", f.addr, len(img))
 	}
 	if err := a.refuseDamaged(ctx, path, f.force); err != nil {
 		return err
 	}
-	prog, plan, closeSession, err := a.planRestore(ctx, f, img)
+	hint := dialect.Options{}
+	if kind == dialect.NOR {
+		hint = dialect.Options{Addr: f.addr, Size: uint64(len(img))}
+	}
+	dev, done, err := f.conn.open(ctx, a, hint)
 	if err != nil {
 		return err
 	}
-	defer closeSession()
+	defer done()
+	var view *progressView
+	plan, err := backup.PlanRestore(ctx, dev, img, backup.RestoreOptions{Addr: f.addr, Flash: kind, RAM: f.ram, Logger: a.log,
+		Progress: func(done, total int, what string) {
+			if strings.HasPrefix(what, "uploading") {
+				view.update(dump.Progress{Done: uint64(done), Total: uint64(total)})
+			}
+		}})
+	var no *backup.CannotError
+	switch {
+	case errors.As(err, &no) && strings.HasPrefix(no.What, "read flash"):
+		return cannot(no.Dialect, "read flash through RAM (--source "+f.flash+"): read its memory-mapped flash with --addr and --size")
+	case errors.As(err, &no):
+		return cannot(no.Dialect, "write flash")
+	case err != nil:
+		return withAdvice("restore", err)
+	}
 	// The plan and the result go to standard output, unless JSON holds
 	// them there.
 	results := a.stdout
 	if f.json {
 		results = a.stderr
 	}
-	fmt.Fprintf(results, "%s -> %#x: %d of %d erase blocks differ from the device (by the device's %s)\n", path, f.addr, plan.Changed(), len(plan.Blocks), prog.Algorithm().Name)
+	fmt.Fprintf(results, "%s -> %#x: %d of %d erase blocks differ from the device (by the device's %s)\n", path, f.addr, plan.Changed(), len(plan.Blocks), plan.Algorithm)
 	for _, c := range plan.Commands {
 		fmt.Fprintf(results, "  %s\n", c)
 	}
@@ -137,12 +159,8 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 			return err
 		}
 	}
-	view := a.newProgressView("upload")
-	res, err := restore.Run(ctx, prog, plan, img, restore.Options{Logger: a.log, Progress: func(done, total int, what string) {
-		if strings.HasPrefix(what, "uploading") {
-			view.update(dump.Progress{Done: uint64(done), Total: uint64(total)})
-		}
-	}})
+	view = a.newProgressView("upload")
+	res, err := plan.Run(ctx)
 	view.finish()
 	if err != nil {
 		if res != nil && res.Written > 0 {
@@ -150,7 +168,7 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 		}
 		return err
 	}
-	fmt.Fprintf(results, "done: %d blocks written and verified by "+prog.Algorithm().Name+", %d already identical, %d bad (left alone); %d bytes uploaded; %s\n",
+	fmt.Fprintf(results, "done: %d blocks written and verified by "+plan.Algorithm+", %d already identical, %d bad (left alone); %d bytes uploaded; %s\n",
 		res.Written, res.Unchanged, res.Bad, res.Uploaded, res.Elapsed.Round(1e6))
 	fmt.Fprintf(results, "final check: all %d blocks of the range hold the image", res.Final.Checked)
 	if n := len(res.Final.Rewritten); n > 0 {
@@ -162,53 +180,6 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 	}
 	report(res)
 	return nil
-}
-
-// planRestore connects and plans: NOR through flinfo, with the image's RAM
-// at the board's load address; SPI NOR and NAND through a RAM window there
-// (each block is read back into it to be checked), the image's RAM above.
-func (a *app) planRestore(ctx context.Context, f *restoreFlags, img []byte) (restore.Device, *restore.Plan, func(), error) {
-	if f.flash == "nor" {
-		dev, done, err := f.conn.open(ctx, a, dialect.Options{Window: uint64(len(img)), RAM: f.ram})
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		prog, ok := dev.Session.(dialect.Programmer)
-		if !ok {
-			done()
-			return nil, nil, nil, needs(dev, "write flash")
-		}
-		banks, err := prog.NORBanks(ctx)
-		if err == nil {
-			var plan *restore.Plan
-			if plan, err = restore.PlanNOR(ctx, prog, banks, img, f.addr, prog.RAMWindow()); err == nil {
-				return prog, plan, done, nil
-			}
-		}
-		done()
-		return nil, nil, nil, err
-	}
-	src, _ := dialect.ParseSource(f.flash)
-	const window = 256 << 10 // the largest erase block the window must hold
-	dev, win, done, err := f.conn.flashWindow(ctx, a, src, window, f.ram)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	prog, ok := dev.Session.(dialect.Programmer)
-	if !ok {
-		done()
-		return nil, nil, nil, needs(dev, "write flash")
-	}
-	fd := win.Device()
-	winRAM, winSize := win.RAM()
-	fl := restore.Flash{Kind: dialect.FlashKind(f.flash), EraseSize: fd.EraseSize, PageSize: fd.PageSize, Size: win.Size(), Bad: win.BadBlocks(), Window: win}
-	upload := winRAM + (winSize+1<<20-1)/(1<<20)*(1<<20)
-	plan, err := restore.PlanErase(ctx, prog, fl, img, f.addr, upload)
-	if err != nil {
-		done()
-		return nil, nil, nil, err
-	}
-	return prog, plan, done, nil
 }
 
 // refuseDamaged stops a restore of an image identify finds damaged.

@@ -2,10 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/bootdump/bootdump/backup"
 	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/dump"
 )
@@ -55,7 +58,8 @@ down to the byte where the difference is in one place), and exits 1 if any.`,
 	fl.Var(addr, "addr", "device address of the image's first byte (default: what FILE's dump record says)")
 	fl.Var(chunk, "chunk", "bytes per checksum")
 	fl.BoolVar(&f.json, "json", false, "print the result as JSON on stdout")
-	fl.StringVar(&f.source, "source", "mem", "where the image is: mem, or a flash read through RAM: sf[:BUS:CS], nand, mtd:NAME, mmc:DEV (--addr is the offset in it)")
+	fl.StringVar(&f.source, "source", "mem", "where the image is: mem, or a flash read through RAM: "+flashSources()+" (--addr is the offset in it)")
+	cmd.RegisterFlagCompletionFunc("source", completeSources)
 	fl.Var(ram, "ram", "RAM address to copy flash to (default: loadaddr, or the middle of DRAM)")
 	return cmd
 }
@@ -80,44 +84,34 @@ func (a *app) verify(ctx context.Context, f *verifyFlags, path string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if err := checkRange(f.addr, size); err != nil {
-		return err
+	if end := f.addr + size; end < f.addr && end != 0 {
+		return usagef("%#x + %#x runs past the top of the address space", f.addr, size)
 	}
-	var sums dialect.Checksummer
-	if src.Kind == "mem" {
-		dev, done, err := f.conn.open(ctx, a, dialect.Options{Addr: f.addr, Size: size})
-		if err != nil {
-			return err
-		}
-		defer done()
-		if err := dev.CheckRange(f.addr, size); err != nil {
-			return err
-		}
-		if err := dev.CheckMapped(ctx, f.addr, size); err != nil {
-			return err
-		}
-		c, ok := dev.Session.(dialect.Checksummer)
-		if !ok || c.Algorithm().Sum == nil {
-			return needs(dev, "verify: it has no checksum command; dump the range and compare the files instead")
-		}
-		sums = c
-	} else {
-		_, win, done, err := f.conn.flashWindow(ctx, a, src, f.chunk, f.ram)
-		if err != nil {
-			return err
-		}
-		defer done()
-		if total := win.Size(); total != 0 && f.addr+size > total {
-			return fmt.Errorf("%s (%d bytes) at %#x runs past the end of %s (%#x bytes)", path, size, f.addr, src, total)
-		}
-		sums = win
+	hint := dialect.Options{}
+	if src.Kind == dialect.Mem {
+		hint = dialect.Options{Addr: f.addr, Size: size}
 	}
-	view := a.newProgressView("verify")
-	diffs, err := dump.Verify(ctx, sums, f.addr, img, size, int(f.chunk), view.update)
-	view.finish()
+	dev, done, err := f.conn.open(ctx, a, hint)
 	if err != nil {
 		return err
 	}
+	defer done()
+	view := a.newProgressView("verify")
+	res, err := backup.Verify(ctx, dev, img, size, backup.VerifyOptions{Addr: f.addr, Source: src, RAM: f.ram, Chunk: int(f.chunk), Progress: view.update})
+	view.finish()
+	var flashErr *backup.CannotError
+	var rng *backup.RangeError
+	switch {
+	case errors.As(err, &flashErr) && src.Kind != dialect.Mem && !strings.HasPrefix(flashErr.What, "verify"):
+		return cannot(flashErr.Dialect, "read flash through RAM (--source "+src.String()+"): read its memory-mapped flash with --addr and --size")
+	case errors.As(err, &flashErr):
+		return cannot(flashErr.Dialect, "verify: it has no checksum command; dump the range and compare the files instead")
+	case errors.As(err, &rng) && rng.Bank == nil:
+		return fmt.Errorf("%s (%d bytes) at %#x runs past the end of %s (%#x bytes)", path, size, f.addr, src, rng.End)
+	case err != nil:
+		return withAdvice("verify", err)
+	}
+	diffs := res.Diffs
 	if f.json {
 		enc := newJSON(a.stdout)
 		enc.SetIndent("", "  ")
@@ -132,7 +126,7 @@ func (a *app) verify(ctx context.Context, f *verifyFlags, path string) error {
 		results = a.stderr
 	}
 	if len(diffs) == 0 {
-		fmt.Fprintf(results, "identical: the %d bytes at %#x match %s (by the device's %s)\n", size, f.addr, path, sums.Algorithm().Name)
+		fmt.Fprintf(results, "identical: the %d bytes at %#x match %s (by the device's %s)\n", size, f.addr, path, res.Algorithm)
 		return nil
 	}
 	for _, d := range diffs {

@@ -95,8 +95,8 @@ func TestAutoReaderFallsBack(t *testing.T) {
 	}{
 		{"no-bootm-pl011", "sim:uboot?bootm=no", 128, "md.l",
 			"reading with md: the binary reader cannot run here: bootm is not in this build, and go would hang a PL011 console (stdin=pl011@9000000)"},
-		{"no-compiler-named", "sim:ralink?base=0x04000000", 128, "md.l",
-			"reading with md: the binary reader cannot run here: version names no compiler for a CPU with a reader (arm, arm64, riscv64, mips, mipsel)"},
+		{"no-compiler-named", "sim:uboot?compiler=no", 128, "md.l",
+			"reading with md: the binary reader cannot run here: cannot tell the CPU: version names no compiler, and neither the boot banner nor bdinfo's address map is one of a CPU with a reader (arm, arm64, riscv64, mips, mipsel, mips64, mips64el)"},
 		{"foreign-exports", "sim:uboot?exports=foreign", 128, "md.l",
 			"reading with md: the binary reader cannot run here: no jump table in U-Boot's global data at 0x4eeb6db0 answered (at 0x4eeb9cf0 the confirmation run printed nothing, not \"bdmp-ok\")"},
 		{"not-u-boot", "sim:redboot?base=0x04000000", 128, "",

@@ -14,7 +14,6 @@ import (
 
 	"github.com/bootdump/bootdump/backup"
 	"github.com/bootdump/bootdump/dialect"
-	"github.com/bootdump/bootdump/dialect/uboot"
 	"github.com/bootdump/bootdump/internal/qemutest"
 	"github.com/bootdump/bootdump/sim"
 )
@@ -201,7 +200,7 @@ func TestRealUBootLoady(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dev.Close(ctx)
-	sess := dev.Session.(*uboot.Session)
+	sess := dev.Session.(dialect.Programmer)
 	data := append(randomBytes(1<<20-3, 93), 0x1a, 0x1a, 0x1a)
 	if err := sess.Upload(ctx, 0x40000000, data, nil); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/bootdump/bootdump/backup"
+	"github.com/bootdump/bootdump/dump"
+)
+
+func verifiedBy(checksum string) string {
+	if checksum == "" {
+		return "reading twice"
+	}
+	return checksum
+}
+
+// summary prints the one line a person reads, and --json for scripts.
+func (a *app) summary(f *dumpFlags, res *backup.DumpResult, dev *backup.Device) {
+	rec, contents := res.Record, res.Contents
+	elapsed := res.Elapsed
+	if !f.started.IsZero() {
+		elapsed = time.Since(f.started) // connecting and the reader's setup included
+	}
+	secs := elapsed.Seconds()
+	resets := res.Resets // the reader's setup's too
+	rate := float64(res.Read) / max(secs, 1e-9)
+	ceiling := float64(dev.Baud) / 10 * 16 / float64(dev.Session.LineChars(res.Addr))
+	// This run's chunks; those verified by the device's checksum carry its
+	// name.
+	count := res.Verified
+	dumped := 0
+	for how, n := range count {
+		if how != dump.VerifiedErased && how != dump.VerifiedBase {
+			dumped += n
+		}
+	}
+	id := rec.Device
+	where := ""
+	if f.source != "mem" {
+		where = " of " + f.source
+	}
+	// A short block for people: on standard output, unless JSON is there.
+	var block strings.Builder
+	fmt.Fprintf(&block, "done: %s at %#x%s -> %s, verified by %s\n", sizeText(res.Size), res.Addr, where, f.output, verifiedBy(id.Checksum))
+	if id.Command != dev.Session.Identity().Command {
+		fmt.Fprintf(&block, "  read by  %s\n", id.Command)
+	}
+	speed := fmt.Sprintf("%s, %s/s", elapsed.Round(100*time.Millisecond), sizeText(uint64(rate)))
+	md := dev.Session.Identity().Command // the ceiling is md's, whatever read
+	switch {
+	case strings.HasPrefix(f.conn.port, "tcp://"):
+		// no line rate to compare with
+	case rate <= 1.02*ceiling:
+		speed += fmt.Sprintf(": %.0f%% of what %s carries at %d baud", 100*rate/ceiling, md, dev.Baud)
+	default:
+		speed += fmt.Sprintf(": %.1fx what %s carries at %d baud", rate/ceiling, md, dev.Baud)
+	}
+	fmt.Fprintf(&block, "  time     %s\n", speed)
+	chunks := fmt.Sprintf("%d dumped", dumped)
+	if n := count[dump.VerifiedErased]; n > 0 {
+		chunks += fmt.Sprintf(", %d erased (checked on the device)", n)
+	}
+	if n := count[dump.VerifiedBase]; n > 0 {
+		chunks += fmt.Sprintf(", %d from the base image", n)
+	}
+	fmt.Fprintf(&block, "  chunks   %s\n", chunks)
+	if res.ChunksResumed+res.ChunksReread > 0 {
+		fmt.Fprintf(&block, "  resumed  %s (%s) from the journal, each checked on the device first; %d read again because the device had changed\n",
+			sizeText(res.Resumed), plural(res.ChunksResumed, "chunk"), res.ChunksReread)
+	}
+	if res.Retries+resets+res.Reconnects > 0 {
+		fmt.Fprintf(&block, "  trouble  %s; survived %s and %s\n", plural(res.Retries, "retry"), plural(resets, "reset"), plural(res.Reconnects, "lost connection"))
+	}
+	fmt.Fprintf(&block, "  sha256   %s\n", rec.SHA256)
+	results := a.stdout
+	if f.json {
+		out := map[string]any{
+			"output": f.output, "record": dump.RecordPath(f.output), "addr": fmt.Sprintf("%#x", res.Addr),
+			"size": res.Size, "seconds": secs, "bytes_per_second": rate, "line_rate_ceiling": ceiling,
+			"efficiency": rate / ceiling, "bytes_read": res.Read, "bytes_resumed": res.Resumed,
+			"chunks": len(rec.Chunks), "chunks_read": res.ChunksRead, "retries": res.Retries,
+			"chunks_dumped": dumped, "chunks_resumed": res.ChunksResumed, "chunks_reread": res.ChunksReread, "resets": resets, "reconnects": res.Reconnects, "chunks_erased": count[dump.VerifiedErased],
+			"chunks_from_base": count[dump.VerifiedBase], "baud": dev.Baud,
+			"sha256": rec.SHA256, "crc32": rec.CRC32, "device": id, "contents": contents,
+		}
+		enc := newJSON(a.stdout)
+		enc.Encode(out)
+		results = a.stderr
+	}
+	io.WriteString(results, block.String())
+	if contents != nil {
+		contents.WriteShort(results)
+	}
+}

@@ -1,0 +1,40 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+)
+
+// plural counts things in words: 1 chunk, 2 chunks, 3 retries.
+func plural(n int, thing string) string {
+	switch {
+	case n == 1:
+		return "1 " + thing
+	case strings.HasSuffix(thing, "y"):
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(thing, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}
+
+// sizeText is a size as people read it: 512 bytes, 64 KiB, 1.5 MiB.
+func sizeText(n uint64) string {
+	switch {
+	case n >= 1<<30:
+		return trimZero(fmt.Sprintf("%.1f GiB", float64(n)/(1<<30)))
+	case n >= 1<<20:
+		return trimZero(fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)))
+	case n >= 1<<10:
+		return trimZero(fmt.Sprintf("%.1f KiB", float64(n)/(1<<10)))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func trimZero(s string) string { return strings.Replace(s, ".0 ", " ", 1) }
+
+func hexList(vs []uint64) string {
+	var parts []string
+	for _, v := range vs {
+		parts = append(parts, fmt.Sprintf("%#x", v))
+	}
+	return strings.Join(parts, ", ")
+}
