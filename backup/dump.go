@@ -11,6 +11,7 @@ import (
 	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/dump"
 	"github.com/bootdump/bootdump/identify"
+	"github.com/bootdump/bootdump/internal/words"
 )
 
 // ReaderChoice is how memory is read.
@@ -258,7 +259,7 @@ func startFast(ctx context.Context, s dialect.Session) (dialect.Reader, error) {
 func (j *DumpJob) autoReader(ctx context.Context, dev *Device, md dump.Reader, data uint64) dump.Reader {
 	log := j.opt.Logger
 	if data < AutoFastFrom {
-		log.Info(fmt.Sprintf("reading with md: %s of data to read, too little for the binary reader's setup to pay back (from %s)", sizeText(data), sizeText(AutoFastFrom)))
+		log.Info(fmt.Sprintf("reading with md: %s of data to read, too little for the binary reader's setup to pay back (from %s)", words.Size(data), words.Size(AutoFastFrom)))
 		return md
 	}
 	r, err := startFast(ctx, dev.Session)
@@ -341,10 +342,10 @@ func (j *DumpJob) flash(ctx context.Context, dev *Device, res *DumpResult) (dump
 	}
 	switch {
 	case len(bad) > 0 && o.Raw:
-		o.Logger.Warn(fmt.Sprintf("%d bad blocks: read raw like the rest, their spare areas carry the bad-block marker", len(bad)), "offsets", hexList(bad))
+		o.Logger.Warn(fmt.Sprintf("%d bad blocks: read raw like the rest, their spare areas carry the bad-block marker", len(bad)), "offsets", words.HexList(bad))
 		bad = nil // nothing in the image stands for them
 	case len(bad) > 0:
-		o.Logger.Warn(fmt.Sprintf("%d bad blocks: they are not read, and the image holds 0xff there", len(bad)), "offsets", hexList(bad))
+		o.Logger.Warn(fmt.Sprintf("%d bad blocks: they are not read, and the image holds 0xff there", len(bad)), "offsets", words.HexList(bad))
 	}
 	res.Addr, res.Size, res.BadBlocks = addr, size, bad
 	if j.job, err = dump.Prepare(j.engineOptions(addr, size, int(chunk), nil)); err != nil {

@@ -2,7 +2,6 @@ package backup
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/bootdump/bootdump/dialect"
 )
@@ -62,27 +61,4 @@ type CannotError struct {
 
 func (e *CannotError) Error() string {
 	return fmt.Sprintf("the device runs %s, which cannot %s", e.Dialect.Dialect, e.What)
-}
-
-// sizeText is a size as people read it: 512 bytes, 64 KiB, 1.5 MiB.
-func sizeText(n uint64) string {
-	switch {
-	case n >= 1<<30:
-		return trimZero(fmt.Sprintf("%.1f GiB", float64(n)/(1<<30)))
-	case n >= 1<<20:
-		return trimZero(fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)))
-	case n >= 1<<10:
-		return trimZero(fmt.Sprintf("%.1f KiB", float64(n)/(1<<10)))
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
-func trimZero(s string) string { return strings.Replace(s, ".0 ", " ", 1) }
-
-func hexList(vs []uint64) string {
-	var parts []string
-	for _, v := range vs {
-		parts = append(parts, fmt.Sprintf("%#x", v))
-	}
-	return strings.Join(parts, ", ")
 }

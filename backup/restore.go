@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/bootdump/bootdump/dialect"
+	"github.com/bootdump/bootdump/internal/words"
 	"github.com/bootdump/bootdump/restore"
 )
 
@@ -88,7 +89,7 @@ func uploadRAM(ctx context.Context, prog dialect.Programmer, ram, n uint64) (uin
 	}
 	at, err := prog.FreeRAM(ctx, n)
 	if err != nil {
-		return 0, fmt.Errorf("no RAM to upload %s to: %w", sizeText(n), err)
+		return 0, fmt.Errorf("no RAM to upload %s to: %w", words.Size(n), err)
 	}
 	return at, nil
 }

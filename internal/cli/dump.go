@@ -12,6 +12,7 @@ import (
 	"github.com/bootdump/bootdump/console"
 	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/dump"
+	"github.com/bootdump/bootdump/internal/words"
 )
 
 type dumpFlags struct {
@@ -164,7 +165,7 @@ func (a *app) runDump(ctx context.Context, f *dumpFlags, job *backup.DumpJob, de
 	res, err := job.Run(ctx, dev)
 	view.finish()
 	if res != nil && res.Resent > 0 {
-		a.log.Info(fmt.Sprintf("the binary reader sent %s again (damaged on the line)", plural(res.Resent, "block")))
+		a.log.Info(fmt.Sprintf("the binary reader sent %s again (damaged on the line)", words.Plural(res.Resent, "block")))
 	}
 	var flashErr *backup.CannotError
 	switch {
@@ -174,7 +175,7 @@ func (a *app) runDump(ctx context.Context, f *dumpFlags, job *backup.DumpJob, de
 		return withAdvice("dump", err) // nothing was read: the range, the flash, the journal
 	case err != nil && ctx.Err() != nil:
 		done := res.Read + res.Resumed
-		return fmt.Errorf("interrupted: %s of %s verified and kept in %s; run the same command again to resume", sizeText(done), sizeText(res.Size), dump.RecordPath(f.output))
+		return fmt.Errorf("interrupted: %s of %s verified and kept in %s; run the same command again to resume", words.Size(done), words.Size(res.Size), dump.RecordPath(f.output))
 	case errors.Is(err, console.ErrClosed):
 		return fmt.Errorf("%w; what was verified is kept in %s: reconnect and run the same command again to resume", withAdvice("dump", err), dump.RecordPath(f.output))
 	case err != nil:
@@ -185,7 +186,7 @@ func (a *app) runDump(ctx context.Context, f *dumpFlags, job *backup.DumpJob, de
 	}
 	a.summary(f, res, dev)
 	if len(res.BadBlocks) > 0 {
-		fmt.Fprintf(a.stderr, "bad blocks (not read, 0xff in the image): %s\n", hexList(res.BadBlocks))
+		fmt.Fprintf(a.stderr, "bad blocks (not read, 0xff in the image): %s\n", words.HexList(res.BadBlocks))
 	}
 	return nil
 }

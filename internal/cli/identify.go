@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bootdump/bootdump/identify"
+	"github.com/bootdump/bootdump/internal/words"
 )
 
 type identifyFlags struct {
@@ -89,7 +90,7 @@ func (a *app) identify(ctx context.Context, f *identifyFlags, path string) error
 		fmt.Fprintf(a.stderr, "extracted %d parts into %s\n", len(written), f.extract)
 	}
 	if n := len(rep.Damaged()); n > 0 {
-		return fmt.Errorf("%s has %s, listed above", path, plural(n, "damaged part"))
+		return fmt.Errorf("%s has %s, listed above", path, words.Plural(n, "damaged part"))
 	}
 	if !rep.Known() {
 		if size == 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bootdump/bootdump/dialect"
+	"github.com/bootdump/bootdump/internal/words"
 )
 
 type infoFlags struct {
@@ -93,7 +94,7 @@ func (a *app) info(ctx context.Context, f *infoFlags) error {
 				notes += fmt.Sprintf(", page %d", d.PageSize)
 			}
 			if len(d.BadBlocks) > 0 {
-				notes += fmt.Sprintf(", %d bad blocks: %s", len(d.BadBlocks), hexList(d.BadBlocks))
+				notes += fmt.Sprintf(", %d bad blocks: %s", len(d.BadBlocks), words.HexList(d.BadBlocks))
 			}
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", sourceOf(d), d.Type, humanSize(d.Size), humanSize(d.EraseSize), strings.TrimPrefix(notes, ", "))
 			for _, p := range d.Partitions {

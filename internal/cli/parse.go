@@ -15,6 +15,7 @@ import (
 	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/dialect/registry"
 	"github.com/bootdump/bootdump/dump"
+	"github.com/bootdump/bootdump/internal/words"
 )
 
 type parseFlags struct {
@@ -114,7 +115,7 @@ func (a *app) parse(path string, f *parseFlags) error {
 		return fmt.Errorf("the log ends inside an md (listed above): nothing written; save the whole log, or give --fill to write what it holds (0xff for the rest)")
 	default:
 		return fmt.Errorf("%s of %#x..%#x missing or disputed (listed above): nothing written; dump them again, or give --fill to write the image with them filled",
-			plural(len(missing), "byte range"), res.Addr, res.Addr+uint64(len(res.Data))-1)
+			words.Plural(len(missing), "byte range"), res.Addr, res.Addr+uint64(len(res.Data))-1)
 	}
 	for _, g := range missing {
 		for i := g.Addr - res.Addr; i < g.Addr-res.Addr+g.Size; i++ {

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/bootdump/bootdump/dump"
+	"github.com/bootdump/bootdump/internal/words"
 )
 
 // progressView shows long work: a one-line bar on a terminal, fitted to
@@ -109,33 +110,33 @@ type field struct {
 
 func (v *progressView) fields() []field {
 	p := v.last
-	fs := []field{{sizeOf(p.Done, p.Total, sizeText), sizeOf(p.Done, p.Total, shortSize), 2}}
+	fs := []field{{sizeOf(p.Done, p.Total, words.Size), sizeOf(p.Done, p.Total, shortSize), 2}}
 	add := func(n uint64, what string, rank int) {
 		if n > 0 {
-			fs = append(fs, field{what + " " + sizeText(n), what + " " + shortSize(n), rank})
+			fs = append(fs, field{what + " " + words.Size(n), what + " " + shortSize(n), rank})
 		}
 	}
 	add(p.Dumped, "dumped", 3)
 	add(p.Erased, "erased", 3)
 	add(p.FromBase, "from base", 3)
 	add(p.Resumed, "resumed", 4)
-	words := func(text string, rank int) {
+	note := func(text string, rank int) {
 		fs = append(fs, field{text, text, rank})
 	}
 	if p.Retries > 0 {
-		words(plural(p.Retries, "retry"), 1)
+		note(words.Plural(p.Retries, "retry"), 1)
 	}
 	if p.Resets > 0 {
-		words(plural(p.Resets, "reset"), 1)
+		note(words.Plural(p.Resets, "reset"), 1)
 	}
 	if p.Reader != "" {
-		words(p.Reader, 5)
+		note(p.Reader, 5)
 	}
 	rate, eta := v.rateAndETA()
 	if rate != "" {
-		words(rate, 4)
+		note(rate, 4)
 	}
-	words(eta, 0)
+	note(eta, 0)
 	return fs
 }
 
@@ -184,7 +185,7 @@ func (v *progressView) rateAndETA() (rate, eta string) {
 	secs := time.Since(v.start).Seconds()
 	got := float64(p.Done - v.first)
 	if secs >= 0.5 && got > 0 {
-		rate = sizeText(uint64(got/secs)) + "/s"
+		rate = words.Size(uint64(got/secs)) + "/s"
 	}
 	if p.Waiting != "" {
 		return rate, p.Waiting
@@ -265,7 +266,7 @@ func sizeOf(done, total uint64, size func(uint64) string) string {
 
 // shortSize is a size in few characters: 512, 64K, 1.5M.
 func shortSize(n uint64) string {
-	s := sizeText(n)
+	s := words.Size(n)
 	for long, short := range map[string]string{" GiB": "G", " MiB": "M", " KiB": "K", " bytes": ""} {
 		s = strings.Replace(s, long, short, 1)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bootdump/bootdump/backup"
 	"github.com/bootdump/bootdump/dump"
+	"github.com/bootdump/bootdump/internal/words"
 )
 
 func verifiedBy(checksum string) string {
@@ -44,11 +45,11 @@ func (a *app) summary(f *dumpFlags, res *backup.DumpResult, dev *backup.Device) 
 	}
 	// A short block for people: on standard output, unless JSON is there.
 	var block strings.Builder
-	fmt.Fprintf(&block, "done: %s at %#x%s -> %s, verified by %s\n", sizeText(res.Size), res.Addr, where, f.output, verifiedBy(id.Checksum))
+	fmt.Fprintf(&block, "done: %s at %#x%s -> %s, verified by %s\n", words.Size(res.Size), res.Addr, where, f.output, verifiedBy(id.Checksum))
 	if id.Command != dev.Session.Identity().Command {
 		fmt.Fprintf(&block, "  read by  %s\n", id.Command)
 	}
-	speed := fmt.Sprintf("%s, %s/s", elapsed.Round(100*time.Millisecond), sizeText(uint64(rate)))
+	speed := fmt.Sprintf("%s, %s/s", elapsed.Round(100*time.Millisecond), words.Size(uint64(rate)))
 	md := dev.Session.Identity().Command // the ceiling is md's, whatever read
 	switch {
 	case strings.HasPrefix(f.conn.port, "tcp://"):
@@ -69,10 +70,10 @@ func (a *app) summary(f *dumpFlags, res *backup.DumpResult, dev *backup.Device) 
 	fmt.Fprintf(&block, "  chunks   %s\n", chunks)
 	if res.ChunksResumed+res.ChunksReread > 0 {
 		fmt.Fprintf(&block, "  resumed  %s (%s) from the journal, each checked on the device first; %d read again because the device had changed\n",
-			sizeText(res.Resumed), plural(res.ChunksResumed, "chunk"), res.ChunksReread)
+			words.Size(res.Resumed), words.Plural(res.ChunksResumed, "chunk"), res.ChunksReread)
 	}
 	if res.Retries+resets+res.Reconnects > 0 {
-		fmt.Fprintf(&block, "  trouble  %s; survived %s and %s\n", plural(res.Retries, "retry"), plural(resets, "reset"), plural(res.Reconnects, "lost connection"))
+		fmt.Fprintf(&block, "  trouble  %s; survived %s and %s\n", words.Plural(res.Retries, "retry"), words.Plural(resets, "reset"), words.Plural(res.Reconnects, "lost connection"))
 	}
 	fmt.Fprintf(&block, "  sha256   %s\n", rec.SHA256)
 	results := a.stdout

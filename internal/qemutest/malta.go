@@ -16,7 +16,7 @@ import (
 const (
 	MaltaFlash   uint64 = 0xbe000000
 	MaltaFlash64 uint64 = 0xffffffffbe000000
-	maltaFlashSz = 4 << 20
+	maltaFlashSz        = 4 << 20
 )
 
 // MaltaUBoot is the u-boot.bin of Debian's maltael (bits 32) or
