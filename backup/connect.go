@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -93,11 +94,17 @@ func Connect(ctx context.Context, c Connection, opt dialect.Options) (*Device, e
 			return console.Open(ctx, name, console.PortOptions{Baud: baud, Flow: flow})
 		}
 	}
+	if !c.FindBaud {
+		// Said before the port is opened: a port that cannot be is
+		// refused after the line that names it.
+		c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
+		c.Logger.Info(fmt.Sprintf("waiting for the bootloader on %s at %d baud", c.Port, cmp.Or(c.Baud, 115200)))
+	}
 	port, err := c.Dial(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return Open(ctx, port, c, opt)
+	return open(ctx, port, c, opt, !c.FindBaud)
 }
 
 // Open finds the bootloader on a port already open: it stops the autoboot,
@@ -107,6 +114,12 @@ func Connect(ctx context.Context, c Connection, opt dialect.Options) (*Device, e
 // ends the session at once. opt says what the session will read, where
 // that is known.
 func Open(ctx context.Context, port console.Port, c Connection, opt dialect.Options) (*Device, error) {
+	return open(ctx, port, c, opt, false)
+}
+
+// open is Open, told whether Connect said already that it waits for the
+// bootloader.
+func open(ctx context.Context, port console.Port, c Connection, opt dialect.Options, announced bool) (*Device, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -160,7 +173,9 @@ func Open(ctx context.Context, port console.Port, c Connection, opt dialect.Opti
 			return port, err
 		}
 	}
-	c.Logger.Info(fmt.Sprintf("waiting for the bootloader on %s at %d baud", c.Port, c.Baud))
+	if !announced {
+		c.Logger.Info(fmt.Sprintf("waiting for the bootloader on %s at %d baud", c.Port, c.Baud))
+	}
 	if con == nil {
 		con = console.New(port, conOpt)
 	}

@@ -322,7 +322,7 @@ func (j *DumpJob) flash(ctx context.Context, dev *Device, res *DumpResult) (dump
 	total := win.Size()
 	if o.All {
 		if total == 0 {
-			return dump.Target{}, fmt.Errorf("%s does not say how big it is: give a size", o.Source)
+			return dump.Target{}, &UnknownSizeError{Source: o.Source}
 		}
 		if addr >= total {
 			return dump.Target{}, &RangeError{Addr: addr, Size: 0, Source: o.Source, End: total}

@@ -62,3 +62,11 @@ type CannotError struct {
 func (e *CannotError) Error() string {
 	return fmt.Sprintf("the device runs %s, which cannot %s", e.Dialect.Dialect, e.What)
 }
+
+// UnknownSizeError: All was asked of a flash that does not tell its size
+// (an eMMC whose mmc info rounds its capacity).
+type UnknownSizeError struct{ Source dialect.Source }
+
+func (e *UnknownSizeError) Error() string {
+	return fmt.Sprintf("%s does not say how big it is: give a size", e.Source)
+}

@@ -36,6 +36,7 @@ func withAdvice(cmd string, err error) error {
 	var page *backup.PageError
 	var unknown *registry.UnknownError
 	var sync *console.SyncError
+	var unsized *backup.UnknownSizeError
 	switch {
 	case errors.As(err, &sync):
 		return advise(err, "%v%s", err, syncAdvice(sync))
@@ -64,6 +65,8 @@ func withAdvice(cmd string, err error) error {
 		return usageError{advise(err, "--chunk with --raw: a multiple of 16 pages of %d bytes (page and spare area), up to %d bytes", page.Unit, page.Window)}
 	case errors.As(err, &page):
 		return usageError{advise(err, "--raw reads whole pages: --addr and --size must be multiples of the %d-byte page", page.Page)}
+	case errors.As(err, &unsized):
+		return advise(err, "%s does not say how big it is: give --size", unsized.Source)
 	case errors.Is(err, dialect.ErrNoWindowRAM):
 		return advise(err, "%v (give --ram)", err)
 	case errors.Is(err, dialect.ErrWindowTooSmall):
