@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bootdump/bootdump/telnet"
 	"go.bug.st/serial"
 )
 
@@ -33,7 +34,9 @@ type PortOptions struct {
 }
 
 // Open opens a port named as on the command line: a serial device path
-// (/dev/ttyUSB0) or tcp://HOST:PORT (ser2net, QEMU). Other transports (the
+// (/dev/ttyUSB0), tcp://HOST:PORT (ser2net's raw mode, QEMU),
+// rfc2217://HOST:PORT (a serial server whose port's rate bootdump sets)
+// or telnet://HOST:PORT (a server in telnet mode, at its own rate). Other transports (the
 // simulator's sim: ports) are the caller's to dial.
 func Open(ctx context.Context, name string, opt PortOptions) (Port, error) {
 	if opt.Baud == 0 {
@@ -47,6 +50,20 @@ func Open(ctx context.Context, name string, opt PortOptions) (Port, error) {
 			return nil, fmt.Errorf("connect to %s: %w (is ser2net or QEMU listening there?)", name, err)
 		}
 		return conn, nil
+	case strings.HasPrefix(name, "rfc2217://"):
+		addr := strings.TrimPrefix(name, "rfc2217://")
+		c, err := telnet.Dial(ctx, addr, telnet.Options{ComPort: true, Baud: opt.Baud, Flow: opt.Flow})
+		if err != nil {
+			return nil, fmt.Errorf("connect to %s: %w (is it a serial server with RFC 2217, such as ser2net's telnet(rfc2217) accepter?)", name, err)
+		}
+		return c, nil
+	case strings.HasPrefix(name, "telnet://"):
+		c, err := telnet.Dial(ctx, strings.TrimPrefix(name, "telnet://"), telnet.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("connect to %s: %w (is a serial server listening there?)", name, err)
+		}
+		// Plain telnet sets no rate: the port is the server's as configured.
+		return struct{ io.ReadWriteCloser }{c}, nil
 	default:
 		return openSerial(name, opt)
 	}
