@@ -220,6 +220,11 @@ func open(ctx context.Context, port console.Port, c Connection, opt dialect.Opti
 	if c.FastBaud == 0 || c.FastBaud == c.Baud {
 		return d, nil
 	}
+	if _, ok := port.(console.BaudSetter); !ok {
+		// The board would switch and the host could not follow.
+		c.Logger.Warn(fmt.Sprintf("%s has no rate bootdump can set (its server's is fixed; rfc2217:// sets it): staying at the server's rate", c.Port))
+		return d, nil
+	}
 	bs, ok := sess.(dialect.BaudSwitcher)
 	if !ok {
 		c.Logger.Warn(fmt.Sprintf("%s cannot change its baud rate here; staying at %d baud", id.Dialect, c.Baud))

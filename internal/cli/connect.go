@@ -38,7 +38,7 @@ type connection struct {
 
 func (c *connection) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVarP(&c.port, "port", "p", "", "serial device (/dev/ttyUSB0), tcp://HOST:PORT, or sim:DIALECT?image=FILE")
+	f.StringVarP(&c.port, "port", "p", "", "serial device (/dev/ttyUSB0), rfc2217://HOST:PORT, tcp://HOST:PORT, telnet://HOST:PORT, or sim:DIALECT?image=FILE")
 	c.baud = 115200
 	f.VarP(&baudFlag{&c.baud}, "baud", "b", "baud rate of the serial line, or auto: listen at "+rateList()+" and keep the one that gives text")
 	f.StringVar(&c.flow, "flow", "none", "flow control: none, rtscts or xonxoff")
@@ -69,7 +69,9 @@ func completePorts(cmd *cobra.Command) {
 			}
 			out = append(out, p.Name+"\t"+strings.TrimSpace(about))
 		}
-		return append(out, "sim:uboot\tthe built-in simulated board", "tcp://\ta serial server (ser2net) or bootdump sim --listen"), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+		return append(out, "sim:uboot\tthe built-in simulated board", "tcp://\ta raw TCP serial server (ser2net's tcp accepter, QEMU) or bootdump sim --listen",
+			"rfc2217://\ta serial server that takes RFC 2217 (ser2net's telnet(rfc2217)): bootdump sets its rate",
+			"telnet://\ta serial server in telnet mode, at the rate it is set to"), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 	})
 }
 

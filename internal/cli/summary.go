@@ -52,8 +52,8 @@ func (a *app) summary(f *dumpFlags, res *backup.DumpResult, dev *backup.Device) 
 	speed := fmt.Sprintf("%s, %s/s", elapsed.Round(100*time.Millisecond), words.Size(uint64(rate)))
 	md := dev.Session.Identity().Command // the ceiling is md's, whatever read
 	switch {
-	case strings.HasPrefix(f.conn.port, "tcp://"):
-		// no line rate to compare with
+	case strings.HasPrefix(f.conn.port, "tcp://"), strings.HasPrefix(f.conn.port, "telnet://"):
+		// no line rate to compare with: the server's port has its own
 	case rate <= 1.02*ceiling:
 		speed += fmt.Sprintf(": %.0f%% of what %s carries at %d baud", 100*rate/ceiling, md, dev.Baud)
 	default:

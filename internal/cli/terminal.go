@@ -39,7 +39,7 @@ other command opens it; --log keeps what the board printed.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.terminal(cmd.Context(), &f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.port, "port", "p", "", "serial device (/dev/ttyUSB0), tcp://HOST:PORT, or sim:DIALECT?image=FILE")
+	fl.StringVarP(&f.port, "port", "p", "", "serial device (/dev/ttyUSB0), rfc2217://HOST:PORT, tcp://HOST:PORT, telnet://HOST:PORT, or sim:DIALECT?image=FILE")
 	fl.VarP(&baudFlag{&f.baud}, "baud", "b", "baud rate of the serial line, or auto")
 	fl.StringVar(&f.flow, "flow", "none", "flow control: none, rtscts or xonxoff")
 	fl.StringVar(&f.log, "log", "", "save what the board prints to this file")
