@@ -9,15 +9,15 @@ import (
 // RFC 2217's client-to-server commands (the server answers each with the
 // command plus 100) and the values bootdump sends.
 const (
-	setBaudRate   = 1
-	setDataSize   = 2
-	setParity     = 3
-	setStopSize   = 4
-	setControl    = 5
-	purgeData     = 12
-	parityNone    = 1
-	stopOne       = 1
-	purgeBoth     = 3 // both of the server's buffers
+	setBaudRate = 1
+	setDataSize = 2
+	setParity   = 3
+	setStopSize = 4
+	setControl  = 5
+	purgeData   = 12
+	parityNone  = 1
+	stopOne     = 1
+	purgeBoth   = 3 // both of the server's buffers
 )
 
 // flowControls are SET-CONTROL's values for the flow control settings.
