@@ -76,6 +76,9 @@ func TestServerRefusesRate(t *testing.T) {
 	if err := c.SetBaudRate(38400); err != nil {
 		t.Fatal(err)
 	}
+	if err := c.Purge(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestServerWithoutComPort(t *testing.T) {
