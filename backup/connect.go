@@ -220,8 +220,10 @@ func open(ctx context.Context, port console.Port, c Connection, opt dialect.Opti
 	if c.FastBaud == 0 || c.FastBaud == c.Baud {
 		return d, nil
 	}
-	if _, ok := port.(console.BaudSetter); !ok {
-		// The board would switch and the host could not follow.
+	if strings.HasPrefix(c.Port, "telnet://") {
+		// The board would switch and the server's real UART could not
+		// follow. (A tcp:// port may be a virtual UART, QEMU's, that
+		// carries any rate: there the board's switch is tried.)
 		c.Logger.Warn(fmt.Sprintf("%s has no rate bootdump can set (its server's is fixed; rfc2217:// sets it): staying at the server's rate", c.Port))
 		return d, nil
 	}
