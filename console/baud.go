@@ -53,6 +53,22 @@ func (c *Console) Start(ctx context.Context, cmd string, until func(line []byte)
 	}
 }
 
+// Echoed types cmd and reads its echo, for a command whose answer comes
+// at another rate (a rate switch): nothing after the echo is read.
+func (c *Console) Echoed(ctx context.Context, cmd string) error {
+	if err := c.send(ctx, cmd); err != nil {
+		return err
+	}
+	line, isPrompt, err := c.nextLine(ctx, false)
+	if err != nil {
+		return &CommandError{cmd, err}
+	}
+	if _, ok := echoOf(line, cmd); isPrompt || !ok {
+		return &CommandError{cmd, fmt.Errorf("%w: got %q", ErrEcho, line)}
+	}
+	return nil
+}
+
 // WaitPrompt reads until the prompt and fails if anything else comes
 // first: a prompt that comes back clean shows the line works.
 func (c *Console) WaitPrompt(ctx context.Context) error {

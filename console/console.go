@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/bootdump/bootdump/terminal"
 )
 
 // Ctrl-C: interrupts a command, clears the line; never repeats a command.
@@ -93,6 +95,12 @@ type Console struct {
 	buf    []byte
 	off    int // buf[:off] is consumed
 	prompt []byte
+	// promptLine is the raw prompt line found last, the start of the
+	// command's echo: a line editor places its echo relative to it
+	// (SLOF restores the cursor saved after its prompt, the UEFI Shell
+	// gives each key's column).
+	promptLine []byte
+	raw        []byte // the raw bytes of the line nextLine returned last
 	// seen, seenTail: the start and the latest of what Sync received
 	seen, seenTail []byte
 	// received counts the bytes Sync received; menuKeyed is where in them
@@ -171,9 +179,10 @@ func (c *Console) nextLine(ctx context.Context, maybeData bool) (line []byte, is
 		pending := c.buf[c.off:]
 		if i := bytes.IndexByte(pending, '\n'); i >= 0 {
 			c.off += i + 1
-			return bytes.Trim(pending[:i], "\r"), false, nil
+			c.raw = pending[:i]
+			return c.shown(c.raw), false, nil
 		}
-		if len(c.prompt) > 0 && bytes.Equal(bytes.TrimLeft(pending, "\r"), c.prompt) {
+		if c.atPrompt(pending) {
 			c.buf, c.off = c.buf[:0], 0
 			return nil, true, nil
 		}
@@ -192,6 +201,38 @@ func (c *Console) nextLine(ctx context.Context, maybeData bool) (line []byte, is
 		}
 	}
 }
+
+// shown is what a terminal shows of a raw line. The line after the prompt
+// (the command's echo) is shown as it appears after the prompt, which is
+// then taken off.
+func (c *Console) shown(raw []byte) []byte {
+	if c.promptLine == nil {
+		return terminal.Line(bytes.Trim(raw, "\r"))
+	}
+	line := terminal.Line(append(c.promptLine, raw...))
+	c.promptLine = nil
+	if rest, ok := bytes.CutPrefix(line, c.prompt); ok {
+		return rest
+	}
+	return line
+}
+
+// atPrompt: pending, the unfinished line, shows the prompt; it is kept as
+// the start of the next line.
+func (c *Console) atPrompt(pending []byte) bool {
+	if len(c.prompt) == 0 || len(pending) > maxPromptBytes {
+		return false
+	}
+	if !bytes.Equal(terminal.Line(pending), c.prompt) {
+		return false
+	}
+	c.promptLine = append(c.promptLine[:0], pending...)
+	return true
+}
+
+// maxPromptBytes bounds the raw bytes a prompt line is looked for in:
+// the UEFI Shell's 7-character prompt comes in 45 with its colours.
+const maxPromptBytes = 512
 
 func (c *Console) write(ctx context.Context, b []byte) error {
 	if err := ctx.Err(); err != nil {
@@ -257,6 +298,7 @@ func (c *Console) Next(ctx context.Context, timeout time.Duration) (byte, error)
 	}
 	b := c.buf[c.off]
 	c.off++
+	c.promptLine = nil // a transfer, not an echo, follows the prompt
 	return b, nil
 }
 
@@ -292,14 +334,24 @@ func (c *Console) finish(ctx context.Context, cmd string, echoed bool, onLine Li
 		}
 		if !echoed {
 			echoed = true
-			if !bytes.Equal(line, []byte(cmd)) {
+			rest, ok := echoOf(line, cmd)
+			if ok && terminal.HoldsKeys(c.raw) {
+				// The line held a key bootdump did not type (a Ctrl-C
+				// the line editor kept), and ran with it.
+				ok, line = false, bytes.Trim(c.raw, "\r")
+			}
+			if !ok {
 				if first == nil {
 					first = &CommandError{cmd, fmt.Errorf("%w: got %q", ErrEcho, line)}
 				}
 				c.judgeText(line, &suspect)
 				maybeData = false
 			}
-			continue
+			if len(rest) == 0 {
+				continue
+			}
+			// A Forth console answers on the line of its echo.
+			line = rest
 		}
 		data, err := onLine(line)
 		if first == nil {
@@ -315,6 +367,17 @@ func (c *Console) finish(ctx context.Context, cmd string, echoed bool, onLine Li
 			c.judgeText(line, &suspect)
 		}
 	}
+}
+
+// echoOf says whether line is the echo of cmd, and returns what follows
+// it: a line editor may add a space (Open Firmware's, after the typed
+// text) and the command's first output (Forth's "3  ok").
+func echoOf(line []byte, cmd string) (rest []byte, ok bool) {
+	after, ok := bytes.CutPrefix(line, []byte(cmd))
+	if !ok || (len(after) > 0 && after[0] != ' ') {
+		return nil, false
+	}
+	return bytes.TrimLeft(after, " "), true
 }
 
 // judgeText remembers a line that is not data and holds a reset text.

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/bootdump/bootdump/terminal"
 )
 
 // quiet is how long the line must stay silent before Sync reads the last
@@ -121,6 +123,7 @@ func (c *Console) Sync(ctx context.Context) error {
 			answered := pokes == 0 || c.answeredSince(answeredAt) || c.opt.Wake == nil
 			if c.knownPrompt(tail) || (linux == "" && answered && pokes > 0 && tail == lastTail && plausiblePrompt(tail)) {
 				c.prompt = []byte(tail)
+				c.promptLine = bytes.Clone(c.buf[bytes.LastIndexByte(c.buf, '\n')+1:])
 				c.buf, c.off = c.buf[:0], 0
 				c.opt.Logger.Debug("found prompt", "prompt", tail)
 				return nil
@@ -149,7 +152,9 @@ func (c *Console) Sync(ctx context.Context) error {
 		c.keepSeen(c.buf[before:])
 		for _, b := range c.buf[before:] {
 			st.Received++
-			if (b < 0x20 || b > 0x7e) && b != '\r' && b != '\n' && b != '\b' && b != '\t' && b != CtrlC && b != esc {
+			// What a terminal takes as control (escape sequences, a bell)
+			// is not noise.
+			if (b < 0x20 || b > 0x7e) && b != '\r' && b != '\n' && b != '\b' && b != '\t' && b != CtrlC && b != esc && b != bel {
 				st.Unreadable++
 			}
 		}
@@ -190,8 +195,12 @@ const (
 	cancelCount = 5
 )
 
-// esc may come back as the echo of a stop key.
-const esc = 0x1b
+// esc may come back as the echo of a stop key; bel is a line editor's
+// complaint (and ends a terminal's title string).
+const (
+	esc = 0x1b
+	bel = 0x07
+)
 
 // answeredSince says whether the device answered the key sent when the
 // buffer held mark bytes: with text, not just the echo of the key itself
@@ -200,12 +209,10 @@ func (c *Console) answeredSince(mark int) bool {
 	if mark < 0 || mark > len(c.buf) {
 		return len(c.buf) > 0
 	}
-	for _, b := range c.buf[mark:] {
-		if b >= 0x20 || b == '\n' {
-			return true
-		}
-	}
-	return false
+	// What shows counts: the UEFI Shell answers a key it ignores with a
+	// cursor move, which shows nothing.
+	answer := c.buf[mark:]
+	return bytes.IndexByte(answer, '\n') >= 0 || len(terminal.Line(answer)) > 0
 }
 
 // trim keeps Sync's buffer small while a board prints its boot log.
@@ -226,18 +233,11 @@ func (c *Console) knownPrompt(tail string) bool {
 	return false
 }
 
-// lastLine is the text after the last line feed, without CRs and other
-// control characters: a line editor that echoes a typed Ctrl-C shows it
-// after its prompt.
+// lastLine is what a terminal shows after the last line feed: a line
+// editor that echoes a typed Ctrl-C shows nothing for it after its prompt,
+// and a firmware's colours and cursor moves show nothing either.
 func lastLine(b []byte) string {
-	line := b[bytes.LastIndexByte(b, '\n')+1:]
-	out := make([]byte, 0, len(line))
-	for _, c := range line {
-		if c >= 0x20 || c == '\t' {
-			out = append(out, c)
-		}
-	}
-	return string(out)
+	return string(terminal.Line(b[bytes.LastIndexByte(b, '\n')+1:]))
 }
 
 // ClearLine empties the bootloader's line before the first command, for
@@ -273,7 +273,7 @@ func (c *Console) toPrompt(ctx context.Context, timeout time.Duration) error {
 			c.off += i + 1
 			continue
 		}
-		if bytes.Equal(bytes.TrimLeft(pending, "\r"), c.prompt) {
+		if c.atPrompt(pending) {
 			c.buf, c.off = c.buf[:0], 0
 			return nil
 		}
