@@ -1,6 +1,10 @@
 package dialect
 
-import "hash/crc32"
+import (
+	"hash/crc32"
+	"slices"
+	"strings"
+)
 
 // Algorithm is a checksum a bootloader computes over memory, and the same
 // sum computed here.
@@ -16,8 +20,31 @@ var (
 	PosixCksum = Algorithm{"posix-cksum", posixCksum}
 )
 
+// DJB2 is Bernstein's hash, h = h*33 + byte from 5381, kept to 32 bits:
+// what one short line of Forth computes on an Open Firmware console,
+// which has no checksum word (and whose line editors take 80 characters).
+var DJB2 = Algorithm{"djb2", djb2}
+
 // Algorithms are the checksums a bootloader may name, by name.
-var Algorithms = map[string]Algorithm{CRC32.Name: CRC32, PosixCksum.Name: PosixCksum}
+var Algorithms = map[string]Algorithm{CRC32.Name: CRC32, PosixCksum.Name: PosixCksum, DJB2.Name: DJB2}
+
+// AlgorithmNames lists the names Algorithms knows, for an error message.
+func AlgorithmNames() string {
+	names := make([]string, 0, len(Algorithms))
+	for n := range Algorithms {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+func djb2(data []byte) uint32 {
+	h := uint32(5381)
+	for _, b := range data {
+		h = h*33 + uint32(b)
+	}
+	return h
+}
 
 // posixCksum is a CRC-32 with the polynomial 0x04C11DB7 taken most
 // significant bit first, over the data and then over its length (least

@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"regexp"
@@ -51,6 +52,23 @@ type Profile struct {
 	Version string
 	// ImageTable is the command that lists the images in flash ("" for none).
 	ImageTable string
+	// AddrBits is the width of the addresses it takes: 32 (the default)
+	// or 64.
+	AddrBits int
+	// Ack, when set, is what the console prints after every command that
+	// worked, at the end of the last output line or on a line of its own
+	// (Open Firmware's " ok").
+	Ack string
+	// Baud, when set, is its command to change the line's rate.
+	Baud *BaudSwitch
+}
+
+// BaudSwitch is a bootloader's command that moves its UART to another
+// rate: it answers at the old rate, switches, and shows its prompt at the
+// new one.
+type BaudSwitch struct {
+	Command string // a template: {baud} is the rate, in decimal
+	Rates   []int  // the rates it takes
 }
 
 // Read is one dump command.
@@ -82,7 +100,11 @@ type Checksum struct {
 	Command string // template, as Read.Command
 	// Result finds the sum in the output: the group named "sum" (or the
 	// first group), decimal, or hex after 0x.
-	Result    *regexp.Regexp
+	Result *regexp.Regexp
+	// Hex: the sum is printed in hex, with or without 0x (U-Boot's
+	// "... ==> 1a2b3c4d", "$1A2B", "1A2Bh" too); otherwise it is decimal
+	// unless it starts with 0x.
+	Hex       bool
 	Algorithm dialect.Algorithm // what it computes
 }
 
@@ -108,11 +130,42 @@ func (c *Checksum) parseSum(line string) (uint32, bool) {
 	if i >= len(m) {
 		return 0, false
 	}
-	v, err := strconv.ParseUint(m[i], 0, 32)
+	return parseNumber(m[i], c.Hex)
+}
+
+// parseNumber reads a number as consoles print them: decimal, 0x-prefixed
+// hex, or, where hex is the console's habit, bare hex, $hex, #hex or hexh.
+func parseNumber(text string, hex bool) (uint32, bool) {
+	t := strings.TrimSpace(text)
+	if low := strings.ToLower(t); strings.HasPrefix(low, "0x") {
+		t, hex = t[2:], true
+	} else if hex {
+		t = strings.TrimSuffix(strings.TrimSuffix(strings.TrimLeft(t, "$#"), "h"), "H")
+	}
+	base := 10
+	if hex {
+		base = 16
+	}
+	v, err := strconv.ParseUint(t, base, 32)
 	if err != nil {
 		return 0, false
 	}
 	return uint32(v), true
+}
+
+// withoutAck is line without the acknowledgement at its end, if it has it.
+func (p *Profile) withoutAck(line []byte) ([]byte, bool) {
+	if p.Ack == "" {
+		return line, false
+	}
+	t := bytes.TrimRight(line, " ")
+	if cut, ok := bytes.CutSuffix(t, []byte(p.Ack)); ok {
+		return cut, true
+	}
+	if bytes.Equal(t, bytes.TrimLeft([]byte(p.Ack), " ")) {
+		return nil, true
+	}
+	return line, false
 }
 
 // check reports what is missing from a profile.
@@ -122,6 +175,10 @@ func (p *Profile) check() error {
 		return fmt.Errorf("no name")
 	case len(p.Reads) == 0:
 		return fmt.Errorf("no dump command")
+	case p.AddrBits != 0 && p.AddrBits != 32 && p.AddrBits != 64:
+		return fmt.Errorf("address bits %d: 32 or 64", p.AddrBits)
+	case p.Baud != nil && (!strings.Contains(p.Baud.Command, "{baud}") || len(p.Baud.Rates) == 0):
+		return fmt.Errorf("the baud rate command must name the rate as {baud} and list the rates it takes")
 	}
 	return nil
 }

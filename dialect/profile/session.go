@@ -2,6 +2,7 @@ package profile
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -39,8 +40,13 @@ func Open(ctx context.Context, con *console.Console, link *dialect.Link, p *Prof
 	if err != nil {
 		return nil, err
 	}
-	if p.Checksum != nil {
+	switch {
+	case p.Checksum != nil && p.Baud != nil:
+		return withChecksumAndBaud{withChecksum{s}}, nil
+	case p.Checksum != nil:
 		return withChecksum{s}, nil
+	case p.Baud != nil:
+		return withBaud{s}, nil
 	}
 	return s, nil
 }
@@ -103,8 +109,8 @@ func (s *Session) Console() *console.Console { return s.con }
 // Close closes the line.
 func (s *Session) Close() error { return s.con.Close() }
 
-// AddrBits: the bootloaders profiles describe print 32-bit addresses.
-func (s *Session) AddrBits() int { return 32 }
+// AddrBits is the profile's address width (32 unless it says 64).
+func (s *Session) AddrBits() int { return cmp.Or(s.p.AddrBits, 32) }
 
 // read is the dump command in use: the widest allowed.
 func (s *Session) read() Read {
@@ -124,15 +130,18 @@ func (s *Session) narrowest() (Read, bool) {
 
 // Identity describes the session for the dump record.
 func (s *Session) Identity() dialect.Identity {
+	r := s.read()
 	order := dialect.OrderName(s.order)
+	if r.Width == 1 {
+		order = "" // bytes have none
+	}
 	checksum := ""
 	if s.p.Checksum != nil {
 		checksum = s.p.Checksum.Algorithm.Name
 	}
-	r := s.read()
 	return dialect.Identity{
 		Dialect: s.p.Name, Version: s.version, Prompt: s.con.Prompt(), ByteOrder: order,
-		Command: strings.NewReplacer("0x{addr}", "ADDR", "0x{len}", "LEN", "0x{end}", "END", "{addr}", "ADDR", "{len}", "LEN", "{end}", "END").Replace(r.Command), AddrBits: 32,
+		Command: strings.NewReplacer("0x{addr}", "ADDR", "0x{len}", "LEN", "0x{end}", "END", "{addr}", "ADDR", "{len}", "LEN", "{end}", "END").Replace(r.Command), AddrBits: s.AddrBits(),
 		Checksum: checksum, Detected: s.detected,
 	}
 }
@@ -203,6 +212,16 @@ func (s *Session) exec(ctx context.Context, cmd string, parser dialect.LineParse
 	var buf []byte
 	err := s.con.Exec(ctx, cmd, func(line []byte) (bool, error) {
 		addr, data, err := parser.ParseLine(line, buf[:0])
+		if err != nil {
+			// The last line may end in the console's " ok"; a line whose
+			// data ends in those bytes parses as it is.
+			if cut, acked := s.p.withoutAck(line); acked {
+				if len(cut) == 0 {
+					return false, nil
+				}
+				addr, data, err = parser.ParseLine(cut, buf[:0])
+			}
+		}
 		if err != nil {
 			return false, s.otherLine(cmd, line, err)
 		}
@@ -289,7 +308,8 @@ func (s withChecksum) Checksum(ctx context.Context, addr, n uint64) (uint32, err
 		return 0, err
 	}
 	for _, l := range lines {
-		if sum, ok := c.parseSum(strings.Trim(l, "\r ")); ok {
+		cut, _ := s.p.withoutAck([]byte(l))
+		if sum, ok := c.parseSum(strings.Trim(string(cut), "\r ")); ok {
 			return sum, nil
 		}
 	}
@@ -318,9 +338,12 @@ func (s *Session) Reconnect(ctx context.Context) error {
 }
 
 var (
-	_ dialect.Session     = (*Session)(nil)
-	_ dialect.Checksummer = withChecksum{}
-	_ dialect.ImageTabler = (*Session)(nil)
+	_ dialect.Session      = (*Session)(nil)
+	_ dialect.Checksummer  = withChecksum{}
+	_ dialect.ImageTabler  = (*Session)(nil)
+	_ dialect.BaudSwitcher = withBaud{}
+	_ dialect.BaudSwitcher = withChecksumAndBaud{}
+	_ dialect.Checksummer  = withChecksumAndBaud{}
 )
 
 // collector gathers the lines of one or more dump commands into dst: they

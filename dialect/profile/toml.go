@@ -26,6 +26,12 @@ type file struct {
 	Status   string   `toml:"status"`
 	Version  string   `toml:"version"`
 	Images   string   `toml:"image_table"`
+	AddrBits int      `toml:"addr_bits"`
+	Ack      string   `toml:"ack"`
+	Baud     *struct {
+		Command string `toml:"command"`
+		Rates   []int  `toml:"rates"`
+	} `toml:"baud"`
 	Autoboot []struct {
 		Marker string `toml:"marker"`
 		Keys   string `toml:"keys"`
@@ -43,6 +49,7 @@ type file struct {
 		Command   string `toml:"command"`
 		Algorithm string `toml:"algorithm"`
 		Result    string `toml:"result"`
+		Hex       bool   `toml:"hex"`
 	} `toml:"checksum"`
 }
 
@@ -111,7 +118,11 @@ func (f *file) profile() (*Profile, error) {
 	p := &Profile{
 		Name: f.Name, Traits: console.Traits{Prompts: f.Prompts, Resets: f.Resets, Wake: []byte(f.Wake)}, Banners: f.Banners, Settle: []byte(f.Settle),
 		Skip: f.Skip, Errors: f.Errors, Version: f.Version, ImageTable: f.Images, Order: order, PerCall: d.BytesPerCall, Align: max(d.Align, 1),
-		Reads: []Read{{Width: max(d.Width, 1), Command: d.Command, Line: func(binary.ByteOrder) dialect.LineParser { return pattern }}},
+		Reads:    []Read{{Width: max(d.Width, 1), Command: d.Command, Line: func(binary.ByteOrder) dialect.LineParser { return pattern }}},
+		AddrBits: f.AddrBits, Ack: f.Ack,
+	}
+	if f.Baud != nil {
+		p.Baud = &BaudSwitch{Command: f.Baud.Command, Rates: f.Baud.Rates}
 	}
 	if f.Wake == "" {
 		p.Wake = nil
@@ -130,7 +141,7 @@ func (f *file) profile() (*Profile, error) {
 	if c := f.Checksum; c != nil {
 		alg, ok := dialect.Algorithms[c.Algorithm]
 		if !ok {
-			return nil, fmt.Errorf("checksum.algorithm %q: crc32 or posix-cksum", c.Algorithm)
+			return nil, fmt.Errorf("checksum.algorithm %q: %s", c.Algorithm, dialect.AlgorithmNames())
 		}
 		re, err := regexp.Compile(c.Result)
 		if err != nil || re.NumSubexp() == 0 {
@@ -139,7 +150,7 @@ func (f *file) profile() (*Profile, error) {
 		if !strings.Contains(c.Command, "{addr}") {
 			return nil, fmt.Errorf("checksum.command must name the address as {addr} and the length as {len}")
 		}
-		p.Checksum = &Checksum{Command: c.Command, Result: re, Algorithm: alg}
+		p.Checksum = &Checksum{Command: c.Command, Result: re, Hex: c.Hex, Algorithm: alg}
 	}
 	if err := p.check(); err != nil {
 		return nil, err
