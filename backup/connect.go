@@ -215,7 +215,8 @@ func open(ctx context.Context, port console.Port, c Connection, opt dialect.Opti
 		return nil, err
 	}
 	id := sess.Identity()
-	c.Logger.Info(fmt.Sprintf("found %s at %d baud; reading with %s", id.Version, c.Baud, id.Command), "dialect", id.Dialect, "prompt", id.Prompt)
+	// A profile's bootloader may show no version: its name then.
+	c.Logger.Info(fmt.Sprintf("found %s at %d baud; reading with %s", cmp.Or(id.Version, registry.Human(id.Dialect)), c.Baud, id.Command), "dialect", id.Dialect, "prompt", id.Prompt)
 	d := &Device{Session: sess, Port: c.Port, Baud: c.Baud, log: c.Logger}
 	if c.FastBaud == 0 || c.FastBaud == c.Baud {
 		return d, nil

@@ -18,6 +18,15 @@ type loader struct {
 	boot func(s *shell) (stopped bool, err error)
 	// exec runs one command line, split into words.
 	exec func(s *shell, args []string)
+	// The terminal a firmware's console drives, where it is one (each
+	// nil for a plain line editor): prompt prints the prompt, echo a
+	// typed key that becomes column col of the line, enter what the line's
+	// end shows.
+	prompt func(s *shell)
+	echo   func(s *shell, c byte, col int)
+	enter  func(s *shell, line []byte)
+	// runsEmpty: an empty line is run too (Forth answers it with " ok").
+	runsEmpty bool
 }
 
 // lineStyle is how a console's lines look and are edited.
@@ -81,12 +90,16 @@ func (s *shell) run(ctx context.Context) (err error) {
 		if s.ld.style.crBeforePrompt {
 			s.out.putc('\r')
 		}
-		s.out.puts(s.cfg.Prompt)
+		if s.ld.prompt != nil {
+			s.ld.prompt(s)
+		} else {
+			s.out.puts(s.cfg.Prompt)
+		}
 		cmd, err := s.readLine()
 		if err != nil {
 			return err
 		}
-		if args := strings.Fields(cmd); len(args) > 0 {
+		if args := strings.Fields(cmd); len(args) > 0 || s.ld.runsEmpty {
 			s.ld.exec(s, args)
 		}
 	}
@@ -141,7 +154,11 @@ func (s *shell) readLine() (string, error) {
 		case c == esc && s.ld.style.escSwallows:
 			swallow = true
 		case c == '\r' || c == '\n':
-			s.out.puts("\n")
+			if s.ld.enter != nil {
+				s.ld.enter(s, buf)
+			} else {
+				s.out.puts("\n")
+			}
 			return string(buf), nil
 		case c == '\b' || c == 0x7f:
 			if len(buf) > 0 {
@@ -149,8 +166,12 @@ func (s *shell) readLine() (string, error) {
 				s.out.puts("\b \b")
 			}
 		case (c >= 0x20 && c < 0x7f || s.ld.style.keepsControls && c < 0x20) && len(buf) < 256:
+			if s.ld.echo != nil {
+				s.ld.echo(s, c, len(buf))
+			} else {
+				s.out.putc(c)
+			}
 			buf = append(buf, c)
-			s.out.putc(c)
 		}
 	}
 }

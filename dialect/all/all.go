@@ -22,4 +22,7 @@ func init() {
 	registry.Register(profile.Bootloader(profile.CFE(), "Broadcom CFE: d -b/-h/-w/-q, read twice"))
 	registry.Register(profile.Bootloader(profile.RedBoot(), "eCos RedBoot: dump -1/-2/-4, verified by cksum"))
 	registry.Register(profile.Bootloader(profile.Barebox(), "barebox: md -b/-w/-l/-q, verified by crc32"))
+	registry.Register(profile.Bootloader(profile.OpenBIOS(), "OpenBIOS (Open Firmware, IEEE 1275): ADDR LEN dump, verified by a line of Forth"))
+	registry.Register(profile.Bootloader(profile.SLOF(), "SLOF (Open Firmware on POWER): ADDR LEN dump, verified by a line of Forth"))
+	registry.Register(profile.Bootloader(profile.UEFIShell(), "the EDK2 UEFI Shell: dmem ADDR LEN, read twice"))
 }

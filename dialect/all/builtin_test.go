@@ -50,6 +50,7 @@ func random(n int, seed uint64) []byte {
 // builtins are the registry's bootloaders that profiles describe, by name.
 var builtins = map[string]func() *profile.Profile{
 	"winbond": profile.Winbond, "cfe": profile.CFE, "redboot": profile.RedBoot, "barebox": profile.Barebox,
+	"openbios": profile.OpenBIOS, "slof": profile.SLOF, "uefi-shell": profile.UEFIShell,
 }
 
 // Every bootloader but U-Boot in the registry is one of the built-in

@@ -86,6 +86,9 @@ func TestConsoleLogs(t *testing.T) {
 		{"cfe-bcm96838.log", "cfe", "CFE> ", []byte{console.CtrlC}},
 		{"redboot-na1400.log", "redboot", "RedBoot> ", []byte{console.CtrlC}},
 		{"barebox-phycore-imx6ull.log", "barebox", "barebox@PHYTEC phyCORE-i.MX6 ULL SOM with eMMC:/ ", []byte{console.CtrlC}},
+		{"openbios-qemu-mac99.log", "openbios", "0 > ", []byte{console.CtrlC}},
+		{"slof-qemu-pseries.log", "slof", "0 > ", []byte{console.CtrlC}},
+		{"uefi-shell-ovmf-q35.log", "uefi-shell", "Shell> ", []byte{0x1b}},
 	}
 	logs, _ := filepath.Glob("../../testdata/consoles/*.log")
 	if len(logs) != len(cases) {

@@ -97,10 +97,20 @@ func ConsoleOptions(base console.Options, candidates []dialect.Bootloader) conso
 // Winbond loader reject it in words of their own).
 func Detect(ctx context.Context, con *console.Console, candidates []dialect.Bootloader) (Found, error) {
 	prompt := con.Prompt()
+	var sharing []dialect.Bootloader
 	for _, b := range candidates {
 		if slices.Contains(b.Prompts, prompt) {
-			return Found{b, fmt.Sprintf("its prompt %q is %s's", prompt, b.Human())}, nil
+			sharing = append(sharing, b)
 		}
+	}
+	switch {
+	case len(sharing) == 1:
+		b := sharing[0]
+		return Found{b, fmt.Sprintf("its prompt %q is %s's", prompt, b.Human())}, nil
+	case len(sharing) > 1:
+		// Open Firmware's "0 > " is OpenBIOS's and SLOF's: their banners
+		// or their words tell them apart.
+		candidates = sharing
 	}
 	for _, b := range candidates {
 		for _, banner := range b.Banners {
@@ -118,6 +128,10 @@ func Detect(ctx context.Context, con *console.Console, candidates []dialect.Boot
 	}
 	if f, ok := fromText(strings.Join(lines, "\n"), "'version' printed", candidates); ok {
 		return f, nil
+	}
+	if len(sharing) > 1 {
+		b := sharing[0]
+		return Found{b, fmt.Sprintf("its prompt %q is %s's (and others'; nothing told them apart: --dialect chooses)", prompt, b.Human())}, nil
 	}
 	return Found{}, &UnknownError{Prompt: prompt}
 }

@@ -165,8 +165,8 @@ func (a *app) infoOther(ctx context.Context, f *infoFlags, sess dialect.Session)
 	fmt.Fprintf(w, "bootloader\t%s (%s)\n", id.Dialect, cmp.Or(id.Version, "version not shown"))
 	fmt.Fprintf(w, "found by\t%s\n", id.Detected)
 	fmt.Fprintf(w, "prompt\t%q\n", id.Prompt)
-	fmt.Fprintf(w, "reads with\t%s, checksum %s\n", id.Command, cmp.Or(id.Checksum, "none (chunks are read twice)"))
-	fmt.Fprintf(w, "byte order\t%s\n", id.ByteOrder)
+	fmt.Fprintf(w, "reads with\t%s (%d-bit addresses), checksum %s\n", id.Command, id.AddrBits, cmp.Or(id.Checksum, "none (chunks are read twice)"))
+	fmt.Fprintf(w, "byte order\t%s\n", cmp.Or(id.ByteOrder, "none needed (its dump prints bytes)"))
 	w.Flush()
 	if errors.Is(err, dialect.ErrUnsupported) {
 		return nil
