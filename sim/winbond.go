@@ -3,6 +3,8 @@ package sim
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -49,12 +51,35 @@ func (s *shell) winbond(args []string) {
 		for _, im := range s.cfg.Images {
 			s.out.puts(fmt.Sprintf("Image:%2d name:%s base:0x%08x size:0x%08x exec:0x%08x -%s\n", im.Num, im.Name, im.Base, im.Size, im.Exec, im.Flags))
 		}
+	case "B":
+		s.winbondBaud(args[1:])
 	case "H":
 		s.out.puts("D [-w|-h|-b] [-s] 0xADDR : display memory\nLS : list the images in flash\n" +
 			"MX [0xADDR] : XMODEM download to RAM\nFX n name 0xbase 0xexec -flags : program an image\n" +
 			"BX : burn raw data\nB baud : set baud rate\nCP : copy\nMSET : set memory\nCHK : check images\nH : help\n")
 	default:
 		s.out.puts("ERROR: unrecognised command\n")
+	}
+}
+
+// winbondRates are the rates B takes: the UART's standard rates up to
+// 460800 (formats.md: "B baud set baud rate (up to 460800)").
+var winbondRates = []int{9600, 19200, 38400, 57600, 115200, 230400, 460800}
+
+// winbondBaud is B: the UART moves to the rate once the echo has gone out,
+// and the prompt comes at the new rate. The vendor's description gives the
+// command and its top rate, not an answer: it prints none.
+func (s *shell) winbondBaud(args []string) {
+	n := 0
+	if len(args) == 1 {
+		n, _ = strconv.Atoi(args[0])
+	}
+	if !slices.Contains(winbondRates, n) {
+		s.out.puts("ERROR: invalid baud rate\n")
+		return
+	}
+	if s.cfg.Baud > 0 {
+		s.out.setBaud(n)
 	}
 }
 

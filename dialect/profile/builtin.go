@@ -37,6 +37,8 @@ func Winbond() *Profile {
 		Errors:  []string{"ERROR:"},
 
 		ImageTable: "LS",
+		// B moves its UART (up to 460800): --fast-baud.
+		Baud: &BaudSwitch{Command: "B {baud}", Rates: []int{9600, 19200, 38400, 57600, 115200, 230400, 460800}},
 	}
 }
 
