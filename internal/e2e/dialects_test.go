@@ -31,7 +31,7 @@ type camera struct {
 
 const cameraBase = 0x7f000000
 
-func buildCamera(t *testing.T) *camera {
+func buildCamera(t testing.TB) *camera {
 	t.Helper()
 	genromfs := imagetest.Path(t, "genromfs")
 	dir := t.TempDir()

@@ -23,7 +23,7 @@ func flashImage(size int, seed uint64, data ...[2]int) []byte {
 	return img
 }
 
-func writeFile(t *testing.T, path string, data []byte) string {
+func writeFile(t testing.TB, path string, data []byte) string {
 	t.Helper()
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)

@@ -56,8 +56,10 @@ type dumpResult struct {
 	Resets         int    `json:"resets"`
 	Reconnects     int    `json:"reconnects"`
 	Device         struct {
+		Dialect   string `json:"dialect"`
 		ByteOrder string `json:"byte_order"`
 		Command   string `json:"read_command"`
+		Checksum  string `json:"checksum"`
 	} `json:"device"`
 }
 

@@ -127,6 +127,10 @@ func start(t testing.TB, qemu, ubootBin string, flash1 []byte, extra ...string) 
 // until the last was acknowledged, a delay no serial line has.
 func launch(t testing.TB, qemu string, args ...string) *Board {
 	t.Helper()
+	// From choosing the port until QEMU listens on it, no other board
+	// may choose: the kernel may hand the same free port out twice.
+	launching.Lock()
+	defer launching.Unlock()
 	port := freePort(t)
 	args = append(args, "-serial", fmt.Sprintf("tcp:127.0.0.1:%d,server=on,wait=on,nodelay=on", port))
 	cmd := exec.Command(qemu, args...)
@@ -183,6 +187,9 @@ func writeFlash(t testing.TB, path string, data []byte, fill byte) {
 		t.Fatal(err)
 	}
 }
+
+// launching serialises the boards' start-up (see launch).
+var launching sync.Mutex
 
 func freePort(t testing.TB) int {
 	t.Helper()
