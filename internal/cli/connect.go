@@ -51,7 +51,7 @@ func (c *connection) flags(cmd *cobra.Command) {
 	f.StringVar(&c.transcript, "transcript", "", "save everything the device sends to this file")
 	f.IntVar(&c.width, "width", 0, "dump unit width in bytes: 1, 2, 4 or 8 (default: the widest the bootloader has)")
 	f.DurationVar(&c.reconnect, "reconnect-timeout", 2*time.Minute, "how long to wait for a device whose line was lost (a pulled USB adapter)")
-	f.IntVar(&c.fastBaud, "fast-baud", 0, "switch the line to this rate for the transfer (U-Boot's setenv baudrate), e.g. 921600")
+	f.IntVar(&c.fastBaud, "fast-baud", 0, "switch the line to this rate for the transfer and back at the end (U-Boot's setenv baudrate, the Winbond loader's B), e.g. 921600")
 	completeDialects(cmd, "dialect")
 	completePorts(cmd)
 }
