@@ -108,7 +108,7 @@ func TestFirstHour(t *testing.T) {
 		{name: "bad fault", args: []string{"sim", "--image", in("flash.bin"), "--pty", "--faults", "flip=abc"}, code: 2,
 			stderr: `bootdump: fault "flip=abc": a rate is a number from 0 to 1, such as 1e-5`, quiet: true},
 		{name: "bad simulated dialect", args: []string{"info", "-p", "sim:nope?image=" + in("flash.bin")}, code: 2,
-			stderr: `bootdump: bad simulator port "sim:nope?image=` + in("flash.bin") + `": the simulator speaks barebox, cfe, lsdk, ralink, redboot, uboot, winbond, not "nope"`, quiet: true},
+			stderr: `bootdump: bad simulator port "sim:nope?image=` + in("flash.bin") + `": the simulator speaks barebox, cfe, lsdk, openbios, ralink, redboot, slof, uboot, uefi-shell, winbond, not "nope"`, quiet: true},
 		{name: "JSON keeps > as itself", args: []string{"info", "--json", "-p", board},
 			stdout: []string{`"prompt": "=> "`}},
 
