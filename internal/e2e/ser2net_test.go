@@ -16,6 +16,7 @@ import (
 	"github.com/bootdump/bootdump/backup"
 	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/dump"
+	"github.com/bootdump/bootdump/internal/testport"
 	"github.com/bootdump/bootdump/sim"
 )
 
@@ -44,12 +45,7 @@ func startSer2net(t testing.TB, dev, accepter string, baud int) *ser2net {
 			t.Skip("ser2net is missing (scripts/test installs it)")
 		}
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	port := testport.Free(t)
 	if accepter != "" {
 		accepter += ","
 	}

@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/bootdump/bootdump/backup"
 	"github.com/bootdump/bootdump/dialect"
+	"github.com/bootdump/bootdump/internal/testport"
 )
 
 // Flash1Base is where the second flash appears in U-Boot's address space.
@@ -131,7 +131,7 @@ func launch(t testing.TB, qemu string, args ...string) *Board {
 	// may choose: the kernel may hand the same free port out twice.
 	launching.Lock()
 	defer launching.Unlock()
-	port := freePort(t)
+	port := testport.Free(t)
 	args = append(args, "-serial", fmt.Sprintf("tcp:127.0.0.1:%d,server=on,wait=on,nodelay=on", port))
 	cmd := exec.Command(qemu, args...)
 	var stderr bytes.Buffer
@@ -190,16 +190,6 @@ func writeFlash(t testing.TB, path string, data []byte, fill byte) {
 
 // launching serialises the boards' start-up (see launch).
 var launching sync.Mutex
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 // listening reads /proc/net/tcp for a socket in LISTEN state on port.
 func listening(port int) bool {
