@@ -77,7 +77,8 @@ type DumpResult struct {
 	Addr, Size uint64
 	BadBlocks  []uint64
 	// Resets counts every board reset survived, the fast reader's setup
-	// included; Resent the fast reader's blocks sent again.
+	// included; Resent the times the fast reader was sent back for a
+	// block damaged or lost.
 	Resets, Resent int
 	// Contents is what identify found in the image file (nil for a
 	// writer, or when it could not look: ContentsErr).

@@ -110,9 +110,10 @@ func run(t *testing.T, arch string, mem []byte, mode, block uint32, recv func(r 
 // TestReadersOnTheirCPUs: on each architecture, the committed reader
 // reports the gd register, calls the jump table (get_version, putc), and
 // streams all 256 byte values and 1 MiB of random data exactly, escaping
-// the '\n' the console turns into "\r\n".
+// the '\n' the console turns into "\r\n"; then three erased blocks (0xff,
+// 0xff, 0x00), told as such, and a block told again, in full and in part.
 func TestReadersOnTheirCPUs(t *testing.T) {
-	mem := make([]byte, 256+1<<20)
+	mem := make([]byte, 1<<20, 1<<20+6*4096)
 	for i := range 256 {
 		mem[i] = byte(i)
 	}
@@ -120,6 +121,12 @@ func TestReadersOnTheirCPUs(t *testing.T) {
 	for i := 256; i < len(mem); i++ {
 		mem[i] = byte(rng.Uint32())
 	}
+	mem = append(mem, bytes.Repeat([]byte{0xff}, 2*4096)...)
+	mem = append(mem, make([]byte, 4096)...)
+	again := mem[len(mem)-3*4096-5000 : len(mem)-2*4096-5000] // random
+	mem = append(mem, again...)
+	mem = append(mem, again...)
+	mem = append(mem, again[len(again)-1000:]...) // a last block, shorter, the 1000 bytes before it again
 	for _, a := range Arches {
 		t.Run(a.Name, func(t *testing.T) {
 			t.Parallel()
@@ -147,8 +154,8 @@ func TestReadersOnTheirCPUs(t *testing.T) {
 			if n := (len(mem) + 4095) / 4096; len(told) != n || told[0] != 4096 || told[len(told)-1] != len(mem) {
 				t.Fatalf("progress told %d times (first %v): want after each of the %d blocks, up to %d", len(told), told[:min(3, len(told))], n, len(mem))
 			}
-			if !bytes.Equal(st.Escaped, []byte{'\t', '\n'}) || st.Retransmitted != 0 || int(blocks) != st.Blocks {
-				t.Fatalf("stats %+v, the reader sent %d blocks: want '\\t' and '\\n' escaped (the \\r before \\n could be either's), no retransmission", st, blocks)
+			if !bytes.Equal(st.Escaped, []byte{'\t', '\n'}) || st.Retransmitted != 0 || int(blocks) != st.Blocks || st.Erased != 3 || st.Repeated != 2 {
+				t.Fatalf("stats %+v, the reader sent %d blocks: want '\\t' and '\\n' escaped (the \\r before \\n could be either's), 3 erased, 2 repeated, no retransmission", st, blocks)
 			}
 			t.Logf("%s: %d blocks in %v", a.Name, st.Blocks, time.Since(start).Round(time.Millisecond))
 		})
@@ -207,5 +214,52 @@ func TestStreamOnANoisyLine(t *testing.T) {
 	t.Logf("%d bytes flipped, %d dropped; %d blocks sent again", noise.flips, noise.lost, st.Retransmitted)
 	if noise.flips+noise.lost == 0 || st.Retransmitted == 0 {
 		t.Fatalf("%d faults injected, %d retransmissions: the test proved nothing", noise.flips+noise.lost, st.Retransmitted)
+	}
+}
+
+// dropAcks loses every third acknowledgement on its way to the device.
+type dropAcks struct {
+	w       io.Writer
+	n, lost int
+}
+
+func (d *dropAcks) Write(p []byte) (int, error) {
+	out := make([]byte, 0, len(p))
+	for _, b := range p {
+		if b&0xc0 == 0x80 {
+			if d.n++; d.n%3 == 0 {
+				d.lost++
+				continue
+			}
+		}
+		out = append(out, b)
+	}
+	_, err := d.w.Write(out)
+	return len(p), err
+}
+
+// TestLostAcknowledgements: acknowledgements lost on the way to the
+// device (the last one among them) cost no block: the next says as much,
+// and the reader still ends.
+func TestLostAcknowledgements(t *testing.T) {
+	mem := make([]byte, 3*4096*8) // 24 blocks: the 24th acknowledgement is lost
+	rng := rand.New(rand.NewPCG(7, 8))
+	for i := range mem {
+		mem[i] = byte(rng.Uint32())
+	}
+	got := make([]byte, len(mem))
+	var st Stats
+	drop := &dropAcks{}
+	_, rc, _ := run(t, "arm", mem, ModeStream, 4096, func(r io.Reader, w io.Writer) {
+		drop.w = w
+		var err error
+		st, err = Receive(context.Background(), NewLine(context.Background(), r, drop), got, 300*time.Millisecond, nil)
+		if err != nil {
+			t.Errorf("receive: %v", err)
+		}
+	})
+	if rc != 0 || !bytes.Equal(got, mem) || drop.lost != 8 || st.Retransmitted != 0 {
+		t.Fatalf("rc %d, identical %v, %d acknowledgements lost, %d blocks sent again: want rc 0, identical, 8 lost, none sent again",
+			rc, bytes.Equal(got, mem), drop.lost, st.Retransmitted)
 	}
 }

@@ -1,6 +1,7 @@
 package binreader
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,17 +14,24 @@ import (
 const (
 	flag   = 0x7e // starts a frame, and nothing else
 	escape = 0x7d // the next byte is escaped: xor 0x20
-	ack    = 'A'
-	nak    = 'N'
 	quit   = 'Q'
+	ctrlC  = 3
 )
+
+// ackOf says that every block up to num arrived; goBackTo that every
+// block before num did, and the reader goes on from num. The reader
+// decodes num mod 64 within its window of 32.
+func ackOf(num uint32) byte    { return 0x80 | byte(num&63) }
+func goBackTo(num uint32) byte { return 0xc0 | byte(num&63) }
 
 var calibrationMark = []byte("BDRD")
 
 // Stats says what a stream took.
 type Stats struct {
 	Blocks        int    // blocks received and acknowledged
-	Retransmitted int    // blocks asked for again (damaged, or lost)
+	Erased        int    // of them, told as all 0xFF or all 0x00 in a few bytes
+	Repeated      int    // of them, told as the bytes before them again
+	Retransmitted int    // times the reader was asked to go back (a damaged, lost or cut-short block)
 	Escaped       []byte // the byte values the console changes, sent escaped
 }
 
@@ -54,11 +62,12 @@ const (
 // Receive runs the host's side of a ModeStream run: it learns from the
 // calibration which bytes the console's putc changes (U-Boot's serial
 // sends "\r\n" for '\n'), tells the reader to escape them, then takes
-// len(dst) bytes in blocks, each checked by its CRC-32 and number,
-// acknowledged, or asked for again when damaged or cut short (nothing
-// for idle). Bytes before the calibration (the command's echo, U-Boot's
-// "## Starting application") are skipped. progress, if set, is told the
-// bytes received after each block.
+// len(dst) bytes in blocks, each checked by its CRC-32 and number and
+// acknowledged as it comes, while the reader goes on sending. After a
+// damaged, missing or cut-short block (or silence) the reader is sent
+// back to the first block missing. Bytes before the calibration (the
+// command's echo, U-Boot's "## Starting application") are skipped.
+// progress, if set, is told the bytes received after each block.
 func Receive(ctx context.Context, line Line, dst []byte, idle time.Duration, progress func(n int)) (Stats, error) {
 	src := &pushback{ctx: ctx, line: line}
 	var st Stats
@@ -86,6 +95,13 @@ func Receive(ctx context.Context, line Line, dst []byte, idle time.Duration, pro
 	}
 	f := &frames{src: src, idle: idle}
 	silences, again := 0, 0
+	wentBack := false // since the block wanted last came
+	back := func() error {
+		st.Retransmitted++
+		again++
+		_, err := line.Write([]byte{goBackTo(uint32(st.Blocks))})
+		return err
+	}
 	for off, num := 0, uint32(0); off < len(dst); {
 		if again > maxAgain {
 			line.Write([]byte{quit})
@@ -94,37 +110,56 @@ func Receive(ctx context.Context, line Line, dst []byte, idle time.Duration, pro
 		fr, err := f.next()
 		switch {
 		case errors.Is(err, ErrTimeout):
-			// A byte was lost, or the answer was: ask again.
+			// A byte was lost, or an answer was: go back.
 			if silences++; silences == maxSilences {
 				return st, fmt.Errorf("%w: nothing for %v after block %d", ErrSilent, time.Duration(maxSilences)*idle, num)
 			}
-			st.Retransmitted++
-			again++
-			if _, err := line.Write([]byte{nak}); err != nil {
-				return st, err
-			}
-			continue
+			wentBack = true
+			err = back()
 		case err != nil:
 			return st, err
-		}
-		silences = 0
-		switch {
-		case !fr.ok || fr.end || (fr.num != num && fr.num+1 != num):
-			st.Retransmitted++
-			again++
-			_, err = line.Write([]byte{nak})
-		case fr.num+1 == num:
-			_, err = line.Write([]byte{ack}) // our ack was lost: it sent the block again
-		case off+len(fr.data) > len(dst):
-			line.Write([]byte{quit})
-			return st, fmt.Errorf("block %d runs past the %d bytes asked for", num, len(dst))
+		case fr.num != num && fr.ok && !fr.end:
+			// One sent before the reader went back, or after one lost:
+			// go back once, then wait for it.
+			silences = 0
+			if fr.num > num && !wentBack {
+				wentBack = true
+				err = back()
+			}
+		case !fr.ok || fr.end:
+			silences = 0
+			if !wentBack {
+				wentBack = true
+				err = back()
+			}
 		default:
-			copy(dst[off:], fr.data)
-			off += len(fr.data)
+			silences = 0
+			data := fr.data
+			if fr.repeat {
+				if off < fr.n || sum(dst[off-fr.n:off]) != fr.sum {
+					// A damaged header, or the bytes before differ.
+					if !wentBack {
+						wentBack = true
+						err = back()
+					}
+					break
+				}
+				data = dst[off-fr.n : off]
+				st.Repeated++
+			}
+			if off+len(data) > len(dst) {
+				line.Write([]byte{quit})
+				return st, fmt.Errorf("block %d runs past the %d bytes asked for", num, len(dst))
+			}
+			if fr.fill {
+				st.Erased++
+			}
+			copy(dst[off:], data)
+			off += len(data)
 			num++
 			st.Blocks++
-			again = 0
-			_, err = line.Write([]byte{ack})
+			again, wentBack = 0, false
+			_, err = line.Write([]byte{ackOf(fr.num)})
 			if progress != nil {
 				progress(off)
 			}
@@ -133,14 +168,29 @@ func Receive(ctx context.Context, line Line, dst []byte, idle time.Duration, pro
 			return st, err
 		}
 	}
-	// The end mark; a lost one is no loss.
-	for {
+	// The end mark. Lost, or the last acknowledgement was: the reader
+	// may wait for one, and a Ctrl-C ends it (U-Boot, should the reader
+	// have ended, takes Ctrl-C as an empty line).
+	for timeouts := 0; ; {
 		fr, err := f.next()
-		if err != nil || fr.end {
+		switch {
+		case err == nil && fr.end:
+			return st, nil
+		case errors.Is(err, ErrTimeout) && timeouts == 0:
+			timeouts++
+			if _, err := line.Write([]byte{goBackTo(uint32(st.Blocks))}); err != nil {
+				return st, nil
+			}
+		case errors.Is(err, ErrTimeout):
+			line.Write([]byte{ctrlC})
+			return st, nil
+		case err != nil:
 			return st, nil
 		}
 	}
 }
+
+func sum(b []byte) uint32 { return crc32.ChecksumIEEE(b) }
 
 // calibrate reads the reader's calibration, every byte value once between
 // two marks, and says which values did not come through as themselves.
@@ -197,7 +247,7 @@ func calibrate(src *pushback, wait time.Duration) (unsafe [256]bool, err error) 
 // needed checks that what the stream cannot escape comes through: the
 // frame and escape bytes, the frame kinds, and the escaped forms.
 func needed(unsafe [256]bool) error {
-	for _, b := range []byte{flag, escape, 'B', 'E'} {
+	for _, b := range []byte{flag, escape, 'B', 'F', 'R', 'E'} {
 		if unsafe[b] {
 			return fmt.Errorf("%w: %#02x does not come through", ErrConsole, b)
 		}
@@ -217,10 +267,14 @@ func endsWith(b, suffix []byte) bool {
 
 // frame is one block as it came, or the end mark.
 type frame struct {
-	num  uint32
-	data []byte
-	ok   bool // complete, and its CRC matched
-	end  bool
+	num    uint32
+	data   []byte
+	ok     bool // complete, and its CRC matched (a repeat's is checked by Receive)
+	end    bool
+	fill   bool   // data is one byte value told once
+	repeat bool   // the n bytes before it again, their CRC sum
+	n      int    // a repeat's length
+	sum    uint32 // a repeat's CRC
 }
 
 // frames reads frames from a source.
@@ -228,6 +282,7 @@ type frames struct {
 	src  *pushback
 	idle time.Duration
 	buf  []byte
+	fill []byte // the last fill's bytes, kept for the next
 }
 
 // errFlag: a frame byte in the middle of a frame: a new frame starts.
@@ -260,7 +315,7 @@ func (f *frames) body() (frame, error) {
 	switch kind {
 	case 'E':
 		return frame{end: true, ok: true}, nil
-	case 'B':
+	case 'B', 'F', 'R':
 	default:
 		return frame{}, nil
 	}
@@ -275,20 +330,36 @@ func (f *frames) body() (frame, error) {
 	if n == 0 || n > 1<<20 {
 		return frame{num: num}, nil // a damaged length
 	}
-	if cap(f.buf) < int(n) {
-		f.buf = make([]byte, n)
-	}
-	data := f.buf[:n]
-	for i := range data {
-		if data[i], err = f.byte(); err != nil {
+	var data []byte
+	switch kind {
+	case 'B':
+		if cap(f.buf) < int(n) {
+			f.buf = make([]byte, n)
+		}
+		data = f.buf[:n]
+		for i := range data {
+			if data[i], err = f.byte(); err != nil {
+				return frame{}, err
+			}
+		}
+	case 'F':
+		fill, err := f.byte()
+		if err != nil {
 			return frame{}, err
 		}
+		if cap(f.fill) < int(n) || f.fill[0] != fill {
+			f.fill = bytes.Repeat([]byte{fill}, max(int(n), 4096))
+		}
+		data = f.fill[:n]
 	}
-	sum, err := f.u32()
+	crc, err := f.u32()
 	if err != nil {
 		return frame{}, err
 	}
-	return frame{num: num, data: data, ok: sum == crc32.ChecksumIEEE(data)}, nil
+	if kind == 'R' {
+		return frame{num: num, ok: true, repeat: true, n: int(n), sum: crc}, nil
+	}
+	return frame{num: num, data: data, fill: kind == 'F', ok: crc == sum(data)}, nil
 }
 
 // byte reads one data byte, unescaped.

@@ -148,9 +148,18 @@ func (r *readerRun) exports(jt uint64) {
 	}
 }
 
+// The reader's window (reader.c): blocks in flight, and of them 'B'
+// frames.
+const (
+	readerWindow     = 32
+	readerDataWindow = 3
+)
+
 // stream is reader.c's stream(): the calibration, the host's escape
-// mask, then each block framed and escaped until the host acknowledges
-// it. It returns the frames sent, or -1 when the host stopped it.
+// mask, then the blocks, each as the shortest frame that tells it, sent
+// without waiting up to the window, while the host's one-byte answers
+// acknowledge them or send the reader back. It returns the frames sent,
+// or -1 when the host stopped it.
 func (r *readerRun) stream(p uint64) int64 {
 	b := r.b
 	cal := []byte("BDRD")
@@ -189,27 +198,89 @@ func (r *readerRun) stream(p uint64) int64 {
 	}
 	b.abortIfUnmapped(addr, size)
 	var sent int64
-	for off, num := uint64(0), uint32(0); off < size; {
+	acked, next := uint64(0), uint64(0) // blocks below acked arrived
+	wasData := map[uint64]bool{}
+	for acked*block < size {
+		inData := 0
+		for i := acked; i < next; i++ {
+			if wasData[i] {
+				inData++
+			}
+		}
+		full := next*block >= size || next-acked >= readerWindow || inData >= readerDataWindow
+		if c, ok := r.tstc(full); ok {
+			num := acked + uint64((c-byte(acked))&63)
+			switch {
+			case c&0xc0 == 0x80 && num < next:
+				acked = num + 1
+			case c&0xc0 == 0xc0 && num <= next:
+				acked, next = num, num
+			case c == 'Q' || c == ctrlC:
+				return -1
+			}
+			continue
+		}
+		off := next * block
 		n := min(block, size-off)
 		data := make([]byte, n)
 		b.mem.read(addr+off, data)
-		frame := put32(put32([]byte{0x7e, 'B'}, num), uint32(n))
-		for _, c := range data {
-			frame = put(frame, c)
+		kind := byte('B')
+		if erased(data) {
+			kind = 'F'
+		} else if off >= n {
+			before := make([]byte, n)
+			b.mem.read(addr+off-n, before)
+			if bytes.Equal(before, data) {
+				kind = 'R'
+			}
+		}
+		frame := put32(put32([]byte{0x7e, kind}, uint32(next)), uint32(n))
+		switch kind {
+		case 'F':
+			frame = put(frame, data[0])
+		case 'B':
+			for _, c := range data {
+				frame = put(frame, c)
+			}
 		}
 		b.out.write(put32(frame, crc32.ChecksumIEEE(data)))
+		wasData[next] = kind == 'B'
+		next++
 		sent++
-		switch r.getc() {
-		case 'A':
-			off += n
-			num++
-		case 'N':
-		default:
-			return -1 // Q, Ctrl-C, anything else: stop
-		}
 	}
 	b.out.write([]byte{0x7e, 'E'})
 	return sent
+}
+
+// erased says whether data is one value throughout, 0xff or 0x00.
+func erased(data []byte) bool {
+	if data[0] != 0xff && data[0] != 0 {
+		return false
+	}
+	for _, c := range data {
+		if c != data[0] {
+			return false
+		}
+	}
+	return true
+}
+
+// tstc is U-Boot's tstc then getc: a byte the host sent, if one is
+// waiting; with wait, getc alone, which waits for one.
+func (r *readerRun) tstc(wait bool) (byte, bool) {
+	if wait {
+		return r.getc(), true
+	}
+	r.b.out.flush() // what the reader put is on the wire before it looks
+	select {
+	case c, ok := <-r.b.uart.in:
+		if !ok {
+			return ctrlC, true // the line closed
+		}
+		return c, true
+	default:
+		return 0, false
+	}
 }
 
 // getc is U-Boot's getc through the jump table: it waits for a byte. A

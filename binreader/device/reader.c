@@ -13,10 +13,18 @@
  *   "BDRD" 0..255 "BDRD"       calibration: each byte value once, raw, so
  *                              the host learns what putc does to it
  *   host: 64 hex digits        the bytes to escape (a 256-bit mask)
- *   per block:
- *     0x7e 'B' num(4) len(4) data(len) crc32(4)   big-endian, escaped
- *     host: 'A' next, 'N' the same again, 'Q' (or Ctrl-C) stop
+ *   per block, big-endian, escaped, one of:
+ *     0x7e 'B' num(4) len(4) data(len) crc32(4)   the bytes
+ *     0x7e 'F' num(4) len(4) fill(1) crc32(4)     every byte is fill (0xff, 0x00)
+ *     0x7e 'R' num(4) len(4) crc32(4)             the len bytes before it again
  *   0x7e 'E' when every block is acknowledged
+ * Blocks go without waiting, up to WINDOW in flight and DATA_WINDOW of them
+ * 'B' frames; the host answers one byte at a time, at any moment:
+ *   0x80 | (num & 63)   every block up to num arrived
+ *   0xc0 | (num & 63)   every block before num arrived: go on from num
+ *   'Q' or Ctrl-C       stop
+ * (num is told mod 64 and decoded within the window, which is smaller.)
+ * A lost acknowledgement costs nothing: the next one says as much.
  * An escaped byte b goes as 0x7d, b ^ 0x20; 0x7e and 0x7d are always
  * escaped, so 0x7e starts a frame and nothing else: after a damaged frame
  * the host finds the next one.
@@ -31,6 +39,9 @@ typedef unsigned char u8;
 #define MAGIC 0x42445250UL /* "BDRP" */
 #define ESCAPE 0x7d
 #define FLAG 0x7e
+#define WINDOW 32     /* blocks in flight; under 64, how num is told */
+#define DATA_WINDOW 3 /* 'B' frames in flight: what a go-back may resend */
+#define CTRL_C 3
 
 struct params {
 	ulong magic;
@@ -83,6 +94,8 @@ AINLINE void put(struct io *io, u8 c) { call1(io->jt[JT_PUTC], (long)(signed cha
 
 AINLINE int get(struct io *io) { return (int)call0(io->jt[JT_GETC]) & 0xff; }
 
+AINLINE int waiting(struct io *io) { return (int)call0(io->jt[JT_TSTC]); }
+
 AINLINE void put_escaped(struct io *io, u8 c)
 {
 	if (io->escape[c >> 3] & (1 << (c & 7))) {
@@ -131,9 +144,38 @@ AINLINE void crc_table(u32 *table)
 	}
 }
 
-/* stream sends p->size bytes at p->addr in blocks, each until the host
- * acknowledges it; it returns the blocks sent, or -1 if the host stopped
- * it or the calibration's answer was not a mask. */
+/* send_block sends block num, the n bytes at mem, as the shortest frame
+ * that tells them; it returns whether that was a 'B' frame. */
+AINLINE int send_block(struct io *io, const u32 *table, const u8 *mem, ulong n, ulong num, int after_one)
+{
+	u32 crc = 0xffffffffu;
+	u8 first = mem[0];
+	int fill = first == 0xff || first == 0x00;
+	int again = after_one;
+	for (ulong i = 0; i < n; i++) {
+		u8 c = mem[i];
+		crc = table[(crc ^ c) & 0xff] ^ (crc >> 8);
+		fill &= c == first;
+		if (again)
+			again = c == mem[i - n];
+	}
+	u8 kind = fill ? 'F' : again ? 'R' : 'B';
+	put(io, FLAG);
+	put(io, kind);
+	put_u32(io, num);
+	put_u32(io, n);
+	if (kind == 'F')
+		put_escaped(io, first);
+	if (kind == 'B')
+		for (ulong i = 0; i < n; i++)
+			put_escaped(io, mem[i]);
+	put_u32(io, ~crc);
+	return kind == 'B';
+}
+
+/* stream sends p->size bytes at p->addr in blocks until the host has
+ * acknowledged every one; it returns the frames sent, or -1 if the host
+ * stopped it or the calibration's answer was not a mask. */
 AINLINE long stream(struct params *p, void **jt)
 {
 	struct io io;
@@ -159,28 +201,35 @@ AINLINE long stream(struct params *p, void **jt)
 	crc_table(table);
 	const u8 *mem = (const u8 *)p->addr;
 	ulong block = p->block ? p->block : 4096;
+	ulong acked = 0, next = 0; /* blocks below acked arrived; next goes next */
+	u32 data = 0;              /* bit num % 32: block num went as 'B' */
 	long sent = 0;
-	for (ulong off = 0, num = 0; off < p->size;) {
+	while (acked * block < p->size) { /* no division: ARMv5 has none */
+		int in_data = 0;
+		for (ulong i = acked; i < next; i++)
+			in_data += (data >> (i & 31)) & 1;
+		int full = next * block >= p->size || next - acked >= WINDOW || in_data >= DATA_WINDOW;
+		if (full || waiting(&io)) {
+			int c = get(&io);
+			ulong num = acked + ((ulong)(c - acked) & 63);
+			if ((c & 0xc0) == 0x80 && num < next) {
+				acked = num + 1;
+			} else if ((c & 0xc0) == 0xc0 && num <= next) {
+				acked = num;
+				next = num;
+			} else if (c == 'Q' || c == CTRL_C) {
+				return -1;
+			} /* else line noise, or an answer from before a go-back */
+			continue;
+		}
+		ulong off = next * block;
 		ulong n = p->size - off < block ? p->size - off : block;
-		u32 crc = 0xffffffffu;
-		put(&io, FLAG);
-		put(&io, 'B');
-		put_u32(&io, num);
-		put_u32(&io, n);
-		for (ulong i = 0; i < n; i++) {
-			u8 c = mem[off + i];
-			crc = table[(crc ^ c) & 0xff] ^ (crc >> 8);
-			put_escaped(&io, c);
-		}
-		put_u32(&io, ~crc);
+		if (send_block(&io, table, mem + off, n, next, off >= n))
+			data |= 1u << (next & 31);
+		else
+			data &= ~(1u << (next & 31));
+		next++;
 		sent++;
-		int answer = get(&io);
-		if (answer == 'A') {
-			off += n;
-			num++;
-		} else if (answer != 'N') {
-			return -1; /* Q, Ctrl-C, or anything unknown: stop */
-		}
 	}
 	put(&io, FLAG);
 	put(&io, 'E');

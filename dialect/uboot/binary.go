@@ -38,7 +38,7 @@ type BinaryReader struct {
 	// (the log tells it with -v); uploadedBy names the command that
 	// uploaded it.
 	placed, uploadedBy string
-	resent             int // blocks the stream sent again
+	resent             int // times the stream was sent back for a block
 }
 
 var _ dialect.Reader = (*BinaryReader)(nil)
@@ -527,6 +527,7 @@ func (r *BinaryReader) stream(ctx context.Context, addr uint64, dst []byte, prog
 	}
 	st, err := binreader.Receive(ctx, &consoleLine{ctx: ctx, con: r.con, timeout: binreader.ErrTimeout}, dst, streamIdle, progress)
 	r.resent += st.Retransmitted
+	r.log.Debug("stream", "addr", fmt.Sprintf("%#x", addr), "blocks", st.Blocks, "erased", st.Erased, "repeated", st.Repeated, "sent back", st.Retransmitted)
 	if err != nil {
 		// The reader stops at a Q (or a Ctrl-C); the prompt comes back.
 		r.con.Write(ctx, []byte{'Q'})

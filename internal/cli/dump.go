@@ -165,7 +165,7 @@ func (a *app) runDump(ctx context.Context, f *dumpFlags, job *backup.DumpJob, de
 	res, err := job.Run(ctx, dev)
 	view.finish()
 	if res != nil && res.Resent > 0 {
-		a.log.Info(fmt.Sprintf("the binary reader sent %s again (damaged on the line)", words.Plural(res.Resent, "block")))
+		a.log.Info(fmt.Sprintf("the binary reader sent blocks again %s (damaged or lost on the line)", words.Plural(res.Resent, "time")))
 	}
 	var flashErr *backup.CannotError
 	switch {

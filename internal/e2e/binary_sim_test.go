@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -228,5 +231,33 @@ func TestBinaryReaderSetupReset(t *testing.T) {
 	r, stderr := dumpOK(t, img, "-p", fmt.Sprintf("%s&faults=reset=%d:once", port, at+200), "--addr", "0x04000000", "--size", "128K", "-o", out)
 	if r.Resets != 1 || r.Device.Command != "md.l" || strings.Count(stderr, "the board reset during its setup") != 1 {
 		t.Fatalf("result %+v: want md to read after one line about the reset, and the reset counted\n%s", r, stderr)
+	}
+}
+
+// TestBinaryReaderTellsErasedBlocks: with --no-skip (no survey), the
+// simulated reader tells every erased 4 KiB block (0xff or 0x00) and each
+// repeat of the block before it in a few bytes, as reader.c does, and
+// the image is identical.
+func TestBinaryReaderTellsErasedBlocks(t *testing.T) {
+	t.Parallel()
+	img := bytes.Repeat([]byte{0xff}, 1<<20)
+	copy(img, randomBytes(128<<10, 71))
+	clear(img[512<<10 : 576<<10])                              // 16 blocks of 0x00
+	pattern := randomBytes(4<<10, 72)                          // a block told once,
+	for off := 768 << 10; off < 832<<10; off += len(pattern) { // then 15 times again
+		copy(img[off:], pattern)
+	}
+	fw := writeFile(t, filepath.Join(t.TempDir(), "fw.bin"), img)
+	out := filepath.Join(t.TempDir(), "flash.bin")
+	_, stderr := dumpOK(t, img, "-v", "-b", "460800", "-p", "sim:uboot?bootdelay=0&baud=460800&image="+fw, "--addr", "0x04000000", "--size", "1M",
+		"-o", out, "--reader", "binary", "--no-skip")
+	erased, repeated := 0, 0
+	for _, m := range regexp.MustCompile(`stream \(addr \w+, blocks \d+, erased (\d+), repeated (\d+)`).FindAllStringSubmatch(stderr, -1) {
+		e, _ := strconv.Atoi(m[1])
+		r, _ := strconv.Atoi(m[2])
+		erased, repeated = erased+e, repeated+r
+	}
+	if want := 256 - 32 - 16; erased != want || repeated != 15 {
+		t.Fatalf("the reader told %d blocks erased and %d repeated, want %d and 15\n%s", erased, repeated, want, stderr)
 	}
 }
