@@ -362,17 +362,16 @@ func ran(lines []string) bool {
 	return false
 }
 
-// writeParams writes the parameter block with mw.l, a word at a time in
-// the CPU's order.
+// writeParams writes the parameter block with mw.l, each word in the
+// CPU's order: one line on a 32-bit board, two on a 64-bit one.
 func (r *BinaryReader) writeParams(ctx context.Context, p binreader.Params) error {
 	b := r.prog.EncodeParams(p)
 	order := r.prog.Arch.Order
-	for off := 0; off < len(b); off += 4 {
-		if _, err := r.con.Output(ctx, fmt.Sprintf("mw.l %#x %08x", r.params+uint64(off), order.Uint32(b[off:]))); err != nil {
-			return err
-		}
+	words := make([]uint32, len(b)/4)
+	for i := range words {
+		words[i] = order.Uint32(b[4*i:])
 	}
-	return nil
+	return r.Session.writeWords(ctx, r.params, words, nil)
 }
 
 // findJumpTable looks in U-Boot's global data for the pointer to its

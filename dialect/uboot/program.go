@@ -332,10 +332,8 @@ func (s *Session) receive(ctx context.Context, cmd string, data []byte, progress
 const mwLine = 200
 
 // uploadWords writes data with mw.l, the last resort where the board has
-// no loader: a word a command, several commands a line (U-Boot's parser
-// runs a line's commands separated by ';'), each word in the CPU's byte
-// order (little-endian while it is unknown: the check that follows
-// catches the other).
+// no loader, each word in the CPU's byte order (little-endian while it is
+// unknown: the check that follows catches the other).
 func (s *Session) uploadWords(ctx context.Context, ram uint64, data []byte, progress func(sent, total int, how string)) error {
 	order := s.order
 	if order == nil {
@@ -345,31 +343,68 @@ func (s *Session) uploadWords(ctx context.Context, ram uint64, data []byte, prog
 	for len(padded)%4 != 0 {
 		padded = append(padded, 0xff)
 	}
-	var cmd strings.Builder
-	flush := func() error {
-		if cmd.Len() == 0 {
-			return nil
-		}
-		_, err := s.con.Output(ctx, cmd.String())
-		cmd.Reset()
-		return err
+	words := make([]uint32, len(padded)/4)
+	for i := range words {
+		words[i] = order.Uint32(padded[4*i:])
 	}
-	for off := 0; off < len(padded); off += 4 {
-		one := fmt.Sprintf("mw.l %x %08x", ram+uint64(off), order.Uint32(padded[off:]))
-		if cmd.Len() > 0 && cmd.Len()+2+len(one) > mwLine {
-			if err := flush(); err != nil {
+	var written func(int)
+	if progress != nil {
+		written = func(n int) { progress(4*n, len(padded), "uploading with mw.l") }
+	}
+	return s.writeWords(ctx, ram, words, written)
+}
+
+// writeWords writes words at addr with mw.l in as few lines as fit: a
+// command a word, several a line (U-Boot's parser runs a line's commands
+// separated by ';'), the words that are zero cleared first by one
+// command (mw.l's count) and then left out. Each line costs a round trip;
+// on a real adapter, that is its latency timer. written, if set, is told
+// how many words the lines sent so far cover, after each line.
+func (s *Session) writeWords(ctx context.Context, addr uint64, words []uint32, written func(int)) error {
+	zeros := 0
+	for _, w := range words {
+		if w == 0 {
+			zeros++
+		}
+	}
+	var line strings.Builder
+	add := func(cmd string, covered int) error {
+		if line.Len() > 0 && line.Len()+2+len(cmd) > mwLine {
+			if _, err := s.con.Output(ctx, line.String()); err != nil {
 				return err
 			}
+			line.Reset()
+			if written != nil {
+				written(covered)
+			}
 		}
-		if cmd.Len() > 0 {
-			cmd.WriteString("; ")
+		if line.Len() > 0 {
+			line.WriteString("; ")
 		}
-		cmd.WriteString(one)
-		if progress != nil && off%4096 == 0 {
-			progress(off, len(padded), "uploading with mw.l")
+		line.WriteString(cmd)
+		return nil
+	}
+	if zeros > 1 {
+		if err := add(fmt.Sprintf("mw.l %x 0 %x", addr, len(words)), 0); err != nil {
+			return err
 		}
 	}
-	return flush()
+	for i, w := range words {
+		if w == 0 && zeros > 1 {
+			continue
+		}
+		if err := add(fmt.Sprintf("mw.l %x %08x", addr+4*uint64(i), w), i); err != nil {
+			return err
+		}
+	}
+	if line.Len() == 0 {
+		return nil
+	}
+	_, err := s.con.Output(ctx, line.String())
+	if err == nil && written != nil {
+		written(len(words))
+	}
+	return err
 }
 
 // consoleLine lets a transfer protocol use the console's line; a wait
