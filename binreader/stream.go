@@ -59,16 +59,31 @@ const (
 	maxAgain    = 16
 )
 
-// Receive runs the host's side of a ModeStream run: it learns from the
+// Receive runs the host's side of a ModeStream run of len(dst) bytes into
+// dst (see Stream); progress, if set, is told the bytes received after
+// each block.
+func Receive(ctx context.Context, line Line, dst []byte, idle time.Duration, progress func(n int)) (Stats, error) {
+	off := 0
+	return Stream(ctx, line, len(dst), idle, func(data []byte) error {
+		off += copy(dst[off:], data)
+		if progress != nil {
+			progress(off)
+		}
+		return nil
+	})
+}
+
+// Stream runs the host's side of a ModeStream run: it learns from the
 // calibration which bytes the console's putc changes (U-Boot's serial
 // sends "\r\n" for '\n'), tells the reader to escape them, then takes
-// len(dst) bytes in blocks, each checked by its CRC-32 and number and
-// acknowledged as it comes, while the reader goes on sending. After a
-// damaged, missing or cut-short block (or silence) the reader is sent
+// size bytes in blocks, each checked by its CRC-32 and number, handed to
+// take in order and acknowledged, while the reader goes on sending. After
+// a damaged, missing or cut-short block (or silence) the reader is sent
 // back to the first block missing. Bytes before the calibration (the
-// command's echo, U-Boot's "## Starting application") are skipped.
-// progress, if set, is told the bytes received after each block.
-func Receive(ctx context.Context, line Line, dst []byte, idle time.Duration, progress func(n int)) (Stats, error) {
+// command's echo, U-Boot's "## Starting application") are skipped. An
+// error from take stops the reader, and Stream returns it. take must not
+// keep data past its call.
+func Stream(ctx context.Context, line Line, size int, idle time.Duration, take func(data []byte) error) (Stats, error) {
 	src := &pushback{ctx: ctx, line: line}
 	var st Stats
 	unsafe, err := calibrate(src, idle*4)
@@ -94,15 +109,20 @@ func Receive(ctx context.Context, line Line, dst []byte, idle time.Duration, pro
 		return st, err
 	}
 	f := &frames{src: src, idle: idle}
+	var last []byte // the block before: a repeat is of its last n bytes
 	silences, again := 0, 0
 	wentBack := false // since the block wanted last came
 	back := func() error {
+		if wentBack {
+			return nil
+		}
+		wentBack = true
 		st.Retransmitted++
 		again++
 		_, err := line.Write([]byte{goBackTo(uint32(st.Blocks))})
 		return err
 	}
-	for off, num := 0, uint32(0); off < len(dst); {
+	for off, num := 0, uint32(0); off < size; {
 		if again > maxAgain {
 			line.Write([]byte{quit})
 			return st, fmt.Errorf("block %d came damaged %d times in a row: the line is too noisy, or the console changes bytes the calibration did not show", num, again)
@@ -110,11 +130,11 @@ func Receive(ctx context.Context, line Line, dst []byte, idle time.Duration, pro
 		fr, err := f.next()
 		switch {
 		case errors.Is(err, ErrTimeout):
-			// A byte was lost, or an answer was: go back.
+			// A byte was lost, or an answer was: go back, again.
 			if silences++; silences == maxSilences {
 				return st, fmt.Errorf("%w: nothing for %v after block %d", ErrSilent, time.Duration(maxSilences)*idle, num)
 			}
-			wentBack = true
+			wentBack = false
 			err = back()
 		case err != nil:
 			return st, err
@@ -122,47 +142,41 @@ func Receive(ctx context.Context, line Line, dst []byte, idle time.Duration, pro
 			// One sent before the reader went back, or after one lost:
 			// go back once, then wait for it.
 			silences = 0
-			if fr.num > num && !wentBack {
-				wentBack = true
+			if fr.num > num {
 				err = back()
 			}
 		case !fr.ok || fr.end:
 			silences = 0
-			if !wentBack {
-				wentBack = true
-				err = back()
-			}
+			err = back()
 		default:
 			silences = 0
 			data := fr.data
 			if fr.repeat {
-				if off < fr.n || sum(dst[off-fr.n:off]) != fr.sum {
+				if len(last) < fr.n || crc32.ChecksumIEEE(last[len(last)-fr.n:]) != fr.sum {
 					// A damaged header, or the bytes before differ.
-					if !wentBack {
-						wentBack = true
-						err = back()
-					}
+					err = back()
 					break
 				}
-				data = dst[off-fr.n : off]
+				data = last[len(last)-fr.n:]
 				st.Repeated++
 			}
-			if off+len(data) > len(dst) {
+			if off+len(data) > size {
 				line.Write([]byte{quit})
-				return st, fmt.Errorf("block %d runs past the %d bytes asked for", num, len(dst))
+				return st, fmt.Errorf("block %d runs past the %d bytes asked for", num, size)
 			}
 			if fr.fill {
 				st.Erased++
 			}
-			copy(dst[off:], data)
+			if err := take(data); err != nil {
+				line.Write([]byte{quit})
+				return st, err
+			}
+			last = append(last[:0], data...)
 			off += len(data)
 			num++
 			st.Blocks++
 			again, wentBack = 0, false
 			_, err = line.Write([]byte{ackOf(fr.num)})
-			if progress != nil {
-				progress(off)
-			}
 		}
 		if err != nil {
 			return st, err
@@ -189,8 +203,6 @@ func Receive(ctx context.Context, line Line, dst []byte, idle time.Duration, pro
 		}
 	}
 }
-
-func sum(b []byte) uint32 { return crc32.ChecksumIEEE(b) }
 
 // calibrate reads the reader's calibration, every byte value once between
 // two marks, and says which values did not come through as themselves.
@@ -359,7 +371,7 @@ func (f *frames) body() (frame, error) {
 	if kind == 'R' {
 		return frame{num: num, ok: true, repeat: true, n: int(n), sum: crc}, nil
 	}
-	return frame{num: num, data: data, fill: kind == 'F', ok: crc == sum(data)}, nil
+	return frame{num: num, data: data, fill: kind == 'F', ok: crc == crc32.ChecksumIEEE(data)}, nil
 }
 
 // byte reads one data byte, unescaped.

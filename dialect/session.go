@@ -63,6 +63,15 @@ type FastReader interface {
 	StartFastReader(ctx context.Context) (Reader, error)
 }
 
+// Streamer is a reader whose every run costs a setup (the binary
+// reader): the dump engine reads a whole range through one run, and
+// checks each chunk of it as it arrives against the checksum it has.
+type Streamer interface {
+	// Stream reads n bytes at addr and hands them to take in order, a
+	// block at a time; an error from take ends the run, and is returned.
+	Stream(ctx context.Context, addr, n uint64, take func(data []byte) error) error
+}
+
 // ErrNoFastReader: the fast reader cannot run on this board; the dump
 // command still can.
 var ErrNoFastReader = errors.New("the binary reader cannot run here")

@@ -68,6 +68,12 @@ func (j *Job) RunTarget(ctx context.Context, t Target) (*Result, error) {
 		if j.done[off] {
 			continue
 		}
+		if err := j.streamFrom(ctx, off, buf); err != nil {
+			return st.res, err
+		}
+		if j.done[off] {
+			continue
+		}
 		if err := j.readAndKeep(ctx, off, buf[:min(uint64(j.opt.ChunkSize), j.opt.Size-off)]); err != nil {
 			return st.res, err
 		}
@@ -76,22 +82,28 @@ func (j *Job) RunTarget(ctx context.Context, t Target) (*Result, error) {
 	return st.res, j.sink.finish(j.rec)
 }
 
-// readAndKeep reads the chunk at off into buf, verified, and keeps it:
-// the data first, then the journal that vouches for it.
+// readAndKeep reads the chunk at off into buf, verified, and keeps it.
 func (j *Job) readAndKeep(ctx context.Context, off uint64, buf []byte) error {
 	st := j.run
-	n := len(buf)
 	st.chunkStart = time.Now()
 	pieces, err := j.readChunk(ctx, st.r, off, buf, st.res, j.report)
 	if err != nil {
 		return err
 	}
-	j.account(off, n, pieces, time.Since(st.chunkStart))
 	for i := range pieces {
 		if pieces[i].Verified != VerifiedErased && pieces[i].Verified != VerifiedBase {
 			pieces[i].Reader = st.r.Identity().Command
 		}
 	}
+	return j.keep(off, buf, pieces)
+}
+
+// keep writes a verified chunk and counts it: the data first, then the
+// journal that vouches for it.
+func (j *Job) keep(off uint64, buf []byte, pieces []Chunk) error {
+	st := j.run
+	n := len(buf)
+	j.account(off, n, pieces, time.Since(st.chunkStart))
 	if _, err := j.sink.WriteAt(buf, int64(off)); err != nil {
 		return err
 	}

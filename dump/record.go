@@ -82,6 +82,10 @@ type Chunk struct {
 	// Reader is the command that read it (md.l, binary reader (arm64)),
 	// for a chunk that was read.
 	Reader string `json:"reader,omitempty"`
+	// Erased says a read piece is all 0xff (or 0x00): a reader that
+	// streams tells such blocks in a few bytes, and the chunk's checksum
+	// verified them with the rest.
+	Erased bool `json:"erased,omitempty"`
 }
 
 // Hex is an address, written as "0x..." in the record.

@@ -15,6 +15,7 @@ type plannedChunk struct {
 	sum    uint32
 	skip   bool
 	used   bool // its first attempt took the sum; a retry asks again
+	split  bool // its pieces were asked for (splitChunk)
 	pieces []span
 }
 
@@ -29,14 +30,17 @@ var errNotPlanned = errors.New("no survey checksum for this range")
 // survey asks the device for the checksum of every chunk left before any
 // is read. The engine then knows how much of what is left holds data (the
 // ETA needs that: a flash is rarely data and erased space evenly mixed),
-// and each chunk's first attempt needs no checksum of its own, so the
-// survey costs the dump nothing. One that fails stops there: the chunks it
-// did not reach are checked as they are read.
+// each chunk's first attempt needs no checksum of its own, so the survey
+// costs the dump nothing, and a reader that streams (the binary reader)
+// can read a run of chunks in one go, each checked as it arrives. Chunks
+// that hold data are split into pieces only when they are read by a
+// reader that does not stream (splitChunk). A survey that fails stops
+// there: the chunks it did not reach are checked as they are read.
 func (j *Job) survey(ctx context.Context) error {
-	if j.sums == nil || j.opt.NoSkip {
+	if j.sums == nil {
 		return nil
 	}
-	canSkip := j.fill != nil && !j.noFill
+	canSkip := j.canSkip()
 	chunk := uint64(j.opt.ChunkSize)
 	var offsets []uint64
 	for off := uint64(0); off < j.opt.Size; off += chunk {
@@ -51,8 +55,8 @@ func (j *Job) survey(ctx context.Context) error {
 	j.plan = map[span]plannedChunk{}
 	for i, off := range offsets {
 		j.waiting(fmt.Sprintf("finding erased chunks: %d/%d", i+1, len(offsets)))
-		n := int(min(chunk, j.opt.Size-off))
-		p, err := j.planChunk(ctx, span{off, n}, canSkip)
+		c := span{off, int(min(chunk, j.opt.Size-off))}
+		p, err := j.planSpan(ctx, c, canSkip)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -60,16 +64,17 @@ func (j *Job) survey(ctx context.Context) error {
 			j.opt.Logger.Debug("the survey stopped; the other chunks are checked as they are read", "at", fmt.Sprintf("%#x", j.opt.Addr+off), "err", err)
 			return nil
 		}
-		for _, part := range p.parts(span{off, n}) {
-			if j.plan[part].skip {
-				j.run.prog.ToSkip += uint64(part.n)
-			} else {
-				j.run.prog.ToRead += uint64(part.n)
-			}
+		if p.skip {
+			j.run.prog.ToSkip += uint64(c.n)
+		} else {
+			j.run.prog.ToRead += uint64(c.n)
 		}
 	}
 	return nil
 }
+
+// canSkip: erased chunks are confirmed on the device, not read.
+func (j *Job) canSkip() bool { return j.fill != nil && !j.noFill && !j.opt.NoSkip }
 
 // dataLeft is how much of what is left to read holds data: all of it
 // but what the survey found erased or as in the base image.
@@ -78,33 +83,40 @@ func (j *Job) dataLeft() uint64 {
 	return left - min(left, j.run.prog.ToSkip)
 }
 
-// planChunk asks the checksum of a chunk and, if it holds data, of its
-// pieces (splitPieces of them, minSplit bytes at least): a chunk that
-// holds a little data in erased flash (a marker, an environment) then
-// costs a read of the pieces with data alone. It keeps what it learnt in
-// the plan.
-func (j *Job) planChunk(ctx context.Context, c span, canSkip bool) (plannedChunk, error) {
-	p, err := j.planSpan(ctx, c, canSkip)
-	if err != nil || p.skip || !canSkip || j.noFill || c.n < 2*minSplit {
-		return p, err
+// splitChunk asks, for a chunk the survey found holds data, the checksum
+// of each of its pieces (splitPieces of them, minSplit bytes at least): a
+// chunk that holds a little data in erased flash (a marker, an
+// environment) then costs a read of the pieces with data alone. It keeps
+// what it learnt in the plan, and moves the erased pieces' bytes from
+// what the ETA has to read to what it has to skip.
+func (j *Job) splitChunk(ctx context.Context, c span) error {
+	p := j.plan[c]
+	if p.split || p.skip || !j.canSkip() || c.n < 2*minSplit {
+		return nil
 	}
+	p.split = true
+	j.plan[c] = p
 	size := max(c.n/splitPieces, minSplit) &^ 15
 	var pieces []span
-	erased := false
+	erased := 0
 	for at := 0; at < c.n; at += size {
 		piece := span{c.off + uint64(at), min(size, c.n-at)}
-		pp, err := j.planSpan(ctx, piece, canSkip)
+		pp, err := j.planSpan(ctx, piece, true)
 		if err != nil {
-			return p, err
+			return err
 		}
-		erased = erased || pp.skip
+		if pp.skip {
+			erased += piece.n
+		}
 		pieces = append(pieces, piece)
 	}
-	if erased {
+	if erased > 0 {
 		p.pieces = pieces
 		j.plan[c] = p
+		j.run.prog.ToRead -= min(j.run.prog.ToRead, uint64(erased))
+		j.run.prog.ToSkip += uint64(erased)
 	}
-	return p, nil
+	return nil
 }
 
 // planSpan asks the device for the checksum of s, and notes it.
@@ -142,14 +154,15 @@ const (
 // reach is planned first, where the device has what that takes.
 func (j *Job) readChunk(ctx context.Context, dev Reader, off uint64, buf []byte, res *Result, progress func(int)) ([]Chunk, error) {
 	whole := span{off, len(buf)}
-	p, planned := j.plan[whole]
-	canSkip := j.fill != nil
-	if !planned && j.sums != nil && !j.opt.NoSkip {
+	if j.sums != nil && !j.opt.NoSkip {
 		if j.plan == nil {
 			j.plan = map[span]plannedChunk{}
 		}
-		var err error
-		if p, err = j.planChunk(ctx, whole, canSkip); err != nil {
+		err := j.planned(ctx, whole)
+		if err == nil {
+			err = j.splitChunk(ctx, whole)
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
@@ -157,7 +170,7 @@ func (j *Job) readChunk(ctx context.Context, dev Reader, off uint64, buf []byte,
 		}
 	}
 	var chunks []Chunk
-	for _, part := range p.parts(whole) {
+	for _, part := range j.plan[whole].parts(whole) {
 		at := int(part.off - off)
 		got, err := j.readRange(ctx, dev, j.opt.Addr+part.off, buf[at:at+part.n], res, func(n int) { progress(at + n) })
 		if err != nil {
@@ -166,6 +179,24 @@ func (j *Job) readChunk(ctx context.Context, dev Reader, off uint64, buf []byte,
 		chunks = append(chunks, got...)
 	}
 	return chunks, nil
+}
+
+// planned makes sure the plan has the chunk c's checksum, and counts it
+// for the ETA when the survey did not.
+func (j *Job) planned(ctx context.Context, c span) error {
+	if _, ok := j.plan[c]; ok {
+		return nil
+	}
+	p, err := j.planSpan(ctx, c, j.canSkip())
+	if err != nil {
+		return err
+	}
+	if p.skip {
+		j.run.prog.ToSkip += uint64(c.n)
+	} else {
+		j.run.prog.ToRead += uint64(c.n)
+	}
+	return nil
 }
 
 // plannedSum gives the survey's checksum of the n bytes at addr, once.

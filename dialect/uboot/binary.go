@@ -41,7 +41,10 @@ type BinaryReader struct {
 	resent             int // times the stream was sent back for a block
 }
 
-var _ dialect.Reader = (*BinaryReader)(nil)
+var (
+	_ dialect.Reader   = (*BinaryReader)(nil)
+	_ dialect.Streamer = (*BinaryReader)(nil)
+)
 
 // Layout of the reader's RAM, from its base: the uImage, the copy bootm
 // runs (a standalone program's load address), the parameters.
@@ -506,9 +509,31 @@ func (r *BinaryReader) ReadMemory(ctx context.Context, addr uint64, dst []byte, 
 	return r.stream(ctx, addr, dst, progress)
 }
 
+// Stream runs the reader once over n bytes at addr and hands each block
+// to take as it arrives (dialect.Streamer): one setup for a whole range.
+// Once md reads instead, it reads nothing (dialect.ErrUnsupported).
+func (r *BinaryReader) Stream(ctx context.Context, addr, n uint64, take func(data []byte) error) error {
+	if r.md {
+		return fmt.Errorf("%w: md reads now, not the binary reader", dialect.ErrUnsupported)
+	}
+	return r.streamTo(ctx, addr, n, take)
+}
+
 // stream runs the reader once over [addr, addr+len(dst)).
 func (r *BinaryReader) stream(ctx context.Context, addr uint64, dst []byte, progress func(int)) error {
-	p := binreader.Params{Mode: binreader.ModeStream, JumpTable: r.jt, Addr: addr, Size: uint64(len(dst)), Block: 4096}
+	off := 0
+	return r.streamTo(ctx, addr, uint64(len(dst)), func(data []byte) error {
+		off += copy(dst[off:], data)
+		if progress != nil {
+			progress(off)
+		}
+		return nil
+	})
+}
+
+// streamTo runs the reader over n bytes at addr, each block to take.
+func (r *BinaryReader) streamTo(ctx context.Context, addr, n uint64, take func([]byte) error) error {
+	p := binreader.Params{Mode: binreader.ModeStream, JumpTable: r.jt, Addr: addr, Size: n, Block: 4096}
 	if err := r.writeParams(ctx, p); err != nil {
 		return err
 	}
@@ -524,9 +549,9 @@ func (r *BinaryReader) stream(ctx context.Context, addr uint64, dst []byte, prog
 	if !started {
 		return fmt.Errorf("%w: %s printed %q", ErrNoBinaryReader, cmd, said)
 	}
-	st, err := binreader.Receive(ctx, &consoleLine{ctx: ctx, con: r.con, timeout: binreader.ErrTimeout}, dst, streamIdle, progress)
+	st, err := binreader.Stream(ctx, &consoleLine{ctx: ctx, con: r.con, timeout: binreader.ErrTimeout}, int(n), streamIdle, take)
 	r.resent += st.Retransmitted
-	r.log.Debug("stream", "addr", fmt.Sprintf("%#x", addr), "blocks", st.Blocks, "erased", st.Erased, "repeated", st.Repeated, "sent back", st.Retransmitted)
+	r.log.Debug("stream", "addr", fmt.Sprintf("%#x", addr), "blocks", st.Blocks, "erased", st.Erased, "repeated", st.Repeated, "sent back", st.Retransmitted, "bytes", n)
 	if err != nil {
 		// The reader stops at a Q (or a Ctrl-C); the prompt comes back.
 		r.con.Write(ctx, []byte{'Q'})
