@@ -121,8 +121,11 @@ func (s *sender) sendYMODEM(ctx context.Context, name string, data []byte) error
 	if err := s.sendBlock(ctx, 0, header, size, 0); err != nil {
 		return fmt.Errorf("block 0 (name and size): %w", err)
 	}
-	// The receiver asks again for the data.
-	if err := s.waitStart(ctx); err != nil {
+	// A receiver by the book asks again for the data (lrzsz's rb does at
+	// once); U-Boot's xyzModem does not: it waits its 2 s for block 1
+	// before it asks. So the data goes after a short wait for a 'C' that
+	// may never come (a late one is passed over with the answers).
+	if err := s.waitStartFor(ctx, dataStart); err != nil && !errors.Is(err, ErrTimeout) {
 		return err
 	}
 	if err := s.sendData(ctx, data, 1024); err != nil {
@@ -141,17 +144,27 @@ func (s *sender) sendYMODEM(ctx context.Context, name string, data []byte) error
 // waitStart waits for the receiver's 'C' (CRC-16) or NAK (checksum); other
 // bytes (the text a bootloader prints first) are passed over.
 func (s *sender) waitStart(ctx context.Context) error {
-	deadline := time.Now().Add(s.opt.Start)
+	return s.waitStartFor(ctx, s.opt.Start)
+}
+
+// dataStart is how long a YMODEM sender waits for the receiver's 'C'
+// after block 0 before it sends the data anyway: far longer than a 'C'
+// sent at once takes over a USB adapter (its 16 ms latency timer), far
+// shorter than U-Boot's 2 s.
+const dataStart = 300 * time.Millisecond
+
+func (s *sender) waitStartFor(ctx context.Context, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
 	cans := 0
 	for {
 		left := time.Until(deadline)
 		if left <= 0 {
-			return fmt.Errorf("%w: no 'C' or NAK to start within %v", ErrTimeout, s.opt.Start)
+			return fmt.Errorf("%w: no 'C' or NAK to start within %v", ErrTimeout, wait)
 		}
 		c, err := s.line.Next(ctx, left)
 		if err != nil {
 			if errors.Is(err, ErrTimeout) {
-				return fmt.Errorf("%w: no 'C' or NAK to start within %v", ErrTimeout, s.opt.Start)
+				return fmt.Errorf("%w: no 'C' or NAK to start within %v", ErrTimeout, wait)
 			}
 			return err
 		}
