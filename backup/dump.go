@@ -53,6 +53,7 @@ type DumpOptions struct {
 	// (default 5; negative for none) how often a chunk is read again.
 	ChunkSize, Retries int
 	NoSkip             bool   // read erased chunks too
+	NoCompress         bool   // the fast reader sends every block as it is (dialect.FastOptions)
 	Base               string // an earlier image: chunks whose checksum matches are copied from it
 	// Output is the image file (written only once complete, beside the
 	// journal a rerun resumes from); To, instead, any io.WriterAt that
@@ -232,7 +233,7 @@ func (j *DumpJob) memory(ctx context.Context, dev *Device) (dump.Target, error) 
 	target := dump.TargetOf(dev.Session)
 	switch j.opt.Reader {
 	case ReadFast:
-		r, err := startFast(ctx, dev.Session)
+		r, err := startFast(ctx, dev.Session, dialect.FastOptions{Uncompressed: j.opt.NoCompress})
 		if err != nil {
 			return target, err
 		}
@@ -247,12 +248,12 @@ func (j *DumpJob) memory(ctx context.Context, dev *Device) (dump.Target, error) 
 }
 
 // startFast puts the session's fast reader on the board.
-func startFast(ctx context.Context, s dialect.Session) (dialect.Reader, error) {
+func startFast(ctx context.Context, s dialect.Session, opt dialect.FastOptions) (dialect.Reader, error) {
 	fr, ok := s.(dialect.FastReader)
 	if !ok {
 		return nil, fmt.Errorf("%w: it runs on U-Boot, not %s", dialect.ErrNoFastReader, s.Identity().Dialect)
 	}
-	return fr.StartFastReader(ctx)
+	return fr.StartFastReader(ctx, opt)
 }
 
 // autoReader is ReadAuto: the fast reader where it can run and data is
@@ -263,7 +264,7 @@ func (j *DumpJob) autoReader(ctx context.Context, dev *Device, md dump.Reader, d
 		log.Info(fmt.Sprintf("reading with md: %s of data to read, too little for the binary reader's setup to pay back (from %s)", words.Size(data), words.Size(AutoFastFrom)))
 		return md
 	}
-	r, err := startFast(ctx, dev.Session)
+	r, err := startFast(ctx, dev.Session, dialect.FastOptions{Uncompressed: j.opt.NoCompress})
 	switch {
 	case err == nil:
 		j.fast = r

@@ -263,3 +263,96 @@ func TestLostAcknowledgements(t *testing.T) {
 			rc, bytes.Equal(got, mem), drop.lost, st.Retransmitted)
 	}
 }
+
+// compressible is 640 KiB that deflate shrinks the way firmware's code
+// and tables shrink, with matches that reach back across blocks (into
+// the dictionary), and in between random blocks and erased ones, which
+// must not go compressed.
+func compressible(seed uint64) []byte {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	words := make([]uint32, 300) // a small vocabulary of instruction-like words
+	for i := range words {
+		words[i] = rng.Uint32()
+	}
+	var mem []byte
+	for len(mem) < 640<<10 {
+		switch k := rng.IntN(10); {
+		case len(mem) == 0:
+			mem = append(mem, 0x13, 0x37)
+		case k == 0: // a random block
+			for range 4096 {
+				mem = append(mem, byte(rng.Uint32()))
+			}
+		case k == 1: // erased
+			mem = append(mem, bytes.Repeat([]byte{0xff}, 4096)...)
+		case k == 2 || k == 3: // a stretch from up to 16 KiB back, changed a little
+			from := len(mem) - 1 - rng.IntN(min(len(mem), 16<<10))
+			for range 300 + rng.IntN(2000) {
+				c := mem[max(0, from)]
+				if rng.IntN(50) == 0 {
+					c = byte(rng.Uint32())
+				}
+				mem = append(mem, c)
+				from++
+			}
+		default:
+			for range 512 {
+				mem = binary.LittleEndian.AppendUint32(mem, words[rng.IntN(len(words))])
+			}
+		}
+	}
+	return mem[:640<<10]
+}
+
+// TestCompressedStreamOnTheirCPUs: on each architecture the reader in
+// ModeStreamCompressed sends shorter what deflate makes shorter and the
+// rest as before; Stream decodes every block exactly, each checked by its
+// crc32.
+func TestCompressedStreamOnTheirCPUs(t *testing.T) {
+	mem := compressible(9)
+	for _, a := range Arches {
+		t.Run(a.Name, func(t *testing.T) {
+			t.Parallel()
+			got := make([]byte, len(mem))
+			var st Stats
+			_, rc, blocks := run(t, a.Name, mem, ModeStreamCompressed, 4096, func(r io.Reader, w io.Writer) {
+				var err error
+				if st, err = Receive(context.Background(), NewLine(context.Background(), r, w), got, 5*time.Second, nil); err != nil {
+					t.Errorf("receive: %v", err)
+				}
+			})
+			if rc != 0 || !bytes.Equal(got, mem) || int(blocks) != st.Blocks {
+				t.Fatalf("rc %d, %d blocks sent, %+v: the bytes differ", rc, blocks, st)
+			}
+			ratio := float64(len(mem)) / float64(st.Sent)
+			t.Logf("%s: %d of %d blocks compressed, %d erased; %d bytes sent for %d: %.2fx", a.Name, st.Compressed, st.Blocks, st.Erased, st.Sent, len(mem), ratio)
+			if st.Compressed == 0 || st.Compressed+st.Erased+st.Repeated == st.Blocks || st.Erased == 0 || ratio < 1.5 {
+				t.Fatalf("%+v, %.2fx: want most blocks compressed, the random ones not, the erased ones told as such, 1.5x or more", st, ratio)
+			}
+		})
+	}
+}
+
+// TestCompressedStreamOnANoisyLine: damage inside deflated bytes (which
+// inflate may decode to other bytes, or not at all) sends the reader
+// back; the image is identical.
+func TestCompressedStreamOnANoisyLine(t *testing.T) {
+	mem := compressible(10)
+	got := make([]byte, len(mem))
+	noise := &noisy{rng: rand.New(rand.NewPCG(11, 12)), flip: 3e-5, drop: 1e-5}
+	var st Stats
+	_, rc, _ := run(t, "riscv64", mem, ModeStreamCompressed, 4096, func(r io.Reader, w io.Writer) {
+		noise.r = r
+		var err error
+		if st, err = Receive(context.Background(), NewLine(context.Background(), noise, w), got, 300*time.Millisecond, nil); err != nil {
+			t.Errorf("receive: %v", err)
+		}
+	})
+	if rc != 0 || !bytes.Equal(got, mem) {
+		t.Fatalf("rc %d; the bytes differ", rc)
+	}
+	t.Logf("%d bytes flipped, %d dropped; %d blocks sent again, %d compressed", noise.flips, noise.lost, st.Retransmitted, st.Compressed)
+	if noise.flips+noise.lost == 0 || st.Retransmitted == 0 || st.Compressed == 0 {
+		t.Fatalf("%d faults injected, %d retransmissions, %d compressed: the test proved nothing", noise.flips+noise.lost, st.Retransmitted, st.Compressed)
+	}
+}

@@ -60,6 +60,10 @@ const (
 	// standalone program twice (its prep and go states), and the second
 	// run must do nothing.
 	ModeDone = 3
+	// ModeStreamCompressed streams as ModeStream does, each block that
+	// deflate makes shorter sent compressed (with the 16 KiB of the
+	// stream before it as the dictionary); Stream decodes it.
+	ModeStreamCompressed = 4
 )
 
 // ConfirmText is what the reader prints in ModeConfirm through the jump

@@ -2,6 +2,7 @@ package binreader
 
 import (
 	"bytes"
+	"compress/flate"
 	"context"
 	"errors"
 	"fmt"
@@ -28,9 +29,14 @@ var calibrationMark = []byte("BDRD")
 
 // Stats says what a stream took.
 type Stats struct {
-	Blocks        int    // blocks received and acknowledged
-	Erased        int    // of them, told as all 0xFF or all 0x00 in a few bytes
-	Repeated      int    // of them, told as the bytes before them again
+	Blocks     int // blocks received and acknowledged
+	Erased     int // of them, told as all 0xFF or all 0x00 in a few bytes
+	Repeated   int // of them, told as the bytes before them again
+	Compressed int // of them, sent deflated (ModeStreamCompressed)
+	// Sent counts the frames' bytes as the reader sent them, before
+	// escaping: what the stream's kinds of frames made of the Blocks'
+	// bytes (the compression ratio is bytes received over Sent).
+	Sent          int64
 	Retransmitted int    // times the reader was asked to go back (a damaged, lost or cut-short block)
 	Escaped       []byte // the byte values the console changes, sent escaped
 }
@@ -110,6 +116,7 @@ func Stream(ctx context.Context, line Line, size int, idle time.Duration, take f
 	}
 	f := &frames{src: src, idle: idle}
 	var last []byte // the block before: a repeat is of its last n bytes
+	var dict window // the bytes before: a compressed block's dictionary
 	silences, again := 0, 0
 	wentBack := false // since the block wanted last came
 	back := func() error {
@@ -160,6 +167,13 @@ func Stream(ctx context.Context, line Line, size int, idle time.Duration, take f
 				data = last[len(last)-fr.n:]
 				st.Repeated++
 			}
+			if fr.compressed {
+				if data, err = dict.inflate(fr.data, fr.n); err != nil || crc32.ChecksumIEEE(data) != fr.sum {
+					err = back() // damaged, in a way its own crc could not tell
+					break
+				}
+				st.Compressed++
+			}
 			if off+len(data) > size {
 				line.Write([]byte{quit})
 				return st, fmt.Errorf("block %d runs past the %d bytes asked for", num, size)
@@ -172,6 +186,8 @@ func Stream(ctx context.Context, line Line, size int, idle time.Duration, take f
 				return st, err
 			}
 			last = append(last[:0], data...)
+			dict.add(data)
+			st.Sent += int64(fr.sent)
 			off += len(data)
 			num++
 			st.Blocks++
@@ -259,7 +275,7 @@ func calibrate(src *pushback, wait time.Duration) (unsafe [256]bool, err error) 
 // needed checks that what the stream cannot escape comes through: the
 // frame and escape bytes, the frame kinds, and the escaped forms.
 func needed(unsafe [256]bool) error {
-	for _, b := range []byte{flag, escape, 'B', 'F', 'R', 'E'} {
+	for _, b := range []byte{flag, escape, 'B', 'F', 'R', 'Z', 'E'} {
 		if unsafe[b] {
 			return fmt.Errorf("%w: %#02x does not come through", ErrConsole, b)
 		}
@@ -283,10 +299,14 @@ type frame struct {
 	data   []byte
 	ok     bool // complete, and its CRC matched (a repeat's is checked by Receive)
 	end    bool
-	fill   bool   // data is one byte value told once
-	repeat bool   // the n bytes before it again, their CRC sum
-	n      int    // a repeat's length
-	sum    uint32 // a repeat's CRC
+	fill   bool // data is one byte value told once
+	repeat bool // the n bytes before it again, their CRC sum
+	// compressed: data is n bytes deflated, their CRC sum (checked by
+	// Stream, which has the dictionary).
+	compressed bool
+	n          int    // a repeat's or a compressed block's length
+	sum        uint32 // a repeat's or a compressed block's CRC
+	sent       int    // the frame's bytes, unescaped
 }
 
 // frames reads frames from a source.
@@ -327,7 +347,7 @@ func (f *frames) body() (frame, error) {
 	switch kind {
 	case 'E':
 		return frame{end: true, ok: true}, nil
-	case 'B', 'F', 'R':
+	case 'B', 'F', 'R', 'Z':
 	default:
 		return frame{}, nil
 	}
@@ -344,11 +364,20 @@ func (f *frames) body() (frame, error) {
 	}
 	var data []byte
 	switch kind {
-	case 'B':
-		if cap(f.buf) < int(n) {
-			f.buf = make([]byte, n)
+	case 'B', 'Z':
+		size := n
+		if kind == 'Z' {
+			if size, err = f.u32(); err != nil {
+				return frame{}, err
+			}
+			if size == 0 || size >= n {
+				return frame{num: num}, nil // a damaged length: never sent so
+			}
 		}
-		data = f.buf[:n]
+		if cap(f.buf) < int(size) {
+			f.buf = make([]byte, size)
+		}
+		data = f.buf[:size]
 		for i := range data {
 			if data[i], err = f.byte(); err != nil {
 				return frame{}, err
@@ -368,10 +397,48 @@ func (f *frames) body() (frame, error) {
 	if err != nil {
 		return frame{}, err
 	}
-	if kind == 'R' {
-		return frame{num: num, ok: true, repeat: true, n: int(n), sum: crc}, nil
+	sent := 2 + 4 + 4 + 4 + len(data) // the flag, the kind, num, len, crc
+	switch kind {
+	case 'R':
+		return frame{num: num, ok: true, repeat: true, n: int(n), sum: crc, sent: sent}, nil
+	case 'Z':
+		return frame{num: num, data: data, ok: true, compressed: true, n: int(n), sum: crc, sent: sent + 4}, nil
+	case 'F':
+		sent = 2 + 4 + 4 + 1 + 4
 	}
-	return frame{num: num, data: data, fill: kind == 'F', ok: crc == crc32.ChecksumIEEE(data)}, nil
+	return frame{num: num, data: data, fill: kind == 'F', ok: crc == crc32.ChecksumIEEE(data), sent: sent}, nil
+}
+
+// dictSize is how much of the stream before a compressed block its
+// deflate dictionary holds (reader.c's DICT).
+const dictSize = 16 << 10
+
+// window keeps the last dictSize bytes of a stream.
+type window struct {
+	buf []byte
+	out []byte // the last block inflated
+}
+
+func (w *window) add(data []byte) {
+	w.buf = append(w.buf, data...)
+	if len(w.buf) > 2*dictSize {
+		w.buf = append(w.buf[:0], w.buf[len(w.buf)-dictSize:]...)
+	}
+}
+
+// inflate decodes one compressed block of n bytes with the stream before
+// it as its dictionary. The result is valid until the next call.
+func (w *window) inflate(deflated []byte, n int) ([]byte, error) {
+	dict := w.buf[max(0, len(w.buf)-dictSize):]
+	if cap(w.out) < n {
+		w.out = make([]byte, n)
+	}
+	out := w.out[:n]
+	r := flate.NewReaderDict(bytes.NewReader(deflated), dict)
+	if _, err := io.ReadFull(r, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // byte reads one data byte, unescaped.

@@ -60,7 +60,15 @@ type BaudSwitcher interface {
 type FastReader interface {
 	// StartFastReader puts it on the board and returns it; where it
 	// cannot run, the error wraps ErrNoFastReader and says why.
-	StartFastReader(ctx context.Context) (Reader, error)
+	StartFastReader(ctx context.Context, opt FastOptions) (Reader, error)
+}
+
+// FastOptions tune a fast reader.
+type FastOptions struct {
+	// Uncompressed sends every block as it is: the reader otherwise
+	// deflates on the device each block that deflate makes shorter
+	// (code, tables, text; not random or compressed data).
+	Uncompressed bool
 }
 
 // Streamer is a reader whose every run costs a setup (the binary

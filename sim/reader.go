@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"compress/flate"
 	"crypto/sha256"
 	"hash/crc32"
 
@@ -129,9 +130,9 @@ func (r *readerRun) run() uint64 {
 		if !r.b.cfg.ForeignExports {
 			r.b.out.write([]byte("bdmp-ok\n"))
 		}
-	case 2:
+	case 2, 4:
 		r.exports(r.word(p, pJT))
-		sent := r.stream(p)
+		sent := r.stream(p, mode == 4)
 		r.setWord(p, pResult, uint64(sent))
 		if sent < 0 {
 			return 1
@@ -156,11 +157,12 @@ const (
 )
 
 // stream is reader.c's stream(): the calibration, the host's escape
-// mask, then the blocks, each as the shortest frame that tells it, sent
-// without waiting up to the window, while the host's one-byte answers
-// acknowledge them or send the reader back. It returns the frames sent,
-// or -1 when the host stopped it.
-func (r *readerRun) stream(p uint64) int64 {
+// mask, then the blocks, each as the shortest frame that tells it
+// (deflated, with compress, where that is shorter), sent without waiting
+// up to the window, while the host's one-byte answers acknowledge them or
+// send the reader back. It returns the frames sent, or -1 when the host
+// stopped it.
+func (r *readerRun) stream(p uint64, compress bool) int64 {
 	b := r.b
 	cal := []byte("BDRD")
 	for c := range 256 {
@@ -234,8 +236,21 @@ func (r *readerRun) stream(p uint64) int64 {
 				kind = 'R'
 			}
 		}
+		var deflated []byte
+		if kind == 'B' && compress && n > 8 {
+			dict := make([]byte, min(off, readerDict))
+			b.mem.read(addr+off-uint64(len(dict)), dict)
+			if z := deflate(dict, data); len(z) <= int(n)-8 {
+				kind, deflated = 'Z', z
+			}
+		}
 		frame := put32(put32([]byte{0x7e, kind}, uint32(next)), uint32(n))
 		switch kind {
+		case 'Z':
+			frame = put32(frame, uint32(len(deflated)))
+			for _, c := range deflated {
+				frame = put(frame, c)
+			}
 		case 'F':
 			frame = put(frame, data[0])
 		case 'B':
@@ -244,12 +259,30 @@ func (r *readerRun) stream(p uint64) int64 {
 			}
 		}
 		b.out.write(put32(frame, crc32.ChecksumIEEE(data)))
-		wasData[next] = kind == 'B'
+		wasData[next] = kind == 'B' || kind == 'Z'
 		next++
 		sent++
 	}
 	b.out.write([]byte{0x7e, 'E'})
 	return sent
+}
+
+// readerDict is how much of the stream before a block the reader's
+// deflate dictionary holds (reader.c's DICT).
+const readerDict = 16 << 10
+
+// deflate is one raw deflate stream of data with dict as its dictionary
+// (the reader's own encoder differs, as any two encoders may; the host
+// decodes either).
+func deflate(dict, data []byte) []byte {
+	var out bytes.Buffer
+	w, err := flate.NewWriterDict(&out, flate.BestCompression, dict)
+	if err != nil {
+		panic(err) // only for a bad level
+	}
+	w.Write(data)
+	w.Close()
+	return out.Bytes()
 }
 
 // erased says whether data is one value throughout, 0xff or 0x00.

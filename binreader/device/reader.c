@@ -17,6 +17,10 @@
  *     0x7e 'B' num(4) len(4) data(len) crc32(4)   the bytes
  *     0x7e 'F' num(4) len(4) fill(1) crc32(4)     every byte is fill (0xff, 0x00)
  *     0x7e 'R' num(4) len(4) crc32(4)             the len bytes before it again
+ *     0x7e 'Z' num(4) len(4) clen(4) deflate(clen) crc32(4)
+ *                              (mode 4) the bytes, compressed: one raw
+ *                              deflate block (RFC 1951) whose dictionary is
+ *                              the DICT bytes of the stream before it
  *   0x7e 'E' when every block is acknowledged
  * Blocks go without waiting, up to WINDOW in flight and DATA_WINDOW of them
  * 'B' frames; the host answers one byte at a time, at any moment:
@@ -25,6 +29,8 @@
  *   'Q' or Ctrl-C       stop
  * (num is told mod 64 and decoded within the window, which is smaller.)
  * A lost acknowledgement costs nothing: the next one says as much.
+ * In mode 4 a block that deflate makes shorter goes as a 'Z' frame; the
+ * crc32 is always the plain bytes'.
  * An escaped byte b goes as 0x7d, b ^ 0x20; 0x7e and 0x7d are always
  * escaped, so 0x7e starts a frame and nothing else: after a damaged frame
  * the host finds the next one.
@@ -47,7 +53,8 @@ struct params {
 	ulong magic;
 	ulong mode;   /* 0: report gd; 1: confirm the jump table; 2: stream;
 		       * 3: done (bootm runs a standalone program twice, for
-		       * its prep and go states: the second run does nothing) */
+		       * its prep and go states: the second run does nothing);
+		       * 4: stream, compressing where that is shorter */
 	ulong jt;     /* U-Boot's jump table */
 	ulong addr;   /* what to read */
 	ulong size;
@@ -105,12 +112,12 @@ AINLINE void put_escaped(struct io *io, u8 c)
 	put(io, c);
 }
 
-AINLINE void put_u32(struct io *io, u32 v)
+AINLINE void put_be32(u8 *b, u32 v)
 {
-	put_escaped(io, v >> 24);
-	put_escaped(io, v >> 16);
-	put_escaped(io, v >> 8);
-	put_escaped(io, v);
+	b[0] = v >> 24;
+	b[1] = v >> 16;
+	b[2] = v >> 8;
+	b[3] = v;
 }
 
 /* put_word sends four characters packed in w, first in the top byte:
@@ -144,42 +151,261 @@ AINLINE void crc_table(u32 *table)
 	}
 }
 
-/* send_block sends block num, the n bytes at mem, as the shortest frame
- * that tells them; it returns whether that was a 'B' frame. */
-AINLINE int send_block(struct io *io, const u32 *table, const u8 *mem, ulong n, ulong num, int after_one)
+/*
+ * The compressor (mode 4): one final deflate block with the fixed Huffman
+ * codes (RFC 1951 3.2.6), so no table needs to be sent or kept, and
+ * matches found through a small hash table of 3-byte prefixes, WAYS
+ * positions a bucket, with one step of lazy matching. The dictionary is
+ * the DICT bytes before the block, never before the region's start: the
+ * host has them already.
+ */
+#define DICT 16384
+#define HASH_BITS 10
+#define WAYS 8
+#define MAX_MATCH 258
+#define MAX_DIST 32768
+
+struct bits {
+	u8 *out;
+	ulong n, room;
+	u32 buf;
+	int count;
+	int full; /* the output would not be shorter than the block */
+};
+
+AINLINE void put_bits(struct bits *b, u32 v, int n)
 {
+	b->buf |= v << b->count;
+	b->count += n;
+	while (b->count >= 8) {
+		if (b->n < b->room)
+			b->out[b->n++] = b->buf;
+		else
+			b->full = 1;
+		b->buf >>= 8;
+		b->count -= 8;
+	}
+}
+
+/* Huffman codes go most significant bit first, everything else least. */
+AINLINE u32 reversed(u32 v, int n)
+{
+	u32 r = 0;
+	for (int i = 0; i < n; i++) {
+		r = r << 1 | (v & 1);
+		v >>= 1;
+	}
+	return r;
+}
+
+AINLINE int log2_of(u32 v)
+{
+	int e = 0;
+	while (v >>= 1)
+		e++;
+	return e;
+}
+
+/* put_code sends a literal (len 0) or a match of len (3 to 258) bytes
+ * dist (1 to 32768) back, in the fixed codes: each length code's range
+ * doubles every four codes, each distance code's every two. */
+AINLINE void put_code(struct bits *b, u8 literal, u32 len, u32 dist)
+{
+	u32 sym = literal, extra = 0;
+	int extra_bits = 0;
+	if (len == MAX_MATCH) {
+		sym = 285;
+	} else if (len > 10) {
+		u32 v = len - 3;
+		extra_bits = log2_of(v) - 2;
+		sym = 265 + (extra_bits - 1) * 4 + (v >> extra_bits) - 4;
+		extra = v & ((1u << extra_bits) - 1);
+	} else if (len) {
+		sym = 254 + len;
+	}
+	if (sym < 144)
+		put_bits(b, reversed(0x30 + sym, 8), 8);
+	else if (sym < 256)
+		put_bits(b, reversed(0x190 + sym - 144, 9), 9);
+	else if (sym < 280)
+		put_bits(b, reversed(sym - 256, 7), 7);
+	else
+		put_bits(b, reversed(0xc0 + sym - 280, 8), 8);
+	put_bits(b, extra, extra_bits);
+	if (!len)
+		return;
+	u32 v = dist - 1, code = v;
+	extra_bits = 0;
+	if (v >= 4) {
+		extra_bits = log2_of(v) - 1;
+		code = 2 * extra_bits + 2 + ((v >> extra_bits) & 1);
+	}
+	put_bits(b, reversed(code, 5), 5);
+	put_bits(b, v & ((1u << extra_bits) - 1), extra_bits);
+}
+
+AINLINE u32 hash3(const u8 *p)
+{
+	return ((p[0] | p[1] << 8 | (u32)p[2] << 16) * 2654435761u) >> (32 - HASH_BITS);
+}
+
+/* The positions seen, WAYS a bucket, newest first, each as position + 1
+ * (0: none) from the window's start. */
+struct matcher {
+	const u8 *win; /* the dictionary, then the block */
+	ulong size;
+	unsigned short seen[(1 << HASH_BITS) * WAYS];
+};
+
+AINLINE void insert(struct matcher *m, ulong pos)
+{
+	if (pos + 3 > m->size)
+		return;
+	unsigned short *way = m->seen + hash3(m->win + pos) * WAYS;
+	for (int i = WAYS - 1; i > 0; i--)
+		way[i] = way[i - 1];
+	way[0] = pos + 1;
+}
+
+/* longest returns the longest match at pos (0 if under 3), its distance
+ * in *dist. */
+AINLINE ulong longest(struct matcher *m, ulong pos, ulong *dist)
+{
+	ulong limit = m->size - pos < MAX_MATCH ? m->size - pos : MAX_MATCH;
+	ulong best = 0;
+	if (limit < 3)
+		return 0;
+	unsigned short *way = m->seen + hash3(m->win + pos) * WAYS;
+	for (int i = 0; i < WAYS && way[i]; i++) {
+		const u8 *a = m->win + pos, *c = m->win + way[i] - 1;
+		if (a - c > MAX_DIST)
+			break; /* and the older ones are further */
+		ulong n = 0;
+		while (n < limit && a[n] == c[n])
+			n++;
+		if (n > best) {
+			best = n;
+			*dist = a - c;
+		}
+	}
+	return best >= 3 ? best : 0;
+}
+
+/* deflate compresses the n bytes at mem, with the dict bytes before them
+ * as its dictionary, into out; it returns the compressed length, or 0
+ * when that would not be shorter than room. */
+AINLINE ulong deflate(struct matcher *m, const u8 *mem, ulong dict, ulong n, u8 *out, ulong room)
+{
+	struct bits b = {out, 0, room, 0, 0, 0};
+	m->win = mem - dict;
+	m->size = dict + n;
+	for (int i = 0; i < (1 << HASH_BITS) * WAYS; i++) {
+		m->seen[i] = 0;
+		__asm__ volatile("" ::: "memory"); /* a loop, not a call to memset */
+	}
+	for (ulong i = 0; i < dict; i++)
+		insert(m, i);
+	put_bits(&b, 3, 3); /* the final block, fixed codes */
+	/* Lazy matching: the match found at q-1 is sent only if the one at q
+	 * is no longer; otherwise q-1 goes as a literal. */
+	ulong q = dict, prev_len = 0, prev_dist = 0;
+	int pending = 0; /* q-1 is not sent yet */
+	for (int done = 0; !done && !b.full;) {
+		ulong len = 0, dist = 0;
+		if (q < m->size) {
+			len = longest(m, q, &dist);
+			insert(m, q);
+		}
+		u32 send_len = 0, send_dist = 0;
+		int send = pending;
+		u8 literal = pending ? m->win[q - 1] : 0; /* never before the window */
+		if (pending && prev_len && len <= prev_len) {
+			send_len = prev_len;
+			send_dist = prev_dist;
+			for (ulong k = q + 1; k < q - 1 + prev_len; k++)
+				insert(m, k);
+			q += prev_len - 1;
+			pending = 0;
+		} else if (q < m->size) {
+			pending = 1;
+			prev_len = len;
+			prev_dist = dist;
+			q++;
+		} else {
+			done = 1;
+		}
+		if (send)
+			put_code(&b, literal, send_len, send_dist);
+	}
+	put_bits(&b, 0, 7); /* the end of the block (code 256), */
+	put_bits(&b, 0, 7); /* and the last bits padded to a byte */
+	return b.full ? 0 : b.n;
+}
+
+/* A compressed block's room: it is sent compressed only when shorter. */
+#define ZROOM 4096
+
+struct compressor {
+	struct matcher m;
+	u8 out[ZROOM];
+};
+
+/* send_block sends block num, the n bytes at off in the region at mem,
+ * as the shortest frame that tells them (compressed only if z is set);
+ * it returns whether the frame carried the block's bytes ('B' or 'Z'). */
+AINLINE int send_block(struct io *io, const u32 *table, const u8 *mem, ulong off, ulong n, ulong num,
+		       struct compressor *z)
+{
+	const u8 *block = mem + off;
 	u32 crc = 0xffffffffu;
-	u8 first = mem[0];
+	u8 first = block[0];
 	int fill = first == 0xff || first == 0x00;
-	int again = after_one;
+	int again = off >= n;
 	for (ulong i = 0; i < n; i++) {
-		u8 c = mem[i];
+		u8 c = block[i];
 		crc = table[(crc ^ c) & 0xff] ^ (crc >> 8);
 		fill &= c == first;
 		if (again)
-			again = c == mem[i - n];
+			again = c == block[i - n];
 	}
 	u8 kind = fill ? 'F' : again ? 'R' : 'B';
+	ulong zlen = 0;
+	if (kind == 'B' && z && n > 8) {
+		ulong room = n - 8 < ZROOM ? n - 8 : ZROOM; /* its length takes 4 */
+		zlen = deflate(&z->m, block, off < DICT ? off : DICT, n, z->out, room);
+		if (zlen)
+			kind = 'Z';
+	}
+	/* The frame after its kind: a header, the bytes (if any), the crc. */
+	u8 head[12], tail[4];
+	ulong head_n = 8, body_n = kind == 'B' ? n : 0;
+	const u8 *body = block;
+	put_be32(head, num);
+	put_be32(head + 4, n);
+	if (kind == 'F')
+		head[head_n++] = first;
+	if (kind == 'Z') {
+		put_be32(head + 8, zlen);
+		head_n += 4;
+		body = z->out;
+		body_n = zlen;
+	}
+	put_be32(tail, ~crc);
 	put(io, FLAG);
 	put(io, kind);
-	put_u32(io, num);
-	put_u32(io, n);
-	if (kind == 'F')
-		put_escaped(io, first);
-	if (kind == 'B')
-		for (ulong i = 0; i < n; i++)
-			put_escaped(io, mem[i]);
-	put_u32(io, ~crc);
-	return kind == 'B';
+	for (ulong i = 0; i < head_n + body_n + 4; i++)
+		put_escaped(io, i < head_n ? head[i] : i < head_n + body_n ? body[i - head_n] : tail[i - head_n - body_n]);
+	return kind == 'B' || kind == 'Z';
 }
 
 /* stream sends p->size bytes at p->addr in blocks until the host has
  * acknowledged every one; it returns the frames sent, or -1 if the host
  * stopped it or the calibration's answer was not a mask. */
-AINLINE long stream(struct params *p, void **jt)
+AINLINE long stream(struct params *p, void **jt, int compress)
 {
 	struct io io;
 	u32 table[256];
+	struct compressor z;
 	io.jt = jt;
 	for (int i = 0; i < 32; i++)
 		io.escape[i] = 0;
@@ -224,7 +450,7 @@ AINLINE long stream(struct params *p, void **jt)
 		}
 		ulong off = next * block;
 		ulong n = p->size - off < block ? p->size - off : block;
-		if (send_block(&io, table, mem + off, n, next, off >= n))
+		if (send_block(&io, table, mem, off, n, next, compress ? &z : 0))
 			data |= 1u << (next & 31);
 		else
 			data &= ~(1u << (next & 31));
@@ -260,8 +486,8 @@ long reader(struct params *p)
 		put_word(&io, 0x2d6f6b0a); /* "-ok\n" */
 		return 0;
 	}
-	if (mode == 2) {
-		long sent = stream(p, jt);
+	if (mode == 2 || mode == 4) {
+		long sent = stream(p, jt, mode == 4);
 		p->result = (ulong)sent;
 		return sent < 0 ? 1 : 0;
 	}

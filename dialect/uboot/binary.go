@@ -39,6 +39,9 @@ type BinaryReader struct {
 	// uploaded it.
 	placed, uploadedBy string
 	resent             int // times the stream was sent back for a block
+	// compress: the reader deflates blocks where that is shorter
+	// (binreader.ModeStreamCompressed).
+	compress bool
 }
 
 var (
@@ -63,8 +66,13 @@ const (
 // prints a known text. It reads no memory but RAM and U-Boot's own. Any
 // step that fails says why, wrapping ErrNoBinaryReader; a reset on the
 // way ends the setup (it is counted, see Resets).
-func (s *Session) StartFastReader(ctx context.Context) (dialect.Reader, error) {
-	return s.startBinaryReader(ctx)
+func (s *Session) StartFastReader(ctx context.Context, opt dialect.FastOptions) (dialect.Reader, error) {
+	r, err := s.startBinaryReader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.compress = !opt.Uncompressed
+	return r, nil
 }
 
 func (s *Session) startBinaryReader(ctx context.Context) (*BinaryReader, error) {
@@ -499,6 +507,12 @@ func (r *BinaryReader) ReadMemory(ctx context.Context, addr uint64, dst []byte, 
 		return err
 	}
 	r.log.Warn("the binary reader is gone (a reset?); putting it back", "err", err)
+	if r.compress {
+		// Should compressing be what ended it (its 21 KiB of stack
+		// where U-Boot keeps less), the reader put back does not.
+		r.compress = false
+		r.log.Warn("the reader put back sends blocks uncompressed")
+	}
 	again, serr := r.Session.startBinaryReader(ctx)
 	if serr != nil {
 		r.log.Warn("reading the rest with md: the binary reader could not be put back", "err", serr)
@@ -534,6 +548,10 @@ func (r *BinaryReader) stream(ctx context.Context, addr uint64, dst []byte, prog
 // streamTo runs the reader over n bytes at addr, each block to take.
 func (r *BinaryReader) streamTo(ctx context.Context, addr, n uint64, take func([]byte) error) error {
 	p := binreader.Params{Mode: binreader.ModeStream, JumpTable: r.jt, Addr: addr, Size: n, Block: 4096}
+	if r.compress {
+		p.Mode = binreader.ModeStreamCompressed
+	}
+	r.log.Debug("stream starts", "addr", fmt.Sprintf("%#x", addr), "bytes", n) // its parameters, bootm and calibration included
 	if err := r.writeParams(ctx, p); err != nil {
 		return err
 	}
@@ -551,7 +569,8 @@ func (r *BinaryReader) streamTo(ctx context.Context, addr, n uint64, take func([
 	}
 	st, err := binreader.Stream(ctx, &consoleLine{ctx: ctx, con: r.con, timeout: binreader.ErrTimeout}, int(n), streamIdle, take)
 	r.resent += st.Retransmitted
-	r.log.Debug("stream", "addr", fmt.Sprintf("%#x", addr), "blocks", st.Blocks, "erased", st.Erased, "repeated", st.Repeated, "sent back", st.Retransmitted, "bytes", n)
+	r.log.Debug("stream", "addr", fmt.Sprintf("%#x", addr), "blocks", st.Blocks, "erased", st.Erased, "repeated", st.Repeated,
+		"compressed", st.Compressed, "sent", st.Sent, "sent back", st.Retransmitted, "bytes", n)
 	if err != nil {
 		// The reader stops at a Q (or a Ctrl-C); the prompt comes back.
 		r.con.Write(ctx, []byte{'Q'})

@@ -16,17 +16,17 @@ import (
 )
 
 type dumpFlags struct {
-	conn                   connection
-	addr, size, chunk, ram uint64
-	sizeAll                bool // --size all: what the flash source holds
-	chunkSet               bool
-	retries                int
-	output, source, base   string
-	image                  string // an image of the bootloader's table, or all
-	reader                 string // md, binary or auto
-	force, restart, json   bool
-	raw, noSkip            bool
-	started                time.Time // when the command began: the summary's time is all of it
+	conn                    connection
+	addr, size, chunk, ram  uint64
+	sizeAll                 bool // --size all: what the flash source holds
+	chunkSet                bool
+	retries                 int
+	output, source, base    string
+	image                   string // an image of the bootloader's table, or all
+	reader                  string // md, binary or auto
+	force, restart, json    bool
+	raw, noSkip, noCompress bool
+	started                 time.Time // when the command began: the summary's time is all of it
 }
 
 func (a *app) dumpCommand() *cobra.Command {
@@ -80,6 +80,7 @@ func (a *app) dumpCommand() *cobra.Command {
 	fl.StringVar(&f.image, "image", "", "dump an image the bootloader's table lists (Winbond LS) by name to -o FILE, or all of them into -o DIR")
 	fl.StringVar(&f.base, "base", "", "an earlier image of the same range: unchanged chunks (same crc32) are copied from it")
 	fl.StringVar(&f.reader, "reader", "auto", "how memory is read: md (the bootloader's text dump), binary (bootdump's reader, U-Boot only), or auto (binary where it can run and there is at least 64 KiB of data to read)")
+	fl.BoolVar(&f.noCompress, "no-compress", false, "with the binary reader, send every block as it is instead of deflated on the device where that is shorter (code, tables, text)")
 	return cmd
 }
 
@@ -125,7 +126,7 @@ func (f *dumpFlags) options() (backup.DumpOptions, error) {
 	return backup.DumpOptions{
 		Addr: f.addr, Size: f.size, All: f.sizeAll, Source: src, RAM: f.ram, Raw: f.raw,
 		Reader: backup.ReaderChoice(f.reader), ChunkSize: chunk, Retries: retries, NoSkip: f.noSkip, Base: f.base,
-		Output: f.output, Force: f.force, Restart: f.restart, ReconnectTimeout: f.conn.reconnect,
+		NoCompress: f.noCompress, Output: f.output, Force: f.force, Restart: f.restart, ReconnectTimeout: f.conn.reconnect,
 	}, nil
 }
 

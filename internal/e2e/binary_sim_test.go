@@ -261,3 +261,41 @@ func TestBinaryReaderTellsErasedBlocks(t *testing.T) {
 		t.Fatalf("the reader told %d blocks erased and %d repeated, want %d and 15\n%s", erased, repeated, want, stderr)
 	}
 }
+
+// TestBinaryReaderCompresses: by default the simulated reader deflates
+// the blocks of a u-boot.bin that deflate makes shorter (and the random
+// ones not), the host inflates them with the stream before as the
+// dictionary, and the image is identical; with --no-compress no block
+// goes compressed.
+func TestBinaryReaderCompresses(t *testing.T) {
+	t.Parallel()
+	img := imagetest.BootloaderFlash(t, 1<<20)
+	copy(img[768<<10:], randomBytes(128<<10, 73))
+	fw := writeFile(t, filepath.Join(t.TempDir(), "fw.bin"), img)
+	stream := regexp.MustCompile(`stream \(addr \w+, blocks (\d+), erased \d+, repeated \d+, compressed (\d+), sent (\d+), sent back \d+, bytes (\d+)`)
+	for _, tc := range []struct {
+		name  string
+		flags []string
+	}{{"default", nil}, {"no-compress", []string{"--no-compress"}}} {
+		out := filepath.Join(t.TempDir(), tc.name+".bin")
+		_, stderr := dumpOK(t, img, append([]string{"-v", "-b", "460800", "-p", "sim:uboot?bootdelay=0&baud=460800&image=" + fw,
+			"--addr", "0x04000000", "--size", "1M", "-o", out, "--reader", "binary"}, tc.flags...)...)
+		var blocks, compressed, sent, bytes int
+		for _, m := range stream.FindAllStringSubmatch(stderr, -1) {
+			for i, v := range []*int{&blocks, &compressed, &sent, &bytes} {
+				n, _ := strconv.Atoi(m[i+1])
+				*v += n
+			}
+		}
+		ratio := float64(bytes) / float64(sent)
+		t.Logf("%s: %d of %d blocks compressed, %d bytes sent for %d: %.2fx", tc.name, compressed, blocks, sent, bytes, ratio)
+		switch {
+		case blocks == 0:
+			t.Fatalf("%s: no stream in the log\n%s", tc.name, stderr)
+		case tc.flags == nil && (compressed == 0 || compressed > blocks-32 || ratio < 1.5):
+			t.Fatalf("%s: %d of %d blocks compressed, %.2fx: want u-boot.bin's compressed, the 32 random ones not, 1.5x or more", tc.name, compressed, blocks, ratio)
+		case tc.flags != nil && compressed != 0:
+			t.Fatalf("%s: %d blocks compressed", tc.name, compressed)
+		}
+	}
+}
