@@ -140,7 +140,8 @@ func (b *uboot) receive(ctx context.Context, ymodem bool) ([]byte, error) {
 			field, _, _ := bytes.Cut(rest, []byte{0})
 			field, _, _ = bytes.Cut(field, []byte{' '})
 			size, _ = strconv.Atoi(string(field))
-			b.send('C')
+			// No 'C' for the data, unlike YMODEM's book: xyzModem
+			// waits for block 1 (and asks after 2 s without one).
 			next, header = 1, false
 		default:
 			payload := block[2 : 2+n]
