@@ -188,6 +188,25 @@ func (n *noisy) Read(p []byte) (int, error) {
 	return len(out), err
 }
 
+// receiveThrough streams mem from arch's reader in mode through noise,
+// and fails unless the image is identical.
+func receiveThrough(t *testing.T, arch string, mem []byte, mode uint32, noise *noisy) Stats {
+	t.Helper()
+	got := make([]byte, len(mem))
+	var st Stats
+	_, rc, _ := run(t, arch, mem, mode, 4096, func(r io.Reader, w io.Writer) {
+		noise.r = r
+		var err error
+		if st, err = Receive(context.Background(), NewLine(context.Background(), noise, w), got, 300*time.Millisecond, nil); err != nil {
+			t.Errorf("receive: %v", err)
+		}
+	})
+	if rc != 0 || !bytes.Equal(got, mem) {
+		t.Fatalf("rc %d; the bytes differ", rc)
+	}
+	return st
+}
+
 // TestStreamOnANoisyLine: one byte in 10^5 flipped and one in 2x10^5
 // dropped on their way from the device: the image is identical, each
 // damaged or cut-short block sent again, and counted.
@@ -197,20 +216,8 @@ func TestStreamOnANoisyLine(t *testing.T) {
 	for i := range mem {
 		mem[i] = byte(rng.Uint32())
 	}
-	got := make([]byte, len(mem))
 	noise := &noisy{rng: rand.New(rand.NewPCG(5, 6)), flip: 1e-5, drop: 5e-6}
-	var st Stats
-	_, rc, _ := run(t, "arm64", mem, ModeStream, 4096, func(r io.Reader, w io.Writer) {
-		noise.r = r
-		var err error
-		st, err = Receive(context.Background(), NewLine(context.Background(), noise, w), got, 300*time.Millisecond, nil)
-		if err != nil {
-			t.Errorf("receive: %v", err)
-		}
-	})
-	if rc != 0 || !bytes.Equal(got, mem) {
-		t.Fatalf("rc %d; the bytes differ", rc)
-	}
+	st := receiveThrough(t, "arm64", mem, ModeStream, noise)
 	t.Logf("%d bytes flipped, %d dropped; %d blocks sent again", noise.flips, noise.lost, st.Retransmitted)
 	if noise.flips+noise.lost == 0 || st.Retransmitted == 0 {
 		t.Fatalf("%d faults injected, %d retransmissions: the test proved nothing", noise.flips+noise.lost, st.Retransmitted)
@@ -338,19 +345,8 @@ func TestCompressedStreamOnTheirCPUs(t *testing.T) {
 // back; the image is identical.
 func TestCompressedStreamOnANoisyLine(t *testing.T) {
 	mem := compressible(10)
-	got := make([]byte, len(mem))
 	noise := &noisy{rng: rand.New(rand.NewPCG(11, 12)), flip: 3e-5, drop: 1e-5}
-	var st Stats
-	_, rc, _ := run(t, "riscv64", mem, ModeStreamCompressed, 4096, func(r io.Reader, w io.Writer) {
-		noise.r = r
-		var err error
-		if st, err = Receive(context.Background(), NewLine(context.Background(), noise, w), got, 300*time.Millisecond, nil); err != nil {
-			t.Errorf("receive: %v", err)
-		}
-	})
-	if rc != 0 || !bytes.Equal(got, mem) {
-		t.Fatalf("rc %d; the bytes differ", rc)
-	}
+	st := receiveThrough(t, "riscv64", mem, ModeStreamCompressed, noise)
 	t.Logf("%d bytes flipped, %d dropped; %d blocks sent again, %d compressed", noise.flips, noise.lost, st.Retransmitted, st.Compressed)
 	if noise.flips+noise.lost == 0 || st.Retransmitted == 0 || st.Compressed == 0 {
 		t.Fatalf("%d faults injected, %d retransmissions, %d compressed: the test proved nothing", noise.flips+noise.lost, st.Retransmitted, st.Compressed)

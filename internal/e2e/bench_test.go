@@ -268,29 +268,23 @@ func BenchmarkBinaryReader(b *testing.B) {
 	for b.Loop() {
 		times := make([]time.Duration, len(boards))
 		streams := make([]time.Duration, len(boards))
-		errs := make([]string, len(boards))
-		var wg sync.WaitGroup
-		for i, bd := range boards {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				port := uartPort(b, strings.TrimPrefix(ports[i], "tcp://"), uartrelay.FTDI(115200))
-				out := filepath.Join(b.TempDir(), bd.arch+".bin")
-				start := time.Now()
-				_, stderr, code := run(b, "dump", "-v", "-p", port, "--addr", fmt.Sprintf("%#x", bd.addr), "--size", "4M", "-o", out, "--reader", "binary")
-				times[i] = time.Since(start)
-				streams[i] = streamTime(b, stderr)
-				got, err := os.ReadFile(out)
-				if code != 0 || err != nil || !bytes.Equal(got, img) {
-					errs[i] = fmt.Sprintf("%s: exit %d, %v: %s", bd.arch, code, err, stderr)
-				}
-			}()
-		}
-		wg.Wait()
-		for i, bd := range boards {
-			if errs[i] != "" {
-				b.Fatal(errs[i])
+		sideBySide(b, len(boards), func(i int) error {
+			bd := boards[i]
+			port := uartPort(b, strings.TrimPrefix(ports[i], "tcp://"), uartrelay.FTDI(115200))
+			out := filepath.Join(b.TempDir(), bd.arch+".bin")
+			start := time.Now()
+			_, stderr, code := run(b, "dump", "-v", "-p", port, "--addr", fmt.Sprintf("%#x", bd.addr), "--size", "4M", "-o", out, "--reader", "binary")
+			times[i] = time.Since(start)
+			got, err := os.ReadFile(out)
+			if code != 0 || err != nil || !bytes.Equal(got, img) {
+				return fmt.Errorf("%s: exit %d, %v: %s", bd.arch, code, err, stderr)
 			}
+			if streams[i] = streamTime(stderr); streams[i] == 0 {
+				return fmt.Errorf("%s: no stream in the log:\n%s", bd.arch, stderr)
+			}
+			return nil
+		})
+		for i, bd := range boards {
 			b.ReportMetric(times[i].Seconds(), "s-"+bd.arch)
 			b.ReportMetric(line.Seconds()/times[i].Seconds(), "of-line-"+bd.arch)
 			b.ReportMetric(line.Seconds()/streams[i].Seconds(), "stream-of-line-"+bd.arch)
@@ -304,10 +298,30 @@ func lineTime(n int64, baud int) time.Duration {
 	return time.Duration(n * 10 * int64(time.Second) / int64(baud))
 }
 
+// sideBySide runs work for each of n boards at once, and stops the
+// benchmark at the first error any returns.
+func sideBySide(b *testing.B, n int, work func(i int) error) {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = work(i)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // streamTime adds up how long the binary reader's streams took, each from
 // its parameters to its end, from the times of -v's "stream starts" and
-// "stream (...)" lines.
-func streamTime(b *testing.B, log string) time.Duration {
+// "stream (...)" lines; 0 if the log tells none.
+func streamTime(log string) time.Duration {
 	var total time.Duration
 	var start time.Time
 	for _, l := range strings.Split(log, "\n") {
@@ -321,9 +335,6 @@ func streamTime(b *testing.B, log string) time.Duration {
 			total += t.Sub(start)
 			start = time.Time{}
 		}
-	}
-	if total == 0 {
-		b.Fatalf("no stream in the log:\n%s", log)
 	}
 	return total
 }
@@ -417,32 +428,23 @@ func BenchmarkBinaryReaderCompression(b *testing.B) {
 	}
 	for b.Loop() {
 		var took [2][2]time.Duration // board, then compressed or not
-		errs := make([]string, len(boards))
-		var wg sync.WaitGroup
-		for i, bd := range boards {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for k, flags := range [][]string{nil, {"--no-compress"}} {
-					port := uartPort(b, strings.TrimPrefix(ports[i], "tcp://"), uartrelay.FTDI(115200))
-					out := filepath.Join(b.TempDir(), fmt.Sprintf("%s-%d.bin", bd.arch, k))
-					start := time.Now()
-					_, stderr, code := run(b, append([]string{"dump", "-p", port, "--addr", fmt.Sprintf("%#x", qemutest.Flash1Base),
-						"--size", "768K", "-o", out, "--reader", "binary"}, flags...)...)
-					took[i][k] = time.Since(start)
-					got, err := os.ReadFile(out)
-					if code != 0 || err != nil || !bytes.Equal(got, bd.img) {
-						errs[i] = fmt.Sprintf("%s %v: exit %d, %v: %s", bd.arch, flags, code, err, stderr)
-						return
-					}
+		sideBySide(b, len(boards), func(i int) error {
+			bd := boards[i]
+			for k, flags := range [][]string{nil, {"--no-compress"}} {
+				port := uartPort(b, strings.TrimPrefix(ports[i], "tcp://"), uartrelay.FTDI(115200))
+				out := filepath.Join(b.TempDir(), fmt.Sprintf("%s-%d.bin", bd.arch, k))
+				start := time.Now()
+				_, stderr, code := run(b, append([]string{"dump", "-p", port, "--addr", fmt.Sprintf("%#x", qemutest.Flash1Base),
+					"--size", "768K", "-o", out, "--reader", "binary"}, flags...)...)
+				took[i][k] = time.Since(start)
+				got, err := os.ReadFile(out)
+				if code != 0 || err != nil || !bytes.Equal(got, bd.img) {
+					return fmt.Errorf("%s %v: exit %d, %v: %s", bd.arch, flags, code, err, stderr)
 				}
-			}()
-		}
-		wg.Wait()
-		for i, bd := range boards {
-			if errs[i] != "" {
-				b.Fatal(errs[i])
 			}
+			return nil
+		})
+		for i, bd := range boards {
 			b.ReportMetric(took[i][0].Seconds(), "s-"+bd.arch)
 			b.ReportMetric(took[i][1].Seconds(), "s-uncompressed-"+bd.arch)
 			b.ReportMetric(took[i][1].Seconds()/took[i][0].Seconds(), "speedup-"+bd.arch)
