@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -73,6 +73,18 @@ func harness(t *testing.T, arch string) string {
 // (outside a stream), its return code and its Result.
 func run(t *testing.T, arch string, mem []byte, mode, block uint32, recv func(r io.Reader, w io.Writer)) (printed string, rc, result uint64) {
 	t.Helper()
+	printed, rc, result, _ = runWith(t, arch, mem, harnessParams{mode: mode, block: block}, recv)
+	return printed, rc, result
+}
+
+// harnessParams are the parameters the harness gives the reader: size 0
+// is the memory's.
+type harnessParams struct{ mode, block, size uint32 }
+
+// runWith is run with every parameter the harness takes; it also returns
+// the first 64 bytes of mem as the reader left them, in words.
+func runWith(t *testing.T, arch string, mem []byte, hp harnessParams, recv func(r io.Reader, w io.Writer)) (printed string, rc, result uint64, words []uint64) {
+	t.Helper()
 	a, _ := ArchNamed(arch)
 	prog, err := Load(a)
 	if err != nil {
@@ -91,7 +103,7 @@ func run(t *testing.T, arch string, mem []byte, mode, block uint32, recv func(r 
 		binary.Write(&header, binary.LittleEndian, uint32(len(part)))
 		header.Write(part)
 	}
-	binary.Write(&header, binary.LittleEndian, [2]uint32{mode, block})
+	binary.Write(&header, binary.LittleEndian, [3]uint32{hp.mode, hp.block, hp.size})
 	go stdin.Write(header.Bytes())
 	var out bytes.Buffer
 	if recv != nil {
@@ -101,10 +113,19 @@ func run(t *testing.T, arch string, mem []byte, mode, block uint32, recv func(r 
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("%s harness: %v; stderr %q", arch, err, stderr.String())
 	}
-	if _, err := fmt.Sscanf(stderr.String(), "%x %x", &rc, &result); err != nil {
+	fields := strings.Fields(stderr.String())
+	if len(fields) < 2 {
 		t.Fatalf("%s harness said %q", arch, stderr.String())
 	}
-	return out.String(), rc, result
+	var v []uint64
+	for _, f := range fields {
+		x, err := strconv.ParseUint(f, 16, 64)
+		if err != nil {
+			t.Fatalf("%s harness said %q", arch, stderr.String())
+		}
+		v = append(v, x)
+	}
+	return out.String(), v[0], v[1], v[2:]
 }
 
 // TestReadersOnTheirCPUs: on each architecture, the committed reader
@@ -350,5 +371,82 @@ func TestCompressedStreamOnANoisyLine(t *testing.T) {
 	t.Logf("%d bytes flipped, %d dropped; %d blocks sent again, %d compressed", noise.flips, noise.lost, st.Retransmitted, st.Compressed)
 	if noise.flips+noise.lost == 0 || st.Retransmitted == 0 || st.Compressed == 0 {
 		t.Fatalf("%d faults injected, %d retransmissions, %d compressed: the test proved nothing", noise.flips+noise.lost, st.Retransmitted, st.Compressed)
+	}
+}
+
+// TestUARTRateOnTheirCPUs: in ModeUART the reader reports a UART's
+// divisor, sets the one asked for (a 16550's through its divisor latch,
+// byte registers or words four bytes apart; a PL011's IBRD and FBRD,
+// latched by writing LCR_H with the UART off) and keeps it when the host
+// answers its "BDBR" with 'K'; without that answer it sets the old one
+// again. The UART here is memory laid out as its registers.
+func TestUARTRateOnTheirCPUs(t *testing.T) {
+	type reg struct {
+		off  int
+		v    uint32
+		want uint32 // after a switch the host confirmed
+	}
+	for _, u := range []struct {
+		name        string
+		kind        uint32
+		words       bool
+		regs        []reg
+		old, divide uint32
+	}{
+		{"16550", UART16550, false, []reg{{0, 2, 1}, {1, 0, 0}, {3, 0x03, 0x03}, {5, 0x60, 0x60}}, 2, 1},
+		{"16550-shift2", UART16550 | 2<<8 | UARTWords, true, []reg{{0, 0x16, 0x0b}, {4, 0, 0}, {12, 0x1b, 0x1b}, {20, 0x60, 0x60}}, 0x16, 0x0b},
+		{"pl011", UARTPL011, true, []reg{{0x18, 0x90, 0x90}, {0x24, 13, 1}, {0x28, 1, 40}, {0x2c, 0x70, 0x70}, {0x30, 0x301, 0x301}}, 13<<6 | 1, 1<<6 | 40},
+	} {
+		for _, a := range Arches {
+			t.Run(u.name+"/"+a.Name, func(t *testing.T) {
+				t.Parallel()
+				mem := make([]byte, 64)
+				for _, r := range u.regs {
+					if u.words {
+						a.Order.PutUint32(mem[r.off:], r.v)
+					} else {
+						mem[r.off] = byte(r.v)
+					}
+				}
+				for _, confirm := range []bool{true, false} {
+					_, rc, found, words := runWith(t, a.Name, mem, harnessParams{mode: ModeUART, block: u.divide, size: u.kind}, func(r io.Reader, w io.Writer) {
+						var seen []byte
+						for !bytes.HasSuffix(seen, []byte(UARTReady)) {
+							b := make([]byte, 1)
+							if _, err := r.Read(b); err != nil {
+								t.Errorf("no %s: %v", UARTReady, err)
+								return
+							}
+							seen = append(seen, b[0])
+						}
+						if confirm {
+							w.Write([]byte{UARTConfirm})
+						} else {
+							w.Write(bytes.Repeat([]byte{'x'}, 32<<19/1024+1)) // a byte for each time tstc says one waits, never a 'K'
+						}
+					})
+					left := make([]byte, len(words)*a.Word)
+					for i, wd := range words {
+						putWord(a, left[i*a.Word:], wd)
+					}
+					if wantRC := map[bool]uint64{true: 0, false: 1}[confirm]; rc != wantRC || found != uint64(u.old) {
+						t.Fatalf("confirmed %v: rc %d, found %#x; want rc %d and %#x", confirm, rc, found, wantRC, u.old)
+					}
+					for _, r := range u.regs {
+						got := uint32(left[r.off])
+						if u.words {
+							got = a.Order.Uint32(left[r.off:])
+						}
+						want := r.v
+						if confirm {
+							want = r.want
+						}
+						if got != want {
+							t.Fatalf("confirmed %v: the register at %#x holds %#x, want %#x", confirm, r.off, got, want)
+						}
+					}
+				}
+			})
+		}
 	}
 }

@@ -64,6 +64,28 @@ const (
 	// deflate makes shorter sent compressed (with the 16 KiB of the
 	// stream before it as the dictionary); Stream decodes it.
 	ModeStreamCompressed = 4
+	// ModeUART reads a UART's divisor into Result and, if Block is not
+	// 0, sets Block as its divisor and waits for the host to answer its
+	// "BDBR" with 'K' at the new rate, else sets the old one again (and
+	// returns 1). Addr is the UART's registers, Size its kind (UART16550
+	// or UARTPL011) | register shift << 8 | UARTWords. A 16550's divisor
+	// is DLM << 8 | DLL, a PL011's IBRD << 6 | FBRD.
+	ModeUART = 5
+)
+
+// Kinds of UART for ModeUART, and UARTWords: its registers take 32-bit
+// accesses.
+const (
+	UART16550 = 1
+	UARTPL011 = 2
+	UARTWords = 0x10000
+)
+
+// UARTReady is what the reader sends at the new rate in ModeUART, until
+// the host answers UARTConfirm.
+const (
+	UARTReady   = "BDBR"
+	UARTConfirm = 'K'
 )
 
 // ConfirmText is what the reader prints in ModeConfirm through the jump

@@ -51,9 +51,14 @@ type FillChecker interface {
 
 // BaudSwitcher is a bootloader that can move its line to another rate.
 type BaudSwitcher interface {
-	// SwitchBaud moves the line from one rate to another, host and board.
+	// SwitchBaud moves the line from one rate to another, host and board;
+	// a rate the board does not offer is an ErrBaudRefused, the line
+	// left as it was.
 	SwitchBaud(ctx context.Context, from, to int) error
 }
+
+// ErrBaudRefused: the board does not offer the baud rate.
+var ErrBaudRefused = errors.New("the board refuses the baud rate")
 
 // FastReader is a bootloader on which bootdump can run a reader faster
 // than its dump command (U-Boot's binary reader).
@@ -145,6 +150,9 @@ type Options struct {
 	Addr, Size uint64
 	// MaxWidth caps the dump unit width (1, 2, 4 or 8); 0 for the widest.
 	MaxWidth int
+	// NoUpload puts no program on the board: no fast reader, and no rate
+	// switch by one (dump --reader md).
+	NoUpload bool
 	// Detected says how the bootloader was recognised (the record keeps it).
 	Detected string
 	Logger   *slog.Logger

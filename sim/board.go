@@ -33,6 +33,10 @@ type Config struct {
 	// Console is the UART's device name (the banner's In: line); default
 	// pl011@9000000, on which go hangs as it does on QEMU's virt board.
 	Console string
+	// UARTClock is the clock of a 16550 console (a serial@... Console):
+	// default 14.7456 MHz, which divides down to 921600 baud. A PL011's
+	// is 24 MHz, as on QEMU's virt board.
+	UARTClock uint64
 	// ForeignExports: the exported jump table holds a vendor's functions
 	// after get_version, not getc, tstc and putc; a program that prints
 	// through it prints nothing.

@@ -137,6 +137,9 @@ func (r *readerRun) run() uint64 {
 		if sent < 0 {
 			return 1
 		}
+	case 5:
+		r.exports(r.word(p, pJT))
+		return r.uartRate(p)
 	}
 	return 0
 }
@@ -201,13 +204,11 @@ func (r *readerRun) stream(p uint64, compress bool) int64 {
 	b.abortIfUnmapped(addr, size)
 	var sent int64
 	acked, next := uint64(0), uint64(0) // blocks below acked arrived
-	wasData := map[uint64]bool{}
+	var carried uint32                  // bit num % 32: block num carried its bytes, as reader.c's data
 	for acked*block < size {
 		inData := 0
 		for i := acked; i < next; i++ {
-			if wasData[i] {
-				inData++
-			}
+			inData += int(carried >> (i & 31) & 1)
 		}
 		full := next*block >= size || next-acked >= readerWindow || inData >= readerDataWindow
 		if c, ok := r.tstc(full); ok {
@@ -259,7 +260,11 @@ func (r *readerRun) stream(p uint64, compress bool) int64 {
 			}
 		}
 		b.out.write(put32(frame, crc32.ChecksumIEEE(data)))
-		wasData[next] = kind == 'B' || kind == 'Z'
+		if kind == 'B' || kind == 'Z' {
+			carried |= 1 << (next & 31)
+		} else {
+			carried &^= 1 << (next & 31)
+		}
 		next++
 		sent++
 	}

@@ -45,6 +45,8 @@ type uboot struct {
 	mdAddr   uint64
 	mdSize   int
 	mdLength uint64
+
+	uartReg *uartModel // the console's UART, set for the power-on rate; nil on 1.1.x
 }
 
 // run is one power-on, until a reset (errReset) or ctx ends.
@@ -75,6 +77,7 @@ func (b *uboot) run(ctx context.Context) (err error) {
 	}
 	if b.fork == nil {
 		b.env["stdin"], b.env["stdout"], b.env["stderr"] = b.console(), b.console(), b.console()
+		b.uartReg = consoleUART(b.cfg, b.console(), b.rate())
 	}
 	b.installExports()
 	b.out.lfcr = b.fork != nil && b.fork.lfcr // Linux may have changed it

@@ -78,6 +78,9 @@ func (b *uboot) setBaudrate(ctx context.Context, value string) error {
 	if b.cfg.Baud > 0 {
 		b.out.setBaud(n)
 	}
+	if b.uartReg != nil {
+		b.uartReg.divisor = b.uartReg.divisorFor(n) // as the driver's setbrg does
+	}
 	b.out.flush()
 	for {
 		c, ok, err := b.uart.key(ctx, 0)

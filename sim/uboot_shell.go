@@ -196,6 +196,11 @@ func (b *uboot) exec(ctx context.Context, line string, repeat bool) (ok bool, er
 		}
 	case "go":
 		return b.goCommand(args), nil
+	case "fdt":
+		if b.fork == nil {
+			b.fdt(args)
+			return false, nil
+		}
 	case "reset":
 		b.out.puts("resetting ...\n")
 		b.out.flush()

@@ -7,7 +7,8 @@
  * runs where it was not linked), gives it a jump table whose putc writes to
  * standard output as U-Boot's serial does ('\n' as "\r\n") and whose getc
  * reads standard input, sets the gd register to a known value, calls it,
- * and writes "rc RESULT" in hex to standard error.
+ * and writes "rc RESULT" in hex to standard error, then the memory's first
+ * 64 bytes as words.
  *
  * Freestanding: raw system calls, no C library. Linked with --omagic so
  * that its buffers are executable.
@@ -112,6 +113,13 @@ static int fake_getc(void)
 	return c;
 }
 static int fake_tstc(void) { return 0; }
+/* In mode 5, tstc says a byte waits one call in 1024: getc then waits
+ * for the host's (an answer, or a byte of the junk it sends instead). */
+static int fake_tstc_sometimes(void)
+{
+	static u32 calls;
+	return ++calls % 1024 == 0;
+}
 static void fake_putc(const char c)
 {
 	if (c == '\n')
@@ -166,21 +174,22 @@ static int run(void)
 	read_full(memory, m);
 	u32 mode = read_u32();
 	u32 block = read_u32();
+	u32 size = read_u32(); /* 0: the memory's */
 	ulong off = 0;
 	while (off + sizeof(ulong) <= n && *(ulong *)(code + off) != MAGIC)
 		off += sizeof(ulong); /* the block is word-aligned */
 	if (off + sizeof(ulong) > n)
 		return 7;
 	ulong *p = (ulong *)(code + off);
-	static void *jt[4];
+	static void *jt[12];
 	jt[0] = (void *)fake_version;
 	jt[1] = (void *)fake_getc;
-	jt[2] = (void *)fake_tstc;
+	jt[2] = mode == 5 ? (void *)fake_tstc_sometimes : (void *)fake_tstc;
 	jt[3] = (void *)fake_putc;
 	p[1] = mode;
 	p[2] = (ulong)jt;
 	p[3] = (ulong)memory;
-	p[4] = m;
+	p[4] = size ? size : m;
 	p[5] = block;
 #if defined(__riscv)
 	__asm__ volatile("fence.i" ::: "memory"); /* qemu tracks code writes on the others */
@@ -189,6 +198,8 @@ static int run(void)
 	flush();
 	put_hex(rc);
 	put_hex(p[6]);
+	for (int i = 0; i < 64; i += sizeof(ulong))
+		put_hex(*(ulong *)(memory + i)); /* what the reader left there */
 	sys3(SYS_WRITE, 2, (long)"\n", 1);
 	return 0;
 }

@@ -54,7 +54,8 @@ struct params {
 	ulong mode;   /* 0: report gd; 1: confirm the jump table; 2: stream;
 		       * 3: done (bootm runs a standalone program twice, for
 		       * its prep and go states: the second run does nothing);
-		       * 4: stream, compressing where that is shorter */
+		       * 4: stream, compressing where that is shorter;
+		       * 5: the UART's divisor (see set_divisor) */
 	ulong jt;     /* U-Boot's jump table */
 	ulong addr;   /* what to read */
 	ulong size;
@@ -64,6 +65,8 @@ struct params {
 	ulong ext;    /* if set, the parameters live there instead */
 };
 
+/* Only these four stand at the same place in every release's table:
+ * udelay and get_timer moved as functions were added before them. */
 enum { JT_VERSION, JT_GETC, JT_TSTC, JT_PUTC };
 
 #if defined(__mips__)
@@ -462,6 +465,114 @@ AINLINE long stream(struct params *p, void **jt, int compress)
 	return sent;
 }
 
+/*
+ * The UART's rate (mode 5): addr is the UART's registers, size its kind
+ * (UART_16550 or UART_PL011) | register shift << 8 | UART_WORDS (32-bit
+ * accesses; a PL011 always), block the divisor to set (16550: DLM << 8 |
+ * DLL; PL011: IBRD << 6 | FBRD), 0 to only read it; result is the
+ * divisor found.
+ * After setting it the reader sends "BDBR" at the new rate, then asks
+ * tstc UART_POLLS times for the host's 'K' at that rate (then it returns
+ * 0), UART_ROUNDS times over; without one it sets the divisor it found
+ * again and returns 1. There is no clock to count by (the table's udelay
+ * moved between releases): a round takes 25 ms on a fast CPU, a second or
+ * so on a slow one.
+ */
+#define UART_16550 1
+#define UART_PL011 2
+#define UART_WORDS 0x10000
+#define UART_ROUNDS 32
+#define UART_POLLS (1 << 19)
+
+struct uart {
+	volatile u8 *base;
+	int shift, words, pl011;
+};
+
+AINLINE u32 uart_get(struct uart *u, int reg)
+{
+	volatile u8 *at = u->base + (reg << u->shift);
+	return u->words ? *(volatile u32 *)at : *at;
+}
+
+AINLINE void uart_set(struct uart *u, int reg, u32 v)
+{
+	volatile u8 *at = u->base + (reg << u->shift);
+	if (u->words)
+		*(volatile u32 *)at = v;
+	else
+		*at = v;
+}
+
+/* 16550 registers by index, PL011 by offset (its shift is 0). */
+enum { NS_DLL = 0, NS_DLM = 1, NS_LCR = 3, NS_LSR = 5 };
+enum { PL_FR = 0x18, PL_IBRD = 0x24, PL_FBRD = 0x28, PL_LCRH = 0x2c, PL_CR = 0x30 };
+#define NS_DLAB 0x80
+#define NS_TEMT 0x40 /* nothing left to send */
+#define PL_BUSY 0x08
+
+AINLINE u32 divisor_of(struct uart *u)
+{
+	if (u->pl011)
+		return uart_get(u, PL_IBRD) << 6 | (uart_get(u, PL_FBRD) & 63);
+	u32 lcr = uart_get(u, NS_LCR);
+	uart_set(u, NS_LCR, lcr | NS_DLAB);
+	u32 d = uart_get(u, NS_DLM) << 8 | uart_get(u, NS_DLL);
+	uart_set(u, NS_LCR, lcr);
+	return d;
+}
+
+/* set_divisor waits for what the UART still sends (a 16-byte FIFO at
+ * any rate goes in far fewer polls than these), then changes its divisor:
+ * the PL011 takes a new one when LCR_H is written, with the UART off. */
+AINLINE void set_divisor(struct uart *u, u32 d)
+{
+	for (int i = 0; i < UART_POLLS; i++)
+		if (u->pl011 ? !(uart_get(u, PL_FR) & PL_BUSY) : uart_get(u, NS_LSR) & NS_TEMT)
+			break;
+	if (u->pl011) {
+		u32 cr = uart_get(u, PL_CR), lcrh = uart_get(u, PL_LCRH);
+		uart_set(u, PL_CR, 0);
+		uart_set(u, PL_IBRD, d >> 6);
+		uart_set(u, PL_FBRD, d & 63);
+		uart_set(u, PL_LCRH, lcrh);
+		uart_set(u, PL_CR, cr);
+		return;
+	}
+	u32 lcr = uart_get(u, NS_LCR);
+	uart_set(u, NS_LCR, lcr | NS_DLAB);
+	uart_set(u, NS_DLL, d & 0xff);
+	uart_set(u, NS_DLM, d >> 8 & 0xff);
+	uart_set(u, NS_LCR, lcr);
+}
+
+AINLINE long uart_rate(struct params *p, void **jt)
+{
+	struct uart u = {(volatile u8 *)p->addr, (int)(p->size >> 8 & 31), (p->size & UART_WORDS) != 0,
+			 (p->size & 0xff) == UART_PL011};
+	if (u.pl011) { /* 32-bit registers at their offsets */
+		u.shift = 0;
+		u.words = 1;
+	}
+	u32 old = divisor_of(&u);
+	p->result = old;
+	if (!p->block)
+		return 0;
+	struct io io;
+	io.jt = jt;
+	for (u32 d = p->block;; d = old) {
+		set_divisor(&u, d);
+		if (d == old)
+			return d != p->block; /* back at the old rate, unless it was asked for */
+		for (int round = 0; round < UART_ROUNDS; round++) {
+			put_word(&io, 0x42444252); /* BDBR */
+			for (int i = 0; i < UART_POLLS; i++)
+				if (waiting(&io) && get(&io) == 'K')
+					return 0;
+		}
+	}
+}
+
 long reader(struct params *p)
 {
 	if (p->ext) {
@@ -491,5 +602,7 @@ long reader(struct params *p)
 		p->result = (ulong)sent;
 		return sent < 0 ? 1 : 0;
 	}
+	if (mode == 5)
+		return uart_rate(p, jt);
 	return 0;
 }

@@ -2,16 +2,14 @@ package profile
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-)
 
-// ErrBaudRefused: the profile's rate command does not take the rate.
-var ErrBaudRefused = errors.New("the bootloader does not offer the baud rate")
+	"github.com/bootdump/bootdump/dialect"
+)
 
 // baudSettle is how long the board may take to move its UART after it
 // echoed the command: it prints nothing to wait on.
@@ -24,7 +22,7 @@ const baudSettle = 150 * time.Millisecond
 func (s *Session) switchBaud(ctx context.Context, from, to int) error {
 	b := s.p.Baud
 	if !slices.Contains(b.Rates, to) {
-		return fmt.Errorf("%w: %s takes %s", ErrBaudRefused, s.p.Name, rateList(b.Rates))
+		return fmt.Errorf("%w: %s takes %s", dialect.ErrBaudRefused, s.p.Name, rateList(b.Rates))
 	}
 	cmd := strings.ReplaceAll(b.Command, "{baud}", strconv.Itoa(to))
 	if err := s.con.Echoed(ctx, cmd); err != nil {

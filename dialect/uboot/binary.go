@@ -67,9 +67,12 @@ const (
 // step that fails says why, wrapping ErrNoBinaryReader; a reset on the
 // way ends the setup (it is counted, see Resets).
 func (s *Session) StartFastReader(ctx context.Context, opt dialect.FastOptions) (dialect.Reader, error) {
-	r, err := s.startBinaryReader(ctx)
-	if err != nil {
-		return nil, err
+	r := s.fast // set up for a rate switch
+	if r == nil {
+		var err error
+		if r, err = s.startBinaryReader(ctx); err != nil {
+			return nil, err
+		}
 	}
 	r.compress = !opt.Uncompressed
 	return r, nil

@@ -50,13 +50,14 @@ func (s *Session) recover(ctx context.Context) error {
 			return err
 		}
 		fast := s.fastBaud
-		s.fastBaud = 0
+		s.fastBaud, s.moved = 0, nil // U-Boot set its UART again
 		s.log.Warn("the board is back at its power-on rate; switching up again", "baud", fast)
 		if err := s.SwitchBaud(ctx, s.baseBaud, fast); err != nil {
 			s.log.Warn("staying at the power-on rate", "err", err)
 		}
 	}
 	s.scratchLen, s.scratchFill, s.bdinfo = 0, -1, nil
+	s.fast = nil // RAM may be lost, and the reader with it
 	probe, err := s.probeAddr(ctx)
 	if err != nil {
 		return err

@@ -47,6 +47,9 @@ type Session struct {
 	bdinfo             *memoryMap        // bdinfo's, once asked on this connection
 	resets             int               // resets met outside the dump engine (the reader's setup)
 	noLoader           map[string]bool   // upload commands this build turned out not to have
+	noUpload           bool              // no program goes on the board (dialect.Options)
+	fast               *BinaryReader     // the binary reader, once a rate switch set it up
+	moved              *movedUART        // the UART, while the reader holds it at a rate U-Boot does not know
 }
 
 // boardIdentity is what tells one board from another of the same build:
@@ -93,7 +96,7 @@ func newSession(ctx context.Context, con *console.Console, link *dialect.Link, o
 	if link == nil {
 		link = &dialect.Link{}
 	}
-	s := &Session{con: con, name: Name, link: link, log: opt.Logger, maxWidth: opt.MaxWidth, readAddr: opt.Addr, readSize: opt.Size,
+	s := &Session{con: con, name: Name, link: link, log: opt.Logger, maxWidth: opt.MaxWidth, noUpload: opt.NoUpload, readAddr: opt.Addr, readSize: opt.Size,
 		scratchFill: -1, detected: opt.Detected}
 	lines, err := con.Output(ctx, "version")
 	if err != nil {

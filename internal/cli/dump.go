@@ -153,6 +153,7 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 	if opt.Source.Kind == dialect.Mem {
 		hint = dialect.Options{Addr: opt.Addr, Size: opt.Size}
 	}
+	hint.NoUpload = opt.Reader == backup.ReadDump
 	dev, done, err := f.conn.open(ctx, a, hint)
 	if err != nil {
 		return err

@@ -117,17 +117,44 @@ func TestFastBaud(t *testing.T) {
 	}
 }
 
+// TestFastBaudRefused: where U-Boot's table refuses the rate and no
+// program may go on the board (--reader md), the dump stays at the rate it
+// found, and says why once.
 func TestFastBaudRefused(t *testing.T) {
 	img := randomBytes(16<<10, 15)
 	board := ptyBoard(t, sim.Config{Image: img, Baud: 115200, BaudRates: []int{9600, 115200}})
 	out := filepath.Join(t.TempDir(), "slow.bin")
 	r, stderr := dumpOK(t, img, "-p", board.Path, "--addr", "0x04000000", "--size", "16K", "-o", out,
-		"--fast-baud", "921600")
-	if n := strings.Count(stderr, "Baudrate 921600 bps not supported"); n != 1 {
-		t.Fatalf("the refusal is reported %d times, want once: %s", n, stderr)
+		"--fast-baud", "921600", "--reader", "md")
+	if n := strings.Count(stderr, "Baudrate 921600 bps not supported"); n != 1 || !strings.Contains(stderr, "not put on the board with --reader md") {
+		t.Fatalf("the refusal is reported %d times, want once, with why the reader does not switch: %s", n, stderr)
 	}
 	if r.Baud != 115200 {
 		t.Fatalf("dumped at %d baud, want 115200", r.Baud)
+	}
+}
+
+// TestFastBaudByTheReader: U-Boot's table stops at 115200, so the binary
+// reader sets the UART's divisor for 921600 itself: a PL011's (QEMU's
+// virt board's, 24 MHz: 923077 baud, 0.16 % off) and a 16550's (14.7456
+// MHz, divisor 8 to 1), each read back; the dump runs at 921600, and the
+// board is back at 115200 afterwards (by the reader: U-Boot's own setenv
+// would change nothing, as it believes it never left 115200).
+func TestFastBaudByTheReader(t *testing.T) {
+	img := randomBytes(256<<10, 16)
+	for _, console := range []string{"pl011@9000000", "serial@10000000"} {
+		t.Run(console, func(t *testing.T) {
+			t.Parallel()
+			board := ptyBoard(t, sim.Config{Image: img, Baud: 115200, BaudRates: []int{9600, 115200}, Console: console, BootDelay: -1})
+			out := filepath.Join(t.TempDir(), "fast.bin")
+			r, stderr := dumpOK(t, img, "-v", "-p", board.Path, "--addr", "0x04000000", "--size", "256K", "-o", out, "--fast-baud", "921600")
+			if r.Baud != 921600 || !strings.Contains(stderr, "the binary reader set the UART's divisor for it") || !strings.Contains(stderr, "it reads back so") {
+				t.Fatalf("dumped at %d baud; the log does not say the reader set the divisor and read it back:\n%s", r.Baud, stderr)
+			}
+			if _, stderr, code := run(t, "verify", "-p", board.Path, "--addr", "0x04000000", out); code != 0 {
+				t.Fatalf("after the dump the board does not answer at 115200: %s", stderr)
+			}
+		})
 	}
 }
 
