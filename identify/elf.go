@@ -24,7 +24,8 @@ func (elfDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 		!bytes.Equal(h[9:16], make([]byte, 7)) {
 		return nil
 	}
-	f := &Finding{Offset: off, Length: 52, Type: "elf", Verdict: Unverifiable,
+	// 52 bytes: the smallest ELF header (a cut-short one has what is there).
+	f := &Finding{Offset: off, Length: min(52, end-off), Type: "elf", Verdict: Unverifiable,
 		Reason: "ELF carries no checksum; its headers are sound"}
 	ef, err := elf.NewFile(io.NewSectionReader(r, off, end-off))
 	if err != nil {
