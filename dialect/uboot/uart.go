@@ -112,9 +112,8 @@ func (s *Session) fdtNode(ctx context.Context, path string) (map[string]string, 
 	}
 	props := map[string]string{}
 	for _, l := range lines {
-		name, value, ok := strings.Cut(strings.TrimSpace(l), " = ")
-		if ok {
-			props[name] = strings.TrimSuffix(value, ";")
+		if name, value, ok := fdtProperty(l); ok {
+			props[name] = value
 		} else if strings.HasPrefix(l, "libfdt") || strings.Contains(l, "not found") {
 			return nil, fmt.Errorf("fdt list %s: %s", path, strings.TrimSpace(l))
 		}
@@ -142,12 +141,19 @@ func (s *Session) clockOf(ctx context.Context, ref uint64) (uint64, error) {
 				return firstCell(n["clock-frequency"]), nil
 			}
 		case len(nodes) > 0:
-			if name, value, ok := strings.Cut(l, " = "); ok {
-				nodes[len(nodes)-1][name] = strings.TrimSuffix(value, ";")
+			if name, value, ok := fdtProperty(l); ok {
+				nodes[len(nodes)-1][name] = value
 			}
 		}
 	}
 	return 0, fmt.Errorf("no node of the device tree with phandle %#x gives a clock-frequency", ref)
+}
+
+// fdtProperty reads a property line as fdt list and print show it:
+// `name = value;`.
+func fdtProperty(line string) (name, value string, ok bool) {
+	name, value, ok = strings.Cut(strings.TrimSpace(line), " = ")
+	return name, strings.TrimSuffix(value, ";"), ok
 }
 
 func firstString(v string) string {
