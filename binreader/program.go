@@ -67,9 +67,10 @@ const (
 	// ModeUART reads a UART's divisor into Result and, if Block is not
 	// 0, sets Block as its divisor and waits for the host to answer its
 	// "BDBR" with 'K' at the new rate, else sets the old one again (and
-	// returns 1). Addr is the UART's registers, Size its kind (UART16550
-	// or UARTPL011) | register shift << 8 | UARTWords. A 16550's divisor
-	// is DLM << 8 | DLL, a PL011's IBRD << 6 | FBRD.
+	// returns 1). Addr is the UART's registers, Size its kind (UART16550,
+	// UARTPL011 or UARTAR933x) | register shift << 8 | UARTWords. A
+	// 16550's divisor is DLM << 8 | DLL, a PL011's IBRD << 6 | FBRD, an
+	// AR933x's its clock register, scale << 16 | step.
 	ModeUART = 5
 )
 
@@ -78,7 +79,10 @@ const (
 const (
 	UART16550 = 1
 	UARTPL011 = 2
-	UARTWords = 0x10000
+	// UARTAR933x is the "high-speed" UART of Atheros's AR933x SoCs, whose
+	// rate is its reference clock * step / ((scale + 1) * 2^17).
+	UARTAR933x = 3
+	UARTWords  = 0x10000
 )
 
 // UARTReady is what the reader sends at the new rate in ModeUART, until

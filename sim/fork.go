@@ -17,6 +17,7 @@ type fork struct {
 	lacks   []string
 	help    string
 	env     map[string]string
+	soc     *soc
 }
 
 // registerFork registers a personality that runs U-Boot fork f.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/bootdump/bootdump/binreader"
 )
 
 func init() {
@@ -25,7 +27,20 @@ func init() {
 			"bootcmd":  "bootm 0x9f020000", "ethaddr": "0x00:0xaa:0xbb:0xcc:0xdd:0xee", "ipaddr": "192.168.1.111",
 			"serverip": "192.168.1.100", "stdin": "serial", "stdout": "serial", "stderr": "serial", "ethact": "eth0",
 		},
+		soc: ar9330,
 	})
+}
+
+// ar9330 is the SoC: revision 1 of an AR9330 in its reset block's
+// revision ID register, and its own "high-speed" UART, whose clock
+// register U-Boot sets for the rate from a 25 MHz reference clock.
+var ar9330 = &soc{
+	regs: map[uint64]uint32{0xb8060090: 0x00000111},
+	uart: func(rate int) *uartModel {
+		u := &uartModel{kind: binreader.UARTAR933x, base: 0xb8020000, clock: 25000000}
+		u.divisor = u.divisorFor(rate)
+		return u
+	},
 }
 
 // lsdkStop is the string that stops the keyed autoboot of TP-Link's builds

@@ -25,6 +25,10 @@ type memory struct {
 	mips      bool              // KSEG0/KSEG1 aliases
 	dcache    map[uint64]*[lineSize]byte
 	icache    map[uint64]*[lineSize]byte
+	// regs are a SoC's registers that a host may read (its ID, a UART's
+	// line control), by the address the CPU reads them at, in its byte
+	// order; stores to them are ignored.
+	regs map[uint64][4]byte
 }
 
 const (
@@ -62,6 +66,9 @@ func (m *memory) mapped(addr, n uint64) bool {
 	if n == 0 {
 		return true
 	}
+	if m.isRegs(addr, n) {
+		return true
+	}
 	addr, _ = m.canon(addr)
 	end := addr + n
 	if end < addr {
@@ -70,6 +77,19 @@ func (m *memory) mapped(addr, n uint64) bool {
 	inFlash := addr >= m.flashBase && end <= m.flashBase+uint64(len(m.flash))
 	inRAM := addr >= m.ramBase && end <= m.ramBase+m.ramSize
 	return inFlash || inRAM
+}
+
+// isRegs: [addr, addr+n) is all registers.
+func (m *memory) isRegs(addr, n uint64) bool {
+	if len(m.regs) == 0 || n == 0 {
+		return false
+	}
+	for a := addr &^ 3; a < addr+n; a += 4 {
+		if _, ok := m.regs[a]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func (m *memory) inFlash(addr uint64) bool {
@@ -84,6 +104,13 @@ func (m *memory) isRAM(addr uint64) bool {
 // read is a CPU load of dst's worth at addr (the caller has checked it is
 // mapped): cached RAM reads what the data cache holds.
 func (m *memory) read(addr uint64, dst []byte) {
+	if m.isRegs(addr, uint64(len(dst))) {
+		for i := range dst {
+			a := addr + uint64(i)
+			dst[i] = m.regs[a&^3][a&3]
+		}
+		return
+	}
 	c, cached := m.canon(addr)
 	m.backing(c, dst)
 	if cached {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/bootdump/bootdump/binreader"
 )
 
 func init() {
@@ -24,7 +26,27 @@ func init() {
 			"bootcmd": "tftp", "ethaddr": "\"00:AA:BB:CC:DD:10\"", "ipaddr": "10.10.10.123", "serverip": "10.10.10.3",
 			"stdin": "serial", "stdout": "serial", "stderr": "serial",
 		},
+		soc: mt7628,
 	})
+}
+
+// mt7628 is the SoC: its chip name in the system controller's first two
+// registers ("MT76", "28  "), three UART Lites, 16550s with 32-bit
+// registers 4 bytes apart, clocked at 40 MHz. The console is the third, as
+// on the LinkIt Smart 7688 (its SDK's board/rt2880/serial.h); serial_setbrg
+// resets the UARTs and sets up only the console's, so only its line control
+// is not 0, and it cuts the divisor for CONFIG_BAUDRATE short.
+var mt7628 = &soc{
+	regs: map[uint64]uint32{
+		0xb0000000: 0x3637544d, 0xb0000004: 0x20203832,
+		0xb0000c0c: 0, 0xb0000d0c: 0, 0xb0000e0c: 0x03, // LCR: 8 bits, no parity
+	},
+	uart: func(rate int) *uartModel {
+		u := &uartModel{kind: binreader.UART16550, base: 0xb0000e00, clock: 40000000, cuts: true}
+		u.divisor = u.divisorFor(rate)
+		return u
+	},
+	fixedRate: true,
 }
 
 // ralinkBoot is the MediaTek/Ralink SDK's U-Boot 1.1.3 (MT7628 here), as

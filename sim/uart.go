@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strconv"
@@ -13,15 +14,41 @@ import (
 // The console's UART as 2023.01's device tree describes it and its
 // registers hold it: a PL011 (QEMU's virt board's, 24 MHz) or a 16550
 // (serial@..., the clock Config.UARTClock), whose divisor sets the line's
-// rate. U-Boot's driver sets the divisor for the power-on rate.
+// rate; on 1.1.x's MIPS SoCs, the UART the SoC has where its vendor's
+// U-Boot left it (see soc). U-Boot's driver sets the divisor for the
+// power-on rate.
 
 // uartModel is the console's UART.
 type uartModel struct {
-	kind    int // binreader.UART16550 or UARTPL011
+	kind    int // binreader.UART16550, UARTPL011 or UARTAR933x
 	base    uint64
-	path    string // its node in the device tree
+	path    string // its node in the device tree; "" on 1.1.x
 	clock   uint64
-	divisor uint32 // 16550: DLM << 8 | DLL; PL011: IBRD << 6 | FBRD
+	divisor uint32 // 16550: DLM << 8 | DLL; PL011: IBRD << 6 | FBRD; AR933x: scale << 16 | step
+	cuts    bool   // the driver cuts the divisor short (Ralink's SDK) where others round it
+}
+
+// soc is a 1.1.x fork's SoC as a host can see it: registers md reads
+// (its ID, its UARTs' line control), at their KSEG1 addresses, and the
+// console's UART.
+type soc struct {
+	regs map[uint64]uint32
+	uart func(rate int) *uartModel
+	// fixedRate: the serial driver sets the build's CONFIG_BAUDRATE, not
+	// the baudrate variable (the MediaTek/Ralink SDK's serial_setbrg), so
+	// setenv baudrate announces a switch its UART never makes.
+	fixedRate bool
+}
+
+// regsIn are the SoC's registers as bytes in the CPU's order.
+func (c *soc) regsIn(order binary.ByteOrder) map[uint64][4]byte {
+	m := map[uint64][4]byte{}
+	for a, v := range c.regs {
+		var b [4]byte
+		order.PutUint32(b[:], v)
+		m[a] = b
+	}
+	return m
 }
 
 // consoleUART is the UART the console names (pl011@9000000 unless
@@ -47,16 +74,50 @@ func consoleUART(cfg Config, console string, rate int) *uartModel {
 // divisorFor is the divisor U-Boot's driver sets for rate: a 16550's
 // divides the clock by 16 d, a PL011's by d / 4 (IBRD.FBRD in 64ths).
 func (u *uartModel) divisorFor(rate int) uint32 {
-	if u.kind == binreader.UARTPL011 {
+	switch {
+	case u.kind == binreader.UARTPL011:
 		return uint32(math.Round(float64(u.clock) * 4 / float64(rate)))
+	case u.kind == binreader.UARTAR933x:
+		return ar933xSetting(u.clock, rate)
+	case u.cuts:
+		return uint32(u.clock / 16 / uint64(rate))
 	}
 	return uint32(math.Round(float64(u.clock) / 16 / float64(rate)))
+}
+
+// ar933xSetting is the clock register Atheros's U-Boot sets for rate on
+// an AR933x with reference clock ref: of the scales 0 to 254, the first
+// whose step (cut short, at most 0x3333) comes nearest.
+func ar933xSetting(ref uint64, rate int) uint32 {
+	var setting uint32
+	least := uint64(rate)
+	for scale := uint64(0); scale < 0xff; scale++ {
+		step := uint64(rate) * (scale + 1) << 17 / ref
+		if step > 0x3333 {
+			break
+		}
+		got := ar933xRate(ref, scale, step)
+		off := max(got, uint64(rate)) - min(got, uint64(rate))
+		if off < least {
+			least, setting = off, uint32(scale<<16|step)
+		}
+	}
+	return setting
+}
+
+// ar933xRate is an AR933x's rate, rounded as its U-Boot computes it.
+func ar933xRate(ref, scale, step uint64) uint64 {
+	unit := (scale + 1) << 17
+	return (ref*step + unit/2) / unit
 }
 
 // rate is the line's rate the divisor makes.
 func (u *uartModel) rate() int {
 	if u.divisor == 0 {
 		return 0
+	}
+	if u.kind == binreader.UARTAR933x {
+		return int(ar933xRate(u.clock, uint64(u.divisor>>16), uint64(u.divisor&0xffff)))
 	}
 	if u.kind == binreader.UARTPL011 {
 		return int(math.Round(float64(u.clock) * 4 / float64(u.divisor)))

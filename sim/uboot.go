@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"strconv"
@@ -17,6 +18,13 @@ func newUBoot(p *parts, f *fork) *uboot {
 	cfg := p.cfg
 	if f != nil {
 		cfg.OldLayout = true // 1.1.x's print_buffer
+	}
+	if f != nil && f.soc != nil {
+		var order binary.ByteOrder = binary.LittleEndian
+		if cfg.BigEndian {
+			order = binary.BigEndian
+		}
+		p.mem.regs = f.soc.regsIn(order)
 	}
 	return &uboot{cfg: cfg, uart: p.line, out: p.line.out, in: p.line.in, faults: p.faults, mem: p.mem, flash: flashDefaults(cfg.Flash), fork: f}
 }
@@ -78,6 +86,8 @@ func (b *uboot) run(ctx context.Context) (err error) {
 	if b.fork == nil {
 		b.env["stdin"], b.env["stdout"], b.env["stderr"] = b.console(), b.console(), b.console()
 		b.uartReg = consoleUART(b.cfg, b.console(), b.rate())
+	} else if b.fork.soc != nil {
+		b.uartReg = b.fork.soc.uart(b.rate())
 	}
 	b.installExports()
 	b.out.lfcr = b.fork != nil && b.fork.lfcr // Linux may have changed it

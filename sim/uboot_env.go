@@ -75,11 +75,15 @@ func (b *uboot) setBaudrate(ctx context.Context, value string) error {
 		return nil
 	}
 	b.out.puts(fmt.Sprintf("## Switch baudrate to %d bps and press ENTER ...\n", n))
+	uartRate := n
+	if b.fork != nil && b.fork.soc != nil && b.fork.soc.fixedRate {
+		uartRate = b.rate() // serial_setbrg sets CONFIG_BAUDRATE again
+	}
 	if b.cfg.Baud > 0 {
-		b.out.setBaud(n)
+		b.out.setBaud(uartRate)
 	}
 	if b.uartReg != nil {
-		b.uartReg.divisor = b.uartReg.divisorFor(n) // as the driver's setbrg does
+		b.uartReg.divisor = b.uartReg.divisorFor(uartRate) // as the driver's setbrg does
 	}
 	b.out.flush()
 	for {

@@ -467,10 +467,11 @@ AINLINE long stream(struct params *p, void **jt, int compress)
 
 /*
  * The UART's rate (mode 5): addr is the UART's registers, size its kind
- * (UART_16550 or UART_PL011) | register shift << 8 | UART_WORDS (32-bit
- * accesses; a PL011 always), block the divisor to set (16550: DLM << 8 |
- * DLL; PL011: IBRD << 6 | FBRD), 0 to only read it; result is the
- * divisor found.
+ * (UART_16550, UART_PL011 or UART_AR933X) | register shift << 8 |
+ * UART_WORDS (32-bit accesses; a PL011 and an AR933x always), block the
+ * divisor to set (16550: DLM << 8 | DLL; PL011: IBRD << 6 | FBRD; AR933x:
+ * its UART_CLOCK register, scale << 16 | step), 0 to only read it; result
+ * is the divisor found.
  * After setting it the reader sends "BDBR" at the new rate, then asks
  * tstc UART_POLLS times for the host's 'K' at that rate (then it returns
  * 0), UART_ROUNDS times over; without one it sets the divisor it found
@@ -480,13 +481,14 @@ AINLINE long stream(struct params *p, void **jt, int compress)
  */
 #define UART_16550 1
 #define UART_PL011 2
+#define UART_AR933X 3
 #define UART_WORDS 0x10000
 #define UART_ROUNDS 32
 #define UART_POLLS (1 << 19)
 
 struct uart {
 	volatile u8 *base;
-	int shift, words, pl011;
+	int shift, words, kind;
 };
 
 AINLINE u32 uart_get(struct uart *u, int reg)
@@ -504,17 +506,23 @@ AINLINE void uart_set(struct uart *u, int reg, u32 v)
 		*at = v;
 }
 
-/* 16550 registers by index, PL011 by offset (its shift is 0). */
+/* 16550 registers by index; PL011 and AR933x (Atheros's "high-speed"
+ * UART, its own design) by offset, their shift 0. */
 enum { NS_DLL = 0, NS_DLM = 1, NS_LCR = 3, NS_LSR = 5 };
 enum { PL_FR = 0x18, PL_IBRD = 0x24, PL_FBRD = 0x28, PL_LCRH = 0x2c, PL_CR = 0x30 };
+enum { AR_CS = 0x04, AR_CLOCK = 0x08 };
 #define NS_DLAB 0x80
 #define NS_TEMT 0x40 /* nothing left to send */
 #define PL_BUSY 0x08
+#define AR_TX_BUSY 0x4000
+#define AR_CLOCK_BITS 0xffffff /* scale (8 bits) << 16 | step (16) */
 
 AINLINE u32 divisor_of(struct uart *u)
 {
-	if (u->pl011)
+	if (u->kind == UART_PL011)
 		return uart_get(u, PL_IBRD) << 6 | (uart_get(u, PL_FBRD) & 63);
+	if (u->kind == UART_AR933X)
+		return uart_get(u, AR_CLOCK) & AR_CLOCK_BITS;
 	u32 lcr = uart_get(u, NS_LCR);
 	uart_set(u, NS_LCR, lcr | NS_DLAB);
 	u32 d = uart_get(u, NS_DLM) << 8 | uart_get(u, NS_DLL);
@@ -522,21 +530,34 @@ AINLINE u32 divisor_of(struct uart *u)
 	return d;
 }
 
+AINLINE int sending(struct uart *u)
+{
+	if (u->kind == UART_PL011)
+		return uart_get(u, PL_FR) & PL_BUSY;
+	if (u->kind == UART_AR933X)
+		return uart_get(u, AR_CS) & AR_TX_BUSY;
+	return !(uart_get(u, NS_LSR) & NS_TEMT);
+}
+
 /* set_divisor waits for what the UART still sends (a 16-byte FIFO at
  * any rate goes in far fewer polls than these), then changes its divisor:
- * the PL011 takes a new one when LCR_H is written, with the UART off. */
+ * the PL011 takes a new one when LCR_H is written, with the UART off; the
+ * AR933x's clock register is its rate, written whole. */
 AINLINE void set_divisor(struct uart *u, u32 d)
 {
-	for (int i = 0; i < UART_POLLS; i++)
-		if (u->pl011 ? !(uart_get(u, PL_FR) & PL_BUSY) : uart_get(u, NS_LSR) & NS_TEMT)
-			break;
-	if (u->pl011) {
+	for (int i = 0; i < UART_POLLS && sending(u); i++)
+		;
+	if (u->kind == UART_PL011) {
 		u32 cr = uart_get(u, PL_CR), lcrh = uart_get(u, PL_LCRH);
 		uart_set(u, PL_CR, 0);
 		uart_set(u, PL_IBRD, d >> 6);
 		uart_set(u, PL_FBRD, d & 63);
 		uart_set(u, PL_LCRH, lcrh);
 		uart_set(u, PL_CR, cr);
+		return;
+	}
+	if (u->kind == UART_AR933X) {
+		uart_set(u, AR_CLOCK, (uart_get(u, AR_CLOCK) & ~AR_CLOCK_BITS) | (d & AR_CLOCK_BITS));
 		return;
 	}
 	u32 lcr = uart_get(u, NS_LCR);
@@ -549,8 +570,8 @@ AINLINE void set_divisor(struct uart *u, u32 d)
 AINLINE long uart_rate(struct params *p, void **jt)
 {
 	struct uart u = {(volatile u8 *)p->addr, (int)(p->size >> 8 & 31), (p->size & UART_WORDS) != 0,
-			 (p->size & 0xff) == UART_PL011};
-	if (u.pl011) { /* 32-bit registers at their offsets */
+			 (int)(p->size & 0xff)};
+	if (u.kind != UART_16550) { /* 32-bit registers at their offsets */
 		u.shift = 0;
 		u.words = 1;
 	}

@@ -33,9 +33,17 @@ func (s *Session) SwitchBaud(ctx context.Context, from, to int) error {
 	if rerr := s.switchByReader(ctx, from, to); rerr != nil {
 		return fmt.Errorf("%w, and the binary reader could not set the UART's divisor itself: %v", err, rerr)
 	}
-	s.log.Info(fmt.Sprintf("U-Boot's table has no %d baud: the binary reader set the UART's divisor for it", to))
+	why := fmt.Sprintf("U-Boot's table has no %d baud", to)
+	if errors.Is(err, errUARTStayed) {
+		why = fmt.Sprintf("U-Boot's UART stayed at %d baud", from)
+	}
+	s.log.Info(why + ": the binary reader set the UART's divisor for it")
 	return nil
 }
+
+// errUARTStayed: U-Boot announced the switch, and its UART did not make
+// it.
+var errUARTStayed = errors.New("its UART stayed")
 
 // switchBySetenv is U-Boot's flow: the board announces the switch,
 // changes its UART, and waits for a CR at the new rate; the prompt must
@@ -69,9 +77,12 @@ func (s *Session) switchBySetenv(ctx context.Context, from, to int) error {
 		s.log.Warn("the prompt did not come back clean at the new rate; going back", "baud", to, "err", err)
 	}
 	// The board may be at either rate: try the old one, then the new one
-	// (and from there switch back properly).
+	// (and from there switch back properly). At the old one, its UART never
+	// moved: the serial driver sets the build's rate, whatever the variable
+	// says (MediaTek/Ralink's SDK does), and the reader may do better.
 	if err := s.resyncAt(ctx, from); err == nil {
-		return fmt.Errorf("%d baud did not work on this line; staying at %d", to, from)
+		s.setBaudVariable(ctx, from)
+		return fmt.Errorf("%w: U-Boot announced %d baud, but %w at %d (its serial driver sets the rate it was built for)", dialect.ErrBaudRefused, to, errUARTStayed, from)
 	}
 	if err := s.resyncAt(ctx, to); err != nil {
 		return fmt.Errorf("lost the board after switching to %d baud: %w", to, err)
@@ -80,6 +91,21 @@ func (s *Session) switchBySetenv(ctx context.Context, from, to int) error {
 		return fmt.Errorf("%d baud did not work, and switching back failed: %w", to, err)
 	}
 	return fmt.Errorf("%d baud did not work on this line; back at %d", to, from)
+}
+
+// setBaudVariable sets U-Boot's baudrate variable back to rate, the one
+// its UART runs at, through the same announce-and-confirm flow, so that
+// U-Boot's own idea of its rate stays true.
+func (s *Session) setBaudVariable(ctx context.Context, rate int) {
+	announced, err := s.con.Start(ctx, fmt.Sprintf("setenv baudrate %d", rate), func(line []byte) bool {
+		return bytes.HasPrefix(line, []byte("## Switch baudrate to"))
+	})
+	if err == nil && announced {
+		err = s.follow(ctx, rate)
+	}
+	if err != nil {
+		s.log.Warn("could not set U-Boot's baudrate variable back", "baud", rate, "err", err)
+	}
 }
 
 // switched keeps the rates a reconnection looks for.
@@ -103,12 +129,17 @@ type movedUART struct {
 }
 
 // divisorFor is the divisor for rate to: U-Boot's own for its rate,
-// else scaled from it, else (where U-Boot left it 0, as on QEMU's virt
-// PL011, which runs at any) from the UART's clock in the device tree.
+// else from the UART's clock where it is known (a divisor U-Boot rounded,
+// or cut short as Ralink's SDK does, carries its error into any scaled
+// from it), else scaled from U-Boot's, else (where U-Boot left it 0, as
+// on QEMU's virt PL011, which runs at any) from the clock of the node the
+// device tree's clocks name.
 func (s *Session) divisorFor(ctx context.Context, m *movedUART, to int) (uint32, error) {
 	switch {
 	case m.divisor != 0 && to == m.rate:
 		return m.divisor, nil
+	case m.uart.clock != 0:
+		return binreader.DivisorFor(m.uart.kind, m.uart.clock, to)
 	case m.divisor != 0:
 		return binreader.ScaleDivisor(m.uart.kind, m.divisor, m.rate, to)
 	}

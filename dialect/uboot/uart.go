@@ -54,7 +54,7 @@ func (s *Session) findUART(ctx context.Context) (consoleUART, error) {
 		}
 	}
 	if fdt == "" {
-		return u, errors.New("U-Boot names no device tree of its own (no fdtcontroladdr): the UART is not known")
+		return s.socUART(ctx)
 	}
 	if lines, err = s.con.Output(ctx, "fdt addr "+fdt); err != nil {
 		return u, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -142,17 +143,43 @@ func TestFastBaudRefused(t *testing.T) {
 // would change nothing, as it believes it never left 115200).
 func TestFastBaudByTheReader(t *testing.T) {
 	img := randomBytes(256<<10, 16)
-	for _, console := range []string{"pl011@9000000", "serial@10000000"} {
-		t.Run(console, func(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		cfg      sim.Config
+		addr     string
+		from, to string
+		uart     string // how the log names the UART
+		why      string // why the reader did it
+	}{
+		{"pl011@9000000", sim.Config{Console: "pl011@9000000", Baud: 115200, BaudRates: []int{9600, 115200}}, "0x04000000", "115200", "921600", "/pl011@9000000", "U-Boot's table has no 921600 baud"},
+		{"serial@10000000", sim.Config{Console: "serial@10000000", Baud: 115200, BaudRates: []int{9600, 115200}}, "0x04000000", "115200", "921600", "/soc/serial@10000000", "U-Boot's table has no 921600 baud"},
+		// MediaTek's SDK announces 115200 and stays at 57600; the UART
+		// is found by the SoC's chip name and the UARTs' line control
+		{"ralink-mt7628", sim.Config{Dialect: "ralink", Baud: 57600}, "0xbc000000", "57600", "115200", "the MT7628's UART Lite at 0x10000e00", "U-Boot's UART stayed at 57600 baud"},
+		// the table refuses 921600; the AR9330's own UART, by its revision
+		{"lsdk-ar9330", sim.Config{Dialect: "lsdk", Baud: 115200, BaudRates: []int{9600, 115200}, BigEndian: true}, "0x9f000000", "115200", "921600", "the AR933x's UART at 0x18020000", "U-Boot's table has no 921600 baud"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			board := ptyBoard(t, sim.Config{Image: img, Baud: 115200, BaudRates: []int{9600, 115200}, Console: console, BootDelay: -1})
+			cfg := tc.cfg
+			cfg.Image, cfg.BootDelay = img, -1
+			board := ptyBoard(t, cfg)
 			out := filepath.Join(t.TempDir(), "fast.bin")
-			r, stderr := dumpOK(t, img, "-v", "-p", board.Path, "--addr", "0x04000000", "--size", "256K", "-o", out, "--fast-baud", "921600")
-			if r.Baud != 921600 || !strings.Contains(stderr, "the binary reader set the UART's divisor for it") || !strings.Contains(stderr, "it reads back so") {
-				t.Fatalf("dumped at %d baud; the log does not say the reader set the divisor and read it back:\n%s", r.Baud, stderr)
+			size, n := "256K", 256<<10
+			if cfg.Dialect == "ralink" { // no crc32: each chunk read twice
+				size, n = "64K", 64<<10
 			}
-			if _, stderr, code := run(t, "verify", "-p", board.Path, "--addr", "0x04000000", out); code != 0 {
-				t.Fatalf("after the dump the board does not answer at 115200: %s", stderr)
+			r, stderr := dumpOK(t, img[:n], "-v", "-p", board.Path, "-b", tc.from, "--addr", tc.addr, "--size", size, "-o", out, "--fast-baud", tc.to)
+			if strconv.Itoa(r.Baud) != tc.to || !strings.Contains(stderr, tc.why+": the binary reader set the UART's divisor for it") ||
+				!strings.Contains(stderr, "the reader set "+tc.uart+"'s divisor") || !strings.Contains(stderr, "it reads back so") {
+				t.Fatalf("dumped at %d baud; the log does not say the reader set %s's divisor and read it back:\n%s", r.Baud, tc.uart, stderr)
+			}
+			check := []string{"verify", "-p", board.Path, "-b", tc.from, "--addr", tc.addr, out}
+			if cfg.Dialect == "ralink" { // no crc32 to verify with
+				check = []string{"info", "-p", board.Path, "-b", tc.from}
+			}
+			if _, stderr, code := run(t, check...); code != 0 {
+				t.Fatalf("after the dump the board does not answer at %s: %s", tc.from, stderr)
 			}
 		})
 	}
