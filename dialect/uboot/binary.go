@@ -307,13 +307,13 @@ var errNoBootm = errors.New("no bootm in this build")
 // board: U-Boot's go flushes the console before the call, and on a PL011
 // UART (QEMU's virt board) that flush never ends.
 func (s *Session) goCommand(ctx context.Context, addr uint64) (string, error) {
-	lines, err := s.con.Output(ctx, "printenv stdin stdout stderr")
+	devices, err := printenv(ctx, s.con, "stdin", "stdout", "stderr")
 	if err != nil {
 		return "", err
 	}
-	for _, l := range lines {
-		if strings.Contains(strings.ToLower(l), "pl011") {
-			return "", finalError{fmt.Errorf("%w: bootm is not in this build, and go would hang a PL011 console (%s)", ErrNoBinaryReader, strings.TrimSpace(l))}
+	for name, dev := range devices {
+		if strings.Contains(strings.ToLower(dev), "pl011") {
+			return "", finalError{fmt.Errorf("%w: bootm is not in this build, and go would hang a PL011 console (%s=%s)", ErrNoBinaryReader, name, dev)}
 		}
 	}
 	return fmt.Sprintf("go %#x", addr), nil

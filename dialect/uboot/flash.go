@@ -283,14 +283,10 @@ func (s *Session) Describe(ctx context.Context) (*dialect.Board, error) {
 		b.MissingCmd = append(b.MissingCmd, "mmc")
 	}
 	b.Flash = append(b.Flash, mmc...)
-	lines, err := s.con.Output(ctx, "printenv mtdparts")
+	vars, err := printenv(ctx, s.con, "mtdparts")
 	if err != nil {
 		return nil, err
 	}
-	for _, l := range lines {
-		if v, ok := strings.CutPrefix(l, "mtdparts="); ok {
-			b.Mtdparts = v
-		}
-	}
+	b.Mtdparts = vars["mtdparts"]
 	return b, nil
 }

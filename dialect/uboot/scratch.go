@@ -82,22 +82,13 @@ func (s *Session) fillScratch(ctx context.Context, n uint64, fill byte) error {
 // findScratch picks the first load address from the environment whose
 // buffer does not overlap the range this session reads.
 func (s *Session) findScratch(ctx context.Context, n uint64) (uint64, error) {
-	lines, err := s.con.Output(ctx, "printenv "+strings.Join(scratchVars, " "))
+	vars, err := printenv(ctx, s.con, scratchVars...)
 	if err != nil {
 		return 0, err
 	}
-	vals := map[string]uint64{}
-	for _, l := range lines {
-		name, value, ok := strings.Cut(l, "=")
-		if !ok {
-			continue
-		}
-		if v, err := strconv.ParseUint(strings.TrimPrefix(value, "0x"), 16, 64); err == nil && v != 0 {
-			vals[name] = v
-		}
-	}
 	for _, name := range scratchVars {
-		if a, ok := vals[name]; ok && s.outsideRange(a, n) {
+		a, err := strconv.ParseUint(strings.TrimPrefix(vars[name], "0x"), 16, 64)
+		if err == nil && a != 0 && s.outsideRange(a, n) {
 			s.log.Debug("RAM scratch buffer", "var", name, "addr", fmt.Sprintf("%#x", a))
 			return a, nil
 		}

@@ -55,14 +55,15 @@ type Session struct {
 // boardIdentity is what tells one board from another of the same build:
 // its MAC address and serial number, where the environment has them.
 func boardIdentity(ctx context.Context, con *console.Console) (string, error) {
-	lines, err := con.Output(ctx, "printenv ethaddr serial#")
+	names := []string{"ethaddr", "serial#"}
+	vars, err := printenv(ctx, con, names...)
 	if err != nil {
 		return "", err
 	}
 	var set []string
-	for _, l := range lines {
-		if k, _, ok := strings.Cut(l, "="); ok && (k == "ethaddr" || k == "serial#") {
-			set = append(set, l)
+	for _, name := range names {
+		if v, ok := vars[name]; ok {
+			set = append(set, name+"="+v)
 		}
 	}
 	return strings.Join(set, " "), nil

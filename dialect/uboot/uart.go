@@ -43,20 +43,16 @@ func (u consoleUART) params(jt uint64, d uint32) binreader.Params {
 // device tree U-Boot runs on (fdtcontroladdr).
 func (s *Session) findUART(ctx context.Context) (consoleUART, error) {
 	var u consoleUART
-	lines, err := s.con.Output(ctx, "printenv fdtcontroladdr")
+	vars, err := printenv(ctx, s.con, "fdtcontroladdr")
 	if err != nil {
 		return u, err
 	}
-	fdt := ""
-	for _, l := range lines {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "fdtcontroladdr="); ok {
-			fdt = v
-		}
-	}
+	fdt := vars["fdtcontroladdr"]
 	if fdt == "" {
 		return s.socUART(ctx)
 	}
-	if lines, err = s.con.Output(ctx, "fdt addr "+fdt); err != nil {
+	lines, err := s.con.Output(ctx, "fdt addr "+fdt)
+	if err != nil {
 		return u, err
 	}
 	if len(lines) == 0 || !strings.HasPrefix(strings.TrimSpace(lines[0]), "Working FDT set to") {
