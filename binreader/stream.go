@@ -417,6 +417,8 @@ const dictSize = 16 << 10
 type window struct {
 	buf []byte
 	out []byte // the last block inflated
+	src bytes.Reader
+	dec io.ReadCloser // a flate reader, reset for each block (one costs ~40 KiB)
 }
 
 func (w *window) add(data []byte) {
@@ -434,8 +436,13 @@ func (w *window) inflate(deflated []byte, n int) ([]byte, error) {
 		w.out = make([]byte, n)
 	}
 	out := w.out[:n]
-	r := flate.NewReaderDict(bytes.NewReader(deflated), dict)
-	if _, err := io.ReadFull(r, out); err != nil {
+	w.src.Reset(deflated)
+	if w.dec == nil {
+		w.dec = flate.NewReaderDict(&w.src, dict)
+	} else if err := w.dec.(flate.Resetter).Reset(&w.src, dict); err != nil {
+		return nil, err
+	}
+	if _, err := io.ReadFull(w.dec, out); err != nil {
 		return nil, err
 	}
 	return out, nil
