@@ -146,6 +146,8 @@ func (b *uboot) fdt(args []string) {
 		switch {
 		case args[2] == "/chosen" && u != nil:
 			props = [][2]string{{"stdout-path", `"` + u.path + `"`}}
+		case args[2] == "/soc" && u != nil && strings.HasPrefix(u.path, "/soc/"):
+			props = [][2]string{{"#address-cells", "<0x00000002>"}, {"#size-cells", "<0x00000002>"}, {"compatible", `"simple-bus"`}, {"ranges", ""}}
 		case u != nil && args[2] == u.path:
 			compatible := `"ns16550a"`
 			if u.kind == binreader.UARTPL011 {
@@ -161,6 +163,10 @@ func (b *uboot) fdt(args []string) {
 		}
 		b.out.puts(args[2][strings.LastIndex(args[2], "/")+1:] + " {\n")
 		for _, p := range props {
+			if p[1] == "" { // no value: cmd/fdt.c prints the name alone
+				b.out.puts("\t" + p[0] + ";\n")
+				continue
+			}
 			b.out.puts("\t" + p[0] + " = " + p[1] + ";\n")
 		}
 		b.out.puts("};\n")

@@ -176,6 +176,22 @@ func (s *Session) switchByReader(ctx context.Context, from, to int) error {
 		if err != nil {
 			return err
 		}
+		if isMIPS(r.prog.Arch) && u.base < 0x20000000 {
+			// the device tree's physical address: MIPS reaches registers
+			// uncached, through KSEG1
+			kseg0 := 0x80000000 | u.base
+			if r.prog.Arch.Word == 8 {
+				kseg0 |= 0xffffffff00000000
+			}
+			if u.base, err = uncached(kseg0); err != nil {
+				return err
+			}
+		}
+		if u.clock != 0 { // a rate the UART cannot make is refused before the reader touches it
+			if _, err := binreader.DivisorFor(u.kind, u.clock, to); err != nil {
+				return err
+			}
+		}
 		p, err := r.once(ctx, u.params(r.jt, 0))
 		if err != nil {
 			return err

@@ -75,6 +75,9 @@ func (s *Session) findUART(ctx context.Context) (consoleUART, error) {
 			return u, fmt.Errorf("the device tree's stdout-path is an alias /aliases does not hold")
 		}
 	}
+	if err := s.identityBuses(ctx, path); err != nil {
+		return u, err
+	}
 	node, err := s.fdtNode(ctx, path)
 	if err != nil {
 		return u, err
@@ -99,8 +102,30 @@ func (s *Session) findUART(ctx context.Context) (consoleUART, error) {
 	return u, nil
 }
 
+// identityBuses checks that the buses the node at path sits on map their
+// addresses one to one onto the CPU's (an empty ranges), so that its unit
+// address is where the CPU reaches its registers. Malta's UART sits on an
+// ISA bus whose I/O ports only the board's code places: writing to its
+// unit address (0x3f8) would fault.
+func (s *Session) identityBuses(ctx context.Context, path string) error {
+	for bus := path[:strings.LastIndex(path, "/")]; bus != ""; bus = bus[:strings.LastIndex(bus, "/")] {
+		props, err := s.fdtNode(ctx, bus)
+		if err != nil {
+			return err
+		}
+		ranges, ok := props["ranges"]
+		switch {
+		case !ok:
+			return fmt.Errorf("the UART %s sits on %s, whose addresses the CPU does not reach (it has no ranges)", path, bus)
+		case ranges != "":
+			return fmt.Errorf("the UART %s sits on %s, which maps its addresses elsewhere (ranges = %s): bootdump does not translate them", path, bus, ranges)
+		}
+	}
+	return nil
+}
+
 // fdtNode prints a node's properties (fdt list): name to value as U-Boot
-// prints it ("a", "b" or <0x00000001 ...>).
+// prints it ("a", "b" or <0x00000001 ...>; "" for one with no value).
 func (s *Session) fdtNode(ctx context.Context, path string) (map[string]string, error) {
 	lines, err := s.con.Output(ctx, "fdt list "+path)
 	if err != nil {
@@ -108,10 +133,13 @@ func (s *Session) fdtNode(ctx context.Context, path string) (map[string]string, 
 	}
 	props := map[string]string{}
 	for _, l := range lines {
+		t := strings.TrimSpace(l)
 		if name, value, ok := fdtProperty(l); ok {
 			props[name] = value
-		} else if strings.HasPrefix(l, "libfdt") || strings.Contains(l, "not found") {
-			return nil, fmt.Errorf("fdt list %s: %s", path, strings.TrimSpace(l))
+		} else if strings.HasPrefix(t, "libfdt") || strings.Contains(t, "not found") {
+			return nil, fmt.Errorf("fdt list %s: %s", path, t)
+		} else if name, ok := strings.CutSuffix(t, ";"); ok && name != "}" && !strings.ContainsAny(name, " {}") {
+			props[name] = "" // a property with no value, as `ranges;`
 		}
 	}
 	return props, nil
