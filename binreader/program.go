@@ -72,6 +72,10 @@ const (
 	// 16550's divisor is DLM << 8 | DLL, a PL011's IBRD << 6 | FBRD, an
 	// AR933x's its clock register, scale << 16 | step.
 	ModeUART = 5
+	// ModeReceive takes Size bytes from the host into memory at Addr, in
+	// blocks of Block bytes (Send is the host's side); Result is the
+	// blocks taken.
+	ModeReceive = 6
 )
 
 // Kinds of UART for ModeUART, and UARTWords: its registers take 32-bit

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"compress/flate"
 	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
 	"hash/crc32"
+	"time"
 
 	"github.com/bootdump/bootdump/binreader"
 )
@@ -140,8 +144,135 @@ func (r *readerRun) run() uint64 {
 	case 5:
 		r.exports(r.word(p, pJT))
 		return r.uartRate(p)
+	case 6:
+		r.exports(r.word(p, pJT))
+		return r.receive(p)
 	}
 	return 0
+}
+
+// receive is reader.c's receive(): "BDUP", then frames from the host,
+// each block taken in order if its CRC-32 holds, each frame answered with
+// '+' and the block wanted next in 8 hex digits; after 'E' with all in,
+// '=' and the count. Silence (a second here, as RX_POLLS polls are on a
+// fast CPU) makes it ask again, 8 times, then it gives up (2).
+func (r *readerRun) receive(p uint64) uint64 {
+	b := r.b
+	addr, size, block := r.word(p, pAddr), r.word(p, pSize), r.word(p, pBlock)
+	b.abortIfUnmapped(addr, size) // the first store there would fault
+	blocks := (size + block - 1) / block
+	var next uint64
+	b.out.write([]byte("BDUP"))
+	answer := func(kind byte) { b.out.write(fmt.Appendf(nil, "%c%08x", kind, next)) }
+	in := &frameIn{b: b}
+	for silent := 0; ; {
+		kind, body, err := in.frame(func(head []byte) int {
+			num, n := uint64(binary.BigEndian.Uint32(head[:4])), uint64(binary.BigEndian.Uint32(head[4:]))
+			if num != next || next >= blocks || n != min(block, size-num*block) {
+				return -1
+			}
+			return int(n) + 4
+		})
+		switch {
+		case err == errSilent:
+			if silent++; silent == 8 {
+				return 2
+			}
+			answer('+')
+			continue
+		case err == errNotWanted:
+			answer('+')
+			continue
+		case err != nil:
+			continue
+		}
+		silent = 0
+		switch kind {
+		case 'E':
+			if next == blocks {
+				answer('=')
+				r.setWord(p, pResult, next)
+				return 0
+			}
+		case 'D':
+			data, sum := body[8:len(body)-4], binary.BigEndian.Uint32(body[len(body)-4:])
+			b.mem.write(addr+next*block, data)
+			if crc32.ChecksumIEEE(data) == sum {
+				next++
+			}
+		}
+		answer('+')
+	}
+}
+
+// frameIn reads the host's frames: 0x7e, a kind, and for a 'D' frame
+// its 8-byte head and what the head says follows, unescaped.
+type frameIn struct {
+	b       *uboot
+	started bool // a 0x7e came in the middle of the last frame
+}
+
+var (
+	errSilent    = errors.New("the host sent nothing")
+	errNotWanted = errors.New("not the block wanted")
+	errCut       = errors.New("a frame cut short")
+)
+
+// frame reads the next frame; rest says, from a 'D' frame's head, how
+// many bytes follow it (-1: none taken).
+func (f *frameIn) frame(rest func(head []byte) int) (kind byte, body []byte, err error) {
+	for !f.started {
+		_, start, err := f.next()
+		if err != nil {
+			return 0, nil, err
+		}
+		f.started = start
+	}
+	f.started = false
+	kind, start, err := f.next()
+	if err != nil || start {
+		f.started = start
+		return 0, nil, errCut
+	}
+	if kind != 'D' {
+		return kind, nil, nil
+	}
+	for n := 8; len(body) < n; {
+		c, start, err := f.next()
+		if err != nil || start {
+			f.started = start
+			return 0, nil, errCut
+		}
+		if body = append(body, c); len(body) == 8 {
+			more := rest(body)
+			if more < 0 {
+				return 0, nil, errNotWanted
+			}
+			n += more
+		}
+	}
+	return kind, body, nil
+}
+
+// next is the next byte, unescaped, or start when a frame starts.
+func (f *frameIn) next() (c byte, start bool, err error) {
+	key := func() (byte, error) {
+		c, ok, err := f.b.uart.key(f.b.ctx, time.Second)
+		if err != nil || !ok {
+			return 0, errSilent
+		}
+		return c, nil
+	}
+	if c, err = key(); err != nil || c == 0x7e {
+		return 0, c == 0x7e, err
+	}
+	if c != 0x7d {
+		return c, false, nil
+	}
+	if c, err = key(); err != nil || c == 0x7e {
+		return 0, c == 0x7e, err
+	}
+	return c ^ 0x20, false, nil
 }
 
 // exports crashes the board unless jt is its jump table: a call through

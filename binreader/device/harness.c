@@ -8,7 +8,7 @@
  * standard output as U-Boot's serial does ('\n' as "\r\n") and whose getc
  * reads standard input, sets the gd register to a known value, calls it,
  * and writes "rc RESULT" in hex to standard error, then the memory's first
- * 64 bytes as words.
+ * 64 bytes as words (in mode 6, all it was to receive).
  *
  * Freestanding: raw system calls, no C library. Linked with --omagic so
  * that its buffers are executable.
@@ -113,6 +113,8 @@ static int fake_getc(void)
 	return c;
 }
 static int fake_tstc(void) { return 0; }
+/* In mode 6 a byte always waits: getc reads the host's next. */
+static int fake_tstc_ready(void) { return 1; }
 /* In mode 5, tstc says a byte waits one call in 1024: getc then waits
  * for the host's (an answer, or a byte of the junk it sends instead). */
 static int fake_tstc_sometimes(void)
@@ -184,7 +186,7 @@ static int run(void)
 	static void *jt[12];
 	jt[0] = (void *)fake_version;
 	jt[1] = (void *)fake_getc;
-	jt[2] = mode == 5 ? (void *)fake_tstc_sometimes : (void *)fake_tstc;
+	jt[2] = mode == 5 ? (void *)fake_tstc_sometimes : mode == 6 ? (void *)fake_tstc_ready : (void *)fake_tstc;
 	jt[3] = (void *)fake_putc;
 	p[1] = mode;
 	p[2] = (ulong)jt;
@@ -198,7 +200,8 @@ static int run(void)
 	flush();
 	put_hex(rc);
 	put_hex(p[6]);
-	for (int i = 0; i < 64; i += sizeof(ulong))
+	ulong shown = mode == 6 ? p[4] : 64; /* what it received, or the start */
+	for (ulong i = 0; i < shown; i += sizeof(ulong))
 		put_hex(*(ulong *)(memory + i)); /* what the reader left there */
 	sys3(SYS_WRITE, 2, (long)"\n", 1);
 	return 0;

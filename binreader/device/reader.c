@@ -55,7 +55,8 @@ struct params {
 		       * 3: done (bootm runs a standalone program twice, for
 		       * its prep and go states: the second run does nothing);
 		       * 4: stream, compressing where that is shorter;
-		       * 5: the UART's divisor (see set_divisor) */
+		       * 5: the UART's divisor (see set_divisor);
+		       * 6: receive into memory (see receive) */
 	ulong jt;     /* U-Boot's jump table */
 	ulong addr;   /* what to read */
 	ulong size;
@@ -127,10 +128,8 @@ AINLINE void put_be32(u8 *b, u32 v)
  * text without read-only data. */
 AINLINE void put_word(struct io *io, u32 w)
 {
-	put(io, w >> 24);
-	put(io, w >> 16);
-	put(io, w >> 8);
-	put(io, w);
+	for (int shift = 24; shift >= 0; shift -= 8) /* one call site: each inlines a call */
+		put(io, w >> shift);
 }
 
 AINLINE int hex_value(int c)
@@ -594,6 +593,134 @@ AINLINE long uart_rate(struct params *p, void **jt)
 	}
 }
 
+/*
+ * Receiving (mode 6): the host sends size bytes for addr in blocks of
+ * block bytes, each one frame, escaped as the stream's are and, besides,
+ * '\r', '\n' and Ctrl-C, so that if the reader stops, nothing it was
+ * sent reaches U-Boot's command line as a command:
+ *   0x7e 'D' num(4) len(4) data(len) crc32(4)   big-endian
+ *   0x7e 'E'                                    no more
+ * The reader says "BDUP" once, then after each frame '+' and the number
+ * of the block it wants next, in 8 hex digits (plain text, which every
+ * putc carries unchanged); a block arrives in order or is dropped. After
+ * 'E' with every block in, it says '=' and the count, and returns 0
+ * (result: the blocks). Silence for RX_POLLS tstc polls makes it ask
+ * again, RX_ROUNDS times, then it gives up and returns 2.
+ */
+#define RX_POLLS (1 << 24)
+#define RX_ROUNDS 8
+#define RX_GONE (-1) /* nothing came */
+
+AINLINE int rx_raw(struct io *io)
+{
+	for (ulong i = 0; !waiting(io); i++)
+		if (i == RX_POLLS)
+			return RX_GONE;
+	return get(io);
+}
+
+AINLINE void put_hex32(struct io *io, u32 v)
+{
+	for (int shift = 28; shift >= 0; shift -= 4) {
+		u32 d = v >> shift & 15;
+		put(io, d < 10 ? '0' + d : 'a' + d - 10);
+	}
+}
+
+/* One byte at a time through the frame's parts, so that each console
+ * call is made in one place (every call site inlines a call sequence). */
+enum { RX_WAIT, RX_KIND, RX_HEAD, RX_DATA, RX_CRC };
+
+AINLINE long receive(struct params *p, void **jt)
+{
+	struct io io;
+	io.jt = jt;
+	u32 table[256];
+	crc_table(table);
+	u8 *dst = (u8 *)p->addr;
+	ulong size = p->size, block = p->block, at = 0, n = 0;
+	u32 blocks = 0, next = 0, head[2] = {0, 0}, crc = 0, sum = 0;
+	for (ulong left = size; left; left -= left < block ? left : block) /* no division: ARMv7 has none */
+		blocks++;
+	int state = RX_WAIT, escaped = 0, silent = 0, reply = 0;
+	put_word(&io, 0x42445550); /* "BDUP" */
+	for (;;) {
+		if (reply) {
+			put(&io, reply);
+			put_hex32(&io, next);
+			if (reply == '=') {
+				p->result = next;
+				return 0;
+			}
+			reply = 0;
+		}
+		int c = rx_raw(&io);
+		if (c == RX_GONE) {
+			if (++silent == RX_ROUNDS)
+				return 2;
+			reply = '+';
+			continue;
+		}
+		silent = 0;
+		if (c == FLAG) {
+			state = RX_KIND;
+			escaped = 0;
+			continue;
+		}
+		if (state == RX_WAIT)
+			continue;
+		if (c == ESCAPE && !escaped) {
+			escaped = 1;
+			continue;
+		}
+		if (escaped)
+			c ^= 0x20;
+		escaped = 0;
+		switch (state) {
+		case RX_KIND:
+			state = RX_WAIT;
+			if (c == 'E')
+				reply = next == blocks ? '=' : '+';
+			if (c == 'D') {
+				state = RX_HEAD;
+				n = 0;
+			}
+			break;
+		case RX_HEAD:
+			head[n / 4] = head[n / 4] << 8 | c;
+			if (++n < 8)
+				break;
+			at = (ulong)head[0] * block;
+			state = RX_WAIT;
+			if (head[0] != next || next >= blocks || head[1] != (size - at < block ? size - at : block)) {
+				reply = '+'; /* not the block wanted: say which is */
+				break;
+			}
+			state = RX_DATA;
+			n = 0;
+			crc = 0xffffffffu;
+			break;
+		case RX_DATA:
+			dst[at + n] = c;
+			crc = table[(crc ^ c) & 0xff] ^ (crc >> 8);
+			if (++n == head[1]) {
+				state = RX_CRC;
+				n = 0;
+				sum = 0;
+			}
+			break;
+		case RX_CRC:
+			sum = sum << 8 | c;
+			if (++n < 4)
+				break;
+			if (sum == ~crc)
+				next++;
+			reply = '+';
+			state = RX_WAIT;
+		}
+	}
+}
+
 long reader(struct params *p)
 {
 	if (p->ext) {
@@ -625,5 +752,7 @@ long reader(struct params *p)
 	}
 	if (mode == 5)
 		return uart_rate(p, jt);
+	if (mode == 6)
+		return receive(p, jt);
 	return 0;
 }
