@@ -78,6 +78,47 @@ func (b *uboot) readLine(ctx context.Context) (string, bool, error) {
 
 // exec runs one command line; ok says whether it may be repeated. A
 // command that resets the board panics with errReset, caught by run.
+// helpOn is help with command names, as common/command.c's _do_help
+// answers it (1.1.x's alike): each command's usage, or that it is
+// unknown.
+func (b *uboot) helpOn(names []string) bool {
+	ok := true
+	for _, name := range names {
+		if !b.hasCommand(name) {
+			b.out.puts(fmt.Sprintf("Unknown command '%s' - try 'help' without arguments for list of all known commands\n\n", name))
+			ok = false
+			continue
+		}
+		if u, found := usage[name]; found {
+			b.out.puts(u)
+		} else {
+			b.out.puts(name + " - " + name + "\n\nUsage:\n" + name + " ...\n")
+		}
+	}
+	return ok
+}
+
+// hasCommand: the build has the command exec runs by that name.
+func (b *uboot) hasCommand(name string) bool {
+	if b.fork != nil && slices.Contains(b.fork.lacks, name) || slices.Contains(b.cfg.Lacks, name) {
+		return false
+	}
+	switch name {
+	case "md", "mw", "cp", "cmp", "printenv", "setenv", "bdinfo", "version", "help", "?", "mtd", "flinfo", "protect", "erase",
+		"loady", "loadx", "loads", "go", "reset":
+		return true
+	case "crc32":
+		return !b.cfg.NoCRC32
+	case "sf", "nand", "mmc":
+		return b.device(name, 0) != nil
+	case "bootm":
+		return b.fork == nil && !b.cfg.NoBootm
+	case "fdt":
+		return b.fork == nil
+	}
+	return false
+}
+
 func (b *uboot) exec(ctx context.Context, line string, repeat bool) (ok bool, err error) {
 	if cmds := strings.Split(line, ";"); len(cmds) > 1 {
 		// The parser (1.1.x's run_command, 2023.01's hush) runs the
@@ -152,6 +193,9 @@ func (b *uboot) exec(ctx context.Context, line string, repeat bool) (ok bool, er
 		}
 		return true, nil
 	case "help", "?":
+		if len(args) > 1 {
+			return b.helpOn(args[1:]), nil
+		}
 		if b.fork != nil {
 			b.out.puts(b.fork.help)
 			return true, nil
