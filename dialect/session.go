@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/bootdump/bootdump/console"
 )
@@ -183,14 +184,39 @@ func (s Step) String() string { return s.Command }
 // and programs erase blocks from there, a command at a time, each answer
 // checked. Package restore plans and runs the work; the commands are the
 // bootloader's.
+// UploadWay is how a board takes an upload to RAM, and how fast: a plan
+// says how long it takes.
+type UploadWay struct {
+	Command string // what carries the bytes: loady, loadb, ..., "binary reader", mw.l
+	// Share is the part of the line's rate the data gets (a protocol's
+	// framing, its answers, a command's echo); Setup is bytes carried
+	// once by SetupShare before the first upload (the reader put on the
+	// board), 0 when nothing is.
+	Share, SetupShare float64
+	Setup             uint64
+}
+
+// Time is how long uploads of n bytes in all take at baud.
+func (w UploadWay) Time(n uint64, baud int) time.Duration {
+	perSecond := float64(baud) / 10 // 8N1
+	secs := float64(n) / (w.Share * perSecond)
+	if w.Setup > 0 {
+		secs += float64(w.Setup) / (w.SetupShare * perSecond)
+	}
+	return time.Duration(secs * float64(time.Second))
+}
+
 type Programmer interface {
 	Checksummer
 	// Upload puts data into RAM at ram the best way the board has;
 	// progress, if set, hears how far it is and how.
 	Upload(ctx context.Context, ram uint64, data []byte, progress func(sent, total int, how string)) error
-	// UploadCommands is what an upload of n bytes to ram sends and checks
-	// it by (for a plan).
-	UploadCommands(ram, n uint64) []string
+	// UploadWay is how Upload will carry n bytes on this board (it asks
+	// the board which loaders it has, and sends nothing else).
+	UploadWay(ctx context.Context, n uint64) (UploadWay, error)
+	// UploadCommands is what an upload of n bytes to ram that way sends
+	// and checks it by (for a plan).
+	UploadCommands(way UploadWay, ram, n uint64) []string
 	// ProgramSteps erase one erase block of the flash kind (NOR: by
 	// address; SPI, NAND: by offset) and program its first n bytes from
 	// RAM at from; page is the NAND page size.

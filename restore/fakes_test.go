@@ -78,6 +78,11 @@ func TestRestoreWritesWhatDiffers(t *testing.T) {
 	if got := kinds(p.Steps); !slices.Equal(got, want) {
 		t.Fatalf("steps %v, want %v", got, want)
 	}
+	// Each of the two blocks went to RAM alone (they are not adjacent),
+	// not the span from the first to the last.
+	if len(pl.Segments) != 2 || pl.Uploaded() != 2*sector || res.Uploaded != 2*sector {
+		t.Fatalf("segments %+v, %d bytes uploaded: want the 2 blocks, %d bytes", pl.Segments, res.Uploaded, 2*sector)
+	}
 }
 
 // A flash that erases twice what it says: the first erase wipes the block

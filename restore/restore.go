@@ -34,9 +34,39 @@ type Plan struct {
 	Outside  []Block
 	sumsOut  map[uint64]uint32
 	Commands []string // every command that will be sent, in order
-	// Upload is the part of the image that goes to RAM (the span of the
-	// blocks that differ), as an offset and a size.
-	UploadOff, UploadSize uint64
+	// Way is how the board takes the uploads; Segments what goes to RAM,
+	// one at a time, each written to flash before the next.
+	Way      dialect.UploadWay
+	Segments []Segment
+}
+
+// Segment is a run of adjacent blocks to write, uploaded to RAM at once:
+// the image from Off, Size bytes (cut after its last byte that is not
+// 0xFF: erased flash holds those already).
+type Segment struct {
+	Off, Size uint64
+	Blocks    []int // into Plan.Blocks
+}
+
+// maxSegment bounds an upload: RAM clear of U-Boot and of the binary
+// reader is seldom short of it.
+const maxSegment = 1 << 20
+
+// Uploaded is what the plan uploads, in all.
+func (p *Plan) Uploaded() uint64 {
+	var n uint64
+	for _, s := range p.Segments {
+		n += s.Size
+	}
+	return n
+}
+
+// Estimate is how long the plan's uploads take at baud.
+func (p *Plan) Estimate(baud int) time.Duration {
+	if p.Changed() == 0 {
+		return 0
+	}
+	return p.Way.Time(p.Uploaded(), baud)
 }
 
 // Changed counts the blocks to write.
@@ -72,7 +102,7 @@ type Window interface {
 // commander is what spells a plan's commands: a Device, or anything that
 // knows its bootloader's commands without a board.
 type commander interface {
-	UploadCommands(ram, n uint64) []string
+	UploadCommands(way dialect.UploadWay, ram, n uint64) []string
 	ProgramSteps(kind dialect.FlashKind, addr, size, from, n, page uint64) []dialect.Step
 	CheckSteps(kind dialect.FlashKind, addr, size, window uint64) []dialect.Step
 }
@@ -186,47 +216,84 @@ func (p *Plan) compare(ctx context.Context, dev Device, img []byte) error {
 		}
 		p.sumsOut[b.Addr] = sum
 	}
+	return p.plan(ctx, dev, img)
+}
+
+// plan splits the blocks to write into segments, asks the board how it
+// takes uploads of them, and lists the commands.
+func (p *Plan) plan(ctx context.Context, dev Device, img []byte) error {
+	p.segment(img)
+	if p.Changed() > 0 {
+		way, err := dev.UploadWay(ctx, p.Uploaded())
+		if err != nil {
+			return err
+		}
+		p.Way = way
+	}
 	p.commands(dev, img)
 	return nil
 }
 
+// segment groups the blocks to write into runs of adjacent ones, each at
+// most maxSegment, cut after the run's last byte that is not 0xFF.
+func (p *Plan) segment(img []byte) {
+	p.Segments = nil
+	var cur *Segment
+	for i, b := range p.Blocks {
+		if b.Same || b.Bad {
+			cur = nil
+			continue
+		}
+		if cur == nil || b.Offset+b.Size-cur.Off > maxSegment {
+			p.Segments = append(p.Segments, Segment{Off: b.Offset})
+			cur = &p.Segments[len(p.Segments)-1]
+		}
+		cur.Blocks = append(cur.Blocks, i)
+	}
+	// A run's upload ends where its last byte that is not 0xFF does.
+	for i := range p.Segments {
+		s := &p.Segments[i]
+		end := s.Off
+		for _, bi := range s.Blocks {
+			b := p.Blocks[bi]
+			if n := programmed(img[b.Offset : b.Offset+b.Size]); n > 0 {
+				if page := p.Flash.PageSize; p.Flash.Kind == dialect.NAND && page > 0 {
+					n = min(b.Size, (n+page-1)/page*page) // NAND writes whole pages from RAM
+				}
+				end = b.Offset + n
+			}
+		}
+		s.Size = end - s.Off
+	}
+}
+
 // commands lists what Run will send.
 func (p *Plan) commands(dev commander, img []byte) {
-	first, last := -1, -1
-	for i, b := range p.Blocks {
-		if !b.Same && !b.Bad {
-			if first < 0 {
-				first = i
-			}
-			last = i
-		}
-	}
 	p.Commands = nil
-	if first < 0 {
-		return
-	}
-	p.UploadOff = p.Blocks[first].Offset
-	p.UploadSize = p.Blocks[last].Offset + p.Blocks[last].Size - p.UploadOff
-	p.Commands = dev.UploadCommands(p.RAM, p.UploadSize)
 	var window uint64
 	if p.Flash.Window != nil {
 		window, _ = p.Flash.Window.RAM()
 	}
-	for _, b := range p.Blocks {
-		if b.Same || b.Bad {
-			continue
+	way := p.Way
+	for _, s := range p.Segments {
+		if s.Size > 0 {
+			p.Commands = append(p.Commands, dev.UploadCommands(way, p.RAM, s.Size)...)
+			way.Setup = 0 // the reader, once put there, stays
 		}
-		for _, s := range append(p.program(dev, b, img), dev.CheckSteps(p.Flash.Kind, b.Addr, b.Size, window)...) {
-			p.Commands = append(p.Commands, s.Command)
+		for _, bi := range s.Blocks {
+			b := p.Blocks[bi]
+			for _, st := range append(p.program(dev, s, b, img), dev.CheckSteps(p.Flash.Kind, b.Addr, b.Size, window)...) {
+				p.Commands = append(p.Commands, st.Command)
+			}
 		}
 	}
 }
 
-// program is what writes one block from RAM. Erased flash is 0xFF
-// already: a block is written up to its last byte that is not, and nothing
-// but an erase is sent for a block that is all 0xFF.
-func (p *Plan) program(dev commander, b Block, img []byte) []dialect.Step {
-	from := p.RAM + b.Offset - p.UploadOff
+// program is what writes one block of segment s from RAM. Erased flash is
+// 0xFF already: a block is written up to its last byte that is not, and
+// nothing but an erase is sent for a block that is all 0xFF.
+func (p *Plan) program(dev commander, s Segment, b Block, img []byte) []dialect.Step {
+	from := p.RAM + b.Offset - s.Off
 	return dev.ProgramSteps(p.Flash.Kind, b.Addr, b.Size, from, programmed(img[b.Offset:b.Offset+b.Size]), p.Flash.PageSize)
 }
 
@@ -290,29 +357,37 @@ func Run(ctx context.Context, dev Device, p *Plan, img []byte, opt Options) (*Re
 		r.res.Unchanged = len(p.Blocks) - r.res.Bad
 		return r.res, nil
 	}
-	if err := r.upload(); err != nil {
-		return r.res, err
-	}
-	for i := 0; i < len(p.Blocks); i++ {
-		b := p.Blocks[i]
-		if r.ok[b.Addr] || b.Bad {
-			continue
-		}
-		if opt.Progress != nil {
-			opt.Progress(r.res.Written, p.Changed(), fmt.Sprintf("writing %#x", b.Addr))
-		}
-		err := r.write(b)
-		if errors.Is(err, ErrWiped) {
-			if err := r.replan(err); err != nil {
-				return r.res, err
-			}
-			i = -1 // the plan changed: go over it again
-			continue
-		}
-		if err != nil {
+	changed := p.Changed()
+	for si := 0; si < len(p.Segments); si++ {
+		s := p.Segments[si]
+		if err := r.upload(s); err != nil {
 			return r.res, err
 		}
-		r.res.Written++
+		wiped := false
+		for _, bi := range s.Blocks {
+			b := p.Blocks[bi]
+			if r.ok[b.Addr] {
+				continue
+			}
+			if opt.Progress != nil {
+				opt.Progress(r.res.Written, changed, fmt.Sprintf("writing %#x", b.Addr))
+			}
+			err := r.write(s, b)
+			if errors.Is(err, ErrWiped) {
+				if err := r.replan(err); err != nil {
+					return r.res, err
+				}
+				wiped = true
+				break
+			}
+			if err != nil {
+				return r.res, err
+			}
+			r.res.Written++
+		}
+		if wiped {
+			si, changed = -1, p.Changed() // the plan changed: go over it again
+		}
 	}
 	if err := r.finalPass(); err != nil {
 		return r.res, err
@@ -331,14 +406,20 @@ type runner struct {
 	res  *Result
 	sums dialect.Checksummer
 	ok   map[uint64]bool // blocks known to hold the image
-	// the image's span in RAM: upSize bytes from offset upOff, at ram
-	upOff, upSize, ram uint64
 }
 
-// upload puts the span of the blocks still to write into RAM and checks it.
-func (r *runner) upload() error {
+// upload puts segment s into RAM, unless every block of it holds the
+// image already or it is all 0xFF, and checks it there.
+func (r *runner) upload(s Segment) error {
+	todo := false
+	for _, bi := range s.Blocks {
+		todo = todo || !r.ok[r.p.Blocks[bi].Addr]
+	}
+	if !todo || s.Size == 0 {
+		return nil
+	}
 	p := r.p
-	data := r.img[p.UploadOff : p.UploadOff+p.UploadSize]
+	data := r.img[s.Off : s.Off+s.Size]
 	if err := r.dev.Upload(r.ctx, p.RAM, data, r.opt.Progress); err != nil {
 		return err
 	}
@@ -349,9 +430,8 @@ func (r *runner) upload() error {
 		return err
 	}
 	if want := alg.Sum(data); sum != want {
-		return fmt.Errorf("the upload to RAM at %#x has %s %08x, the image %08x: nothing was written; run the same command again", p.RAM, alg.Name, sum, want)
+		return fmt.Errorf("the upload to RAM at %#x has %s %08x, the image %08x: nothing was written from it; run the same command again", p.RAM, alg.Name, sum, want)
 	}
-	r.upOff, r.upSize, r.ram = p.UploadOff, p.UploadSize, p.RAM
 	return nil
 }
 
@@ -367,10 +447,11 @@ func (r *runner) holds(b Block) (bool, error) {
 	return sum == r.sums.Algorithm().Sum(r.img[b.Offset:b.Offset+b.Size]), nil
 }
 
-// write erases, programs and checks one block. After the erase, the
-// blocks beside it that held the image must still hold it.
-func (r *runner) write(b Block) error {
-	for _, step := range r.p.program(r.dev, b, r.img) {
+// write erases, programs and checks one block of segment s (in RAM).
+// After the erase, the blocks beside it that held the image must still
+// hold it.
+func (r *runner) write(s Segment, b Block) error {
+	for _, step := range r.p.program(r.dev, s, b, r.img) {
 		if err := r.dev.RunStep(r.ctx, step); err != nil {
 			return fmt.Errorf("block %#x: %s: %w", b.Addr, step, err)
 		}
@@ -468,19 +549,15 @@ func (r *runner) replan(cause error) error {
 	p.Blocks = merged
 	r.res.EraseUnit = unit
 	r.res.Written = 0
+	p.segment(r.img)
 	p.commands(r.dev, r.img)
-	if p.Changed() > 0 && (p.UploadOff < r.upOff || p.UploadOff+p.UploadSize > r.upOff+r.upSize) {
-		return r.upload()
-	}
-	// The span already in RAM holds what the new plan writes.
-	p.RAM = r.ram + p.UploadOff - r.upOff
 	return nil
 }
 
 // finalPass checks every block of the range once all are written: a block
 // that fails is written again once; a second failure stops the restore.
 func (r *runner) finalPass() error {
-	for _, b := range r.p.Blocks {
+	for i, b := range r.p.Blocks {
 		if b.Bad {
 			continue
 		}
@@ -494,7 +571,13 @@ func (r *runner) finalPass() error {
 		}
 		r.opt.Logger.Warn(fmt.Sprintf("block %#x..%#x failed the final check; writing it again", b.Addr, b.Addr+b.Size-1))
 		r.res.Final.Rewritten = append(r.res.Final.Rewritten, b.Addr)
-		if err := r.write(b); err != nil {
+		s := Segment{Off: b.Offset, Size: programmed(r.img[b.Offset : b.Offset+b.Size]), Blocks: []int{i}}
+		delete(r.ok, b.Addr)
+		err = r.upload(s)
+		if err == nil {
+			err = r.write(s, b)
+		}
+		if err != nil {
 			return fmt.Errorf("the final check of the whole range: %w", err)
 		}
 	}

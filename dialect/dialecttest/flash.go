@@ -69,8 +69,13 @@ func (p *Programmer) Upload(_ context.Context, ram uint64, data []byte, progress
 	return nil
 }
 
+// UploadWay is the fake's one way, at the line's full rate.
+func (p *Programmer) UploadWay(context.Context, uint64) (dialect.UploadWay, error) {
+	return dialect.UploadWay{Command: "upload", Share: 1}, nil
+}
+
 // UploadCommands is what an upload sends, for a plan.
-func (p *Programmer) UploadCommands(ram, n uint64) []string {
+func (p *Programmer) UploadCommands(_ dialect.UploadWay, ram, n uint64) []string {
 	return []string{fmt.Sprintf("upload %#x %#x", ram, n), fmt.Sprintf("sum %#x %#x", ram, n)}
 }
 

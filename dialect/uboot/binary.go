@@ -26,6 +26,7 @@ var ErrNoBinaryReader = dialect.ErrNoFastReader
 type BinaryReader struct {
 	*Session
 	prog   *binreader.Program
+	base   uint64 // the RAM it keeps (readerRAM bytes): uploads stay clear of it
 	image  uint64 // where the uImage is, bootm's argument
 	params uint64 // where the parameters live
 	jt     uint64
@@ -112,12 +113,14 @@ func (s *Session) startBinaryReader(ctx context.Context) (*BinaryReader, error) 
 		return nil, fmt.Errorf("%w: %v", ErrNoBinaryReader, err)
 	}
 	s.log.Debug(fmt.Sprintf("the CPU is %s: %s", arch.Name, fam.why))
-	r := &BinaryReader{Session: s, prog: prog}
+	r := &BinaryReader{Session: s, prog: prog, base: base}
+	s.placing = true
 	if isMIPS(arch) {
 		err = r.placeUncached(ctx, base)
 	} else {
 		err = r.placeFlushed(ctx, base)
 	}
+	s.placing = false
 	if err != nil {
 		return nil, err
 	}

@@ -21,12 +21,98 @@ import (
 
 // Uploaders are the upload commands tried in order: loady (YMODEM), loadb
 // (Kermit), loadx (XMODEM), loads (S-records: text, but one way), then
-// mw.l (words typed as commands, the slow last resort).
+// mw.l (words typed as commands, the slow last resort). Where the board
+// has none of the loaders, an upload of readerUploadMin or more goes by
+// the binary reader (ModeReceive), put on the board once with mw.l.
 var Uploaders = []string{"loady", "loadb", "loadx", "loads", "mw.l"}
 
-// UploadCommands: loady, then crc32 of what arrived.
-func (s *Session) UploadCommands(ram, n uint64) []string {
-	return []string{fmt.Sprintf("loady %#x", ram), fmt.Sprintf("crc32 %#x %#x", ram, n)}
+// byReader names the binary reader's upload.
+const byReader = "binary reader"
+
+// readerUploadMin: below it, mw.l carries an upload in less time than it
+// takes to put the reader (6 to 7 KiB) on the board with it.
+const readerUploadMin = 16 << 10
+
+// uploadShare is the part of the line's rate each way's data gets:
+// YMODEM's 1 KiB blocks with their answers, Kermit's and XMODEM's short
+// packets, S-records' two hex digits a byte, the reader's 4 KiB frames;
+// mw.l, 24 characters typed (and echoed) for 4 bytes and a wait for the
+// prompt every few words, far less (and on QEMU's socket, whose Nagle
+// delay costs ~44 ms a command, less still).
+var uploadShare = map[string]float64{"loady": 0.85, "loadb": 0.5, "loadx": 0.5, "loads": 0.4, byReader: 0.9, "mw.l": 0.05}
+
+// UploadWay asks the board (help CMD) for each loader in turn, and is
+// the first it has; without any, the binary reader (put on the board
+// with mw.l first, unless it is there) for n of readerUploadMin or more,
+// else mw.l.
+func (s *Session) UploadWay(ctx context.Context, n uint64) (dialect.UploadWay, error) {
+	for _, loader := range Uploaders[:len(Uploaders)-1] {
+		has, err := s.hasCommand(ctx, loader)
+		if err != nil {
+			return dialect.UploadWay{}, err
+		}
+		if has {
+			return dialect.UploadWay{Command: loader, Share: uploadShare[loader]}, nil
+		}
+	}
+	if n >= readerUploadMin && !s.noUpload && s.noReader == nil {
+		way := dialect.UploadWay{Command: byReader, Share: uploadShare[byReader]}
+		if s.fast == nil {
+			way.Setup, way.SetupShare = readerSize, uploadShare["mw.l"]
+		}
+		return way, nil
+	}
+	return dialect.UploadWay{Command: "mw.l", Share: uploadShare["mw.l"]}, nil
+}
+
+// readerSize is about what putting the reader on the board carries.
+const readerSize = 7 << 10
+
+// hasCommand: help CMD knows the command (once asked, or once an upload
+// found the board without it, it is not asked again).
+func (s *Session) hasCommand(ctx context.Context, cmd string) (bool, error) {
+	if s.noLoader[cmd] {
+		return false, nil
+	}
+	lines, err := s.con.Output(ctx, "help "+cmd)
+	if err != nil {
+		return false, err
+	}
+	if unknownCommand(lines) || len(lines) == 0 {
+		s.lacks(cmd, strings.Join(lines, " "))
+		return false, nil
+	}
+	return true, nil
+}
+
+// lacks notes a loader the board turned out not to have.
+func (s *Session) lacks(loader, said string) {
+	if s.noLoader == nil {
+		s.noLoader = map[string]bool{}
+	}
+	s.noLoader[loader] = true
+	s.log.Debug("the board has no "+loader+"; trying the next way to upload", "said", said)
+}
+
+// UploadCommands is what an upload of n bytes to ram sends that way, then
+// crc32 of what arrived.
+func (s *Session) UploadCommands(way dialect.UploadWay, ram, n uint64) []string {
+	check := fmt.Sprintf("crc32 %#x %#x", ram, n)
+	switch way.Command {
+	case byReader:
+		run := "go (the reader's address)"
+		if s.fast != nil {
+			run = s.fast.run
+		}
+		cmds := []string{fmt.Sprintf("%s: the binary reader takes %d bytes to %#x in %d blocks", run, n, ram, (n+4095)/4096), check}
+		if way.Setup > 0 {
+			cmds = append([]string{"mw.l ...: the binary reader put on the board (about 7 KiB)"}, cmds...)
+		}
+		return cmds
+	case "mw.l":
+		return []string{fmt.Sprintf("mw.l %x ...: %d words, typed", ram, (n+3)/4), check}
+	}
+	return []string{fmt.Sprintf("%s %#x", way.Command, ram), check}
 }
 
 // ProgramSteps erase a block and program its first n bytes from RAM.
@@ -247,6 +333,14 @@ func (s *Session) upload(ctx context.Context, ram uint64, data []byte, progress 
 			continue
 		}
 		if loader == "mw.l" {
+			if len(data) >= readerUploadMin && !s.noUpload && !s.placing && s.noReader == nil {
+				err := s.uploadByReader(ctx, ram, data, progress)
+				if err == nil || !errors.Is(err, ErrNoBinaryReader) {
+					return byReader, err
+				}
+				s.noReader = err
+				s.log.Warn(fmt.Sprintf("the board has no loader, and the binary reader cannot take the upload (%v): typing it in with mw.l", err))
+			}
 			return loader, s.uploadWords(ctx, ram, data, progress)
 		}
 		cmd := fmt.Sprintf("%s %#x", loader, ram)
@@ -267,11 +361,7 @@ func (s *Session) upload(ctx context.Context, ram uint64, data []byte, progress 
 				return loader, err
 			}
 		}
-		if s.noLoader == nil {
-			s.noLoader = map[string]bool{}
-		}
-		s.noLoader[loader] = true
-		s.log.Debug("the board has no "+loader+"; trying the next way to upload", "said", first)
+		s.lacks(loader, first)
 	}
 	return "", fmt.Errorf("no way to upload to RAM: the board has none of %v", Uploaders)
 }

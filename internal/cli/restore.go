@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -15,6 +16,7 @@ import (
 	"github.com/bootdump/bootdump/backup"
 	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/dump"
+	"github.com/bootdump/bootdump/internal/words"
 	"github.com/bootdump/bootdump/restore"
 )
 
@@ -126,6 +128,14 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 		results = a.stderr
 	}
 	fmt.Fprintf(results, "%s -> %#x: %d of %d erase blocks differ from the device (by the device's %s)\n", path, f.addr, plan.Changed(), len(plan.Blocks), plan.Algorithm)
+	took := plan.Estimate(dev.Baud)
+	if plan.Changed() > 0 {
+		fmt.Fprintf(results, "upload: %s in %s by %s, about %s at %d baud%s\n", words.Size(plan.Uploaded()), words.Plural(len(plan.Segments), "part"),
+			plan.Way.Command, took.Round(time.Second), dev.Baud, setupNote(plan.Way))
+		if took > slowRestore {
+			fmt.Fprintf(results, "warning: the upload takes about %s: the board has no loader faster than %s\n", took.Round(time.Minute), plan.Way.Command)
+		}
+	}
 	for _, c := range plan.Commands {
 		fmt.Fprintf(results, "  %s\n", c)
 	}
@@ -134,7 +144,8 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 			enc := newJSON(a.stdout)
 			enc.SetIndent("", "  ")
 			out := map[string]any{"file": path, "addr": fmt.Sprintf("%#x", f.addr), "blocks": len(plan.Blocks),
-				"changed": plan.Changed(), "commands": orEmpty(plan.Commands), "dry_run": f.dryRun}
+				"changed": plan.Changed(), "commands": orEmpty(plan.Commands), "dry_run": f.dryRun,
+				"upload_way": plan.Way.Command, "upload_bytes": plan.Uploaded(), "estimate_seconds": took.Seconds()}
 			if res != nil {
 				out["written"], out["unchanged"], out["bad"], out["uploaded"] = res.Written, res.Unchanged, res.Bad, res.Uploaded
 				out["final_pass"] = res.Final
@@ -155,7 +166,7 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 		return nil
 	}
 	if !f.yes {
-		if err := a.confirm(fmt.Sprintf("Write %d erase blocks of flash at %#x? This erases what is there. Type yes: ", plan.Changed(), f.addr)); err != nil {
+		if err := a.confirm(fmt.Sprintf("Write %s of flash at %#x (about %s)? This erases what is there. Type yes: ", words.Plural(plan.Changed(), "erase block"), f.addr, took.Round(time.Second))); err != nil {
 			return err
 		}
 	}
@@ -180,6 +191,17 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 	}
 	report(res)
 	return nil
+}
+
+// slowRestore is an upload long enough to say so before it starts.
+const slowRestore = 10 * time.Minute
+
+// setupNote says what an upload costs before its first byte.
+func setupNote(way dialect.UploadWay) string {
+	if way.Setup == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (with the %s put on the board first: the board has no loader)", way.Command)
 }
 
 // refuseDamaged stops a restore of an image identify finds damaged.

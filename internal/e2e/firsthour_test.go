@@ -29,6 +29,9 @@ func TestFirstHour(t *testing.T) {
 	writeFile(t, in("block.bin"), flash[:128<<10]) // one erase block
 	writeFile(t, in("random.bin"), randomBytes(1<<20, 9))
 	writeFile(t, in("half.bin"), append(append([]byte{}, flash[:256<<10]...), randomBytes(64<<10, 10)...))
+	changed := append([]byte{}, flash[:128<<10]...)
+	changed[100] ^= 0xff
+	writeFile(t, in("changed.bin"), changed) // one erase block, one byte changed
 	writeFile(t, in("empty.bin"), nil)
 	writeFile(t, in("precious.bin"), []byte("precious"))
 	writeFile(t, in("cut.log"), []byte("=> md.b 0x04000000 0x40\r\n"+
@@ -71,6 +74,9 @@ func TestFirstHour(t *testing.T) {
 			stdout: []string{"identical: the 65536 bytes at 0x4000000 match"}},
 		{name: "restore's plan on stdout", args: []string{"restore", "-p", board, "--addr", "0x04000000", in("block.bin"), "--dry-run"},
 			stdout: []string{in("block.bin") + " -> 0x4000000: 0 of 1 erase blocks differ from the device (by the device's crc32)", "nothing to write"}},
+		{name: "restore plans the upload the board has", args: []string{"restore", "-p", board + "&lacks=loady,loadb,loadx,loads", "--addr", "0x04000000", in("changed.bin"), "--dry-run", "--force"},
+			stdout: []string{in("changed.bin") + " -> 0x4000000: 1 of 1 erase blocks differ from the device (by the device's crc32)",
+				"upload: 24.8 KiB in 1 part by binary reader, about 15s at 115200 baud (with the binary reader put on the board first: the board has no loader)"}},
 		{name: "identify an empty file", args: []string{"identify", in("empty.bin")}, code: 1,
 			stderr: "bootdump: " + in("empty.bin") + " is empty: there is nothing to identify", quiet: true},
 		{name: "identify /dev/null", args: []string{"identify", "/dev/null"}, code: 1,

@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bootdump/bootdump/internal/qemutest"
 	"github.com/bootdump/bootdump/internal/uartrelay"
@@ -99,5 +102,94 @@ func TestRealUBootRISCV64SMode(t *testing.T) {
 		if strings.Contains(string(log), bad) {
 			t.Fatalf("the console says %q:\n%s", bad, log)
 		}
+	}
+}
+
+// TestRealUBootMaltaRestore restores a 2 MiB backup of Malta's flash in
+// which two 64 KiB sectors far apart differ, through a relay paced like a
+// UART at 115200 baud. maltael has no loader (no loady, loadb, loadx or
+// loads): the plan says the binary reader will take the upload, and the
+// run puts it on the board with mw.l and uploads those two sectors alone,
+// in minutes; the dry run's flash commands are the ones the run sends,
+// in order; and QEMU's flash file then holds exactly the image.
+func TestRealUBootMaltaRestore(t *testing.T) {
+	flash := maltaFlash(t, 32, 53)
+	board := qemutest.StartMalta(t, flash, 32)
+	board.ProgramWordByWordMalta(t) // QEMU's flash times out U-Boot's buffered writes
+	relay, err := uartrelay.Start(strings.TrimPrefix(board.Port, "tcp://"), uartrelay.Options{Baud: 115200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { relay.Close() })
+	port := "tcp://" + relay.Addr
+	img := bytes.Clone(flash)
+	for _, at := range []int{0x110000, 0x150000} { // in the random half
+		for i := at; i < at+0x10000; i++ {
+			img[i] ^= 0xa5
+		}
+	}
+	path := writeFile(t, filepath.Join(t.TempDir(), "backup.bin"), img)
+	args := []string{"restore", "-p", port, path, "--addr", fmt.Sprintf("%#x", qemutest.MaltaFlash), "--json"}
+	stdout, stderr, code := run(t, append(args, "--dry-run")...)
+	var plan struct {
+		Changed     int      `json:"changed"`
+		Commands    []string `json:"commands"`
+		UploadWay   string   `json:"upload_way"`
+		UploadBytes uint64   `json:"upload_bytes"`
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &plan) != nil {
+		t.Fatalf("dry run: exit %d, %s: %s", code, stdout, stderr)
+	}
+	if plan.Changed != 2 || plan.UploadWay != "binary reader" || plan.UploadBytes > 2*0x10000 || plan.UploadBytes < 2*0x10000-0x100 {
+		t.Fatalf("plan %+v: want the 2 sectors, by the binary reader:\n%s", plan, stderr)
+	}
+	transcript := filepath.Join(t.TempDir(), "console.txt")
+	start := time.Now()
+	stdout, stderr, code = run(t, append(args, "--yes", "--transcript", transcript)...)
+	took := time.Since(start)
+	if code != 0 {
+		t.Fatalf("restore: exit %d: %s", code, stderr)
+	}
+	if r := restoreJSON(t, stdout); r.Written != 2 || r.Uploaded != plan.UploadBytes {
+		t.Fatalf("restore %+v: want 2 sectors written, %d bytes uploaded:\n%s", r, plan.UploadBytes, stderr)
+	}
+	t.Logf("restored 2 sectors in %v (%d bytes uploaded by the binary reader)", took.Round(time.Second), plan.UploadBytes)
+	if took > 5*time.Minute {
+		t.Fatalf("the restore took %v", took)
+	}
+	sent, err := os.ReadFile(transcript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := 0
+	for _, c := range plan.Commands {
+		if !strings.HasPrefix(c, "protect") && !strings.HasPrefix(c, "erase") && !strings.HasPrefix(c, "cp.b") && !strings.HasPrefix(c, "crc32") {
+			continue // the reader's own steps, told in words
+		}
+		i := strings.Index(string(sent[at:]), c)
+		if i < 0 {
+			t.Fatalf("the plan's %q is not in what the run sent (after byte %d of the transcript)", c, at)
+		}
+		at += i + len(c)
+	}
+	if err := board.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	// QEMU swaps Malta's flash words once, in memory, at power-on, and
+	// writes back only the sectors programmed, as the CPU wrote them: in
+	// the file (unswapped by FlashImage) those two read swapped.
+	want := bytes.Clone(img)
+	for _, at := range []int{0x110000, 0x150000} {
+		for i := at; i < at+0x10000; i += 4 {
+			want[i], want[i+1], want[i+2], want[i+3] = img[i+3], img[i+2], img[i+1], img[i]
+		}
+	}
+	if got := board.FlashImage(t); !bytes.Equal(got[:len(want)], want) || !allFF(got[len(want):]) {
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("QEMU's flash file does not hold exactly the image: from %#x it holds % x, the image % x", i, got[i:i+16], want[i:i+16])
+			}
+		}
+		t.Fatal("QEMU's flash file changed past the image")
 	}
 }

@@ -13,9 +13,11 @@ import (
 	"github.com/bootdump/bootdump/sim"
 )
 
-// restoreReport is what restore --json says of the final pass.
+// restoreReport is what restore --json says of the upload and the final
+// pass.
 type restoreReport struct {
 	Written   int    `json:"written"`
+	Uploaded  uint64 `json:"uploaded"`
 	EraseUnit uint64 `json:"erase_unit"`
 	FinalPass struct {
 		Checked   int      `json:"checked"`

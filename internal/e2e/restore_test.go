@@ -261,3 +261,42 @@ func TestRestoreSPIAndNAND(t *testing.T) {
 		t.Fatalf("past the end: exit %d: %s", code, stderr)
 	}
 }
+
+// TestRestoreWithoutLoader: on a U-Boot with no loader (no loady, loadb,
+// loadx or loads), a restore of two changed blocks far apart plans and
+// uses the binary reader's upload, put on the board with mw.l, and
+// uploads those two blocks alone, each cut after its last byte that is
+// not 0xFF; the flash then holds exactly the image.
+func TestRestoreWithoutLoader(t *testing.T) {
+	flash := randomBytes(4<<20, 63)
+	board := ptyBoard(t, sim.Config{Image: flash, Lacks: []string{"loady", "loadb", "loadx", "loads"}})
+	img := bytes.Clone(flash[:1<<20])
+	for i := 0x20000; i < 0x40000; i++ { // block 1, all of it
+		img[i] ^= 0x5a
+	}
+	for i := 0xc0000; i < 0xe0000; i++ { // block 6: 0x100 bytes of data, then erased
+		img[i] = 0xff
+		if i < 0xc0100 {
+			img[i] = byte(i) & 0x7f
+		}
+	}
+	path := writeFile(t, filepath.Join(t.TempDir(), "backup.bin"), img)
+	var plan struct {
+		Changed     int      `json:"changed"`
+		Commands    []string `json:"commands"`
+		UploadWay   string   `json:"upload_way"`
+		UploadBytes uint64   `json:"upload_bytes"`
+	}
+	stdout, stderr, code := run(t, "restore", "-p", board.Path, path, "--addr", "0x04000000", "--dry-run", "--json")
+	if code != 0 || json.Unmarshal([]byte(stdout), &plan) != nil {
+		t.Fatalf("dry run: exit %d, %s: %s", code, stdout, stderr)
+	}
+	if plan.Changed != 2 || plan.UploadWay != "binary reader" || plan.UploadBytes != 0x20000+0x100 || !strings.Contains(stderr, "upload: 128.2 KiB in 2 parts by binary reader") {
+		t.Fatalf("plan %+v: want the 2 blocks, 0x20100 bytes, by the binary reader:\n%s", plan, stderr)
+	}
+	r, stderr, code := restoreRun(t, "-p", board.Path, path, "--addr", "0x04000000", "--yes", "-v")
+	if code != 0 || r.Written != 2 || !strings.Contains(stderr, "putting the binary reader on it") {
+		t.Fatalf("restore: exit %d, %+v: %s", code, r, stderr)
+	}
+	flashHolds(t, board.Path, "mem", 0x04000000, img)
+}

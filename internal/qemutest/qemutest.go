@@ -209,13 +209,22 @@ func listening(port int) bool {
 	return false
 }
 
-// flashInfoOffset is where U-Boot 2023.01 (Debian's qemu_arm build, -m
-// 256) keeps flash_info[1], the second bank's driver state, from its
-// relocation address; bufferSizeOffset and portWidthOffset are fields of it.
-const (
-	flashInfoOffset  = 0xb1d30
-	bufferSizeOffset = 0x510
-	portWidthOffset  = 0x50c
+// cfiDriver is where a Debian build of U-Boot 2023.01 keeps a flash
+// bank's CFI driver state (flash_info[]) from its relocation address, and
+// the fields of it the harness sets: buffer_size, and portwidth (0: left).
+// The bank's size and first two sector starts, as md.l prints them, check
+// that the harness found it.
+type cfiDriver struct {
+	info, bufferSize, portWidth uint64
+	size, start0, start1        string
+}
+
+var (
+	// qemu_arm (-m 256): flash_info[1], the second bank, 256 sectors a bank
+	armCFI = cfiDriver{info: 0xb1d30, bufferSize: 0x510, portWidth: 0x50c, size: "02000000", start0: "04000000", start1: "04040000"}
+	// maltael: flash_info[0], 128 sectors a bank (found by its sector
+	// starts in RAM above relocaddr)
+	maltaCFI = cfiDriver{info: 0x414fc, bufferSize: 0x290, size: "00400000", start0: "be000000", start1: "be010000"}
 )
 
 // ProgramWordByWord makes U-Boot's CFI driver program the second flash a
@@ -225,7 +234,14 @@ const (
 // here but U-Boot and the tool are. It finds flash_info from bdinfo's
 // relocaddr and checks the bank's size and first sectors before writing
 // anything. Part of the test harness, not of the product.
-func (b *Board) ProgramWordByWord(t testing.TB) {
+func (b *Board) ProgramWordByWord(t testing.TB) { b.programWordByWord(t, armCFI) }
+
+// ProgramWordByWordMalta does for maltael what ProgramWordByWord does for
+// qemu_arm: QEMU's Malta flash times out U-Boot's buffered writes ("Flash
+// buffer write timeout"), and takes a word at a time.
+func (b *Board) ProgramWordByWordMalta(t testing.TB) { b.programWordByWord(t, maltaCFI) }
+
+func (b *Board) programWordByWord(t testing.TB, d cfiDriver) {
 	t.Helper()
 	ctx := context.Background()
 	dev, err := backup.Connect(ctx, backup.Connection{Port: b.Port, Dialect: "uboot", SyncTimeout: 60 * time.Second}, dialect.Options{})
@@ -247,7 +263,7 @@ func (b *Board) ProgramWordByWord(t testing.TB) {
 	if reloc == 0 || err != nil {
 		t.Fatalf("bdinfo shows no relocaddr: %q", lines)
 	}
-	info := reloc + flashInfoOffset
+	info := reloc + d.info
 	lines, err = con.Output(ctx, fmt.Sprintf("md.l %#x 5", info))
 	if err != nil || len(lines) != 2 {
 		t.Fatalf("md.l of flash_info: %q %v", lines, err)
@@ -255,10 +271,14 @@ func (b *Board) ProgramWordByWord(t testing.TB) {
 	// The words after each line's address: size 32 MiB, the sector
 	// count, the flash ID, start[0] and start[1].
 	f := append(strings.Fields(lines[0])[1:5], strings.Fields(lines[1])[1])
-	if f[0] != "02000000" || f[3] != "04000000" || (f[4] != "04040000" && f[4] != "04020000") {
-		t.Fatalf("flash_info[1] is not where this harness expects it (another U-Boot build?): %q", lines)
+	if f[0] != d.size || f[3] != d.start0 || (f[4] != d.start1 && f[4] != "04020000") {
+		t.Fatalf("flash_info is not where this harness expects it (another U-Boot build?): %q", lines)
 	}
-	for _, cmd := range []string{fmt.Sprintf("mw.w %#x 1", info+bufferSizeOffset), fmt.Sprintf("mw.b %#x 4", info+portWidthOffset)} {
+	cmds := []string{fmt.Sprintf("mw.w %#x 1", info+d.bufferSize)}
+	if d.portWidth != 0 {
+		cmds = append(cmds, fmt.Sprintf("mw.b %#x 4", info+d.portWidth))
+	}
+	for _, cmd := range cmds {
 		if _, err := con.Output(ctx, cmd); err != nil {
 			t.Fatal(err)
 		}
