@@ -89,7 +89,7 @@ func Detectors() []Detector {
 	return []Detector{
 		uimageDetector{}, fdtDetector{}, gzipDetector{}, xzDetector{}, lzmaDetector{},
 		squashfsDetector{}, romfsDetector{}, cramfsDetector{}, jffs2Detector{},
-		ubiDetector{}, envDetector{}, elfDetector{},
+		ubiDetector{}, envDetector{}, elfDetector{}, ubootDetector{},
 	}
 }
 

@@ -126,6 +126,11 @@ func (s *scanner) scan(sp span, depth int) ([]Finding, error) {
 				continue
 			}
 			f := s.detectors[h.det].Check(s.r, h.off, sp.end)
+			if f != nil && f.Offset < next && f.End() > next {
+				// found by a mark inside it (a bootloader's version string):
+				// it starts where the finding before it ends
+				f.Length, f.Offset = f.End()-next, next
+			}
 			if f == nil || f.Offset < next || f.Length <= 0 {
 				continue
 			}

@@ -159,3 +159,24 @@ func TestRealUBootDumpIdentifies(t *testing.T) {
 	_, stderr := dumpOK(t, flash, "-p", board.Port, "--addr", "0x04000000", "--size", "2M", "-o", out)
 	checkDumpContents(t, out, stderr, set, 2<<20)
 }
+
+// TestIdentifyDebianUBoot: each of Debian's u-boot.bin files is the
+// first thing of a flash dump: identify names U-Boot and its version over
+// the whole file, and exits 0.
+func TestIdentifyDebianUBoot(t *testing.T) {
+	for _, build := range []string{"qemu_arm", "qemu_arm64", "qemu-riscv64", "maltael", "qemu-ppce500"} {
+		t.Run(build, func(t *testing.T) {
+			bin := qemutest.DebianUBoot(t, build)
+			path := writeFile(t, filepath.Join(t.TempDir(), "u-boot.bin"), bin)
+			stdout, stderr, code := run(t, "identify", path, "--json")
+			var rep identify.Report
+			if code != 0 || json.Unmarshal([]byte(stdout), &rep) != nil {
+				t.Fatalf("exit %d: %s%s", code, stdout, stderr)
+			}
+			if len(rep.Findings) != 1 || rep.Findings[0].Type != "u-boot" || rep.Findings[0].Length != int64(len(bin)) ||
+				rep.Findings[0].Detail("version") != "2023.01+dfsg-2+deb12u3" {
+				t.Fatalf("findings %+v: want one, U-Boot 2023.01+dfsg-2+deb12u3 over all %d bytes", rep.Findings, len(bin))
+			}
+		})
+	}
+}

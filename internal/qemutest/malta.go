@@ -30,6 +30,18 @@ func MaltaUBoot(t testing.TB, bits int) []byte {
 	return b
 }
 
+// DebianUBoot is the u-boot.bin of one of Debian's u-boot-qemu builds
+// (qemu_arm, qemu_arm64, qemu-riscv64, maltael, qemu-ppce500, ...).
+func DebianUBoot(t testing.TB, build string) []byte {
+	t.Helper()
+	path := "/usr/lib/u-boot/" + build + "/u-boot.bin"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		need(t, path+" (Debian package u-boot-qemu)")
+	}
+	return b
+}
+
 func maltaBoot(bits int) string {
 	if bits == 64 {
 		return "/usr/lib/u-boot/malta64el/u-boot.bin"
