@@ -1,11 +1,14 @@
 package backup
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
 	"github.com/bootdump/bootdump/dialect"
+	"github.com/bootdump/bootdump/identify"
 	"github.com/bootdump/bootdump/internal/words"
 	"github.com/bootdump/bootdump/restore"
 )
@@ -20,7 +23,33 @@ type RestoreOptions struct {
 	RAM      uint64
 	Logger   *slog.Logger
 	Progress func(done, total int, what string)
+	// WriteBootloader lets the restore write blocks that hold the
+	// bootloader (restore.Plan.Bootloader); without it Run refuses them.
+	WriteBootloader bool
 }
+
+// ErrBootloader: the plan writes the blocks that hold the bootloader, and
+// RestoreOptions.WriteBootloader does not allow it.
+var ErrBootloader = errors.New("the restore would write the bootloader")
+
+// BootloaderError names the bootloader blocks a restore would write.
+type BootloaderError struct{ Blocks []restore.Block }
+
+func (e *BootloaderError) Error() string {
+	b := e.Blocks[0]
+	ro := ""
+	if b.Protected {
+		ro = ", and flinfo marks it read-only: U-Boot protects its own code"
+	}
+	more := ""
+	if n := len(e.Blocks) - 1; n > 0 {
+		more = fmt.Sprintf(" (and %s more)", words.Plural(n, "block"))
+	}
+	return fmt.Sprintf("the erase block at %#x%s holds %s in the image%s: writing it replaces the bootloader, and a write that fails there leaves a board only a flash programmer revives; check the image, then give --write-bootloader to write it",
+		b.Addr, more, b.Bootloader, ro)
+}
+
+func (e *BootloaderError) Unwrap() error { return ErrBootloader }
 
 // RestorePlan is a restore planned by the device's checksums: what it
 // writes, and every command it sends (Plan.Commands).
@@ -55,8 +84,10 @@ func PlanRestore(ctx context.Context, dev *Device, img []byte, opt RestoreOption
 		if err != nil {
 			return nil, err
 		}
-		rp.Plan, err = restore.PlanNOR(ctx, prog, banks, img, opt.Addr, ram)
-		return rp, err
+		if rp.Plan, err = restore.PlanNOR(ctx, prog, banks, img, opt.Addr, ram); err != nil {
+			return rp, err
+		}
+		return rp, markBootloader(ctx, rp.Plan, img)
 	}
 	fw, ok := dev.Session.(dialect.FlashWindower)
 	if !ok {
@@ -77,8 +108,31 @@ func PlanRestore(ctx context.Context, dev *Device, img []byte, opt RestoreOption
 		return nil, err
 	}
 	fl := restore.Flash{Kind: opt.Flash, EraseSize: fd.EraseSize, PageSize: fd.PageSize, Size: win.Size(), Bad: win.BadBlocks(), Window: win}
-	rp.Plan, err = restore.PlanErase(ctx, prog, fl, img, opt.Addr, ram)
-	return rp, err
+	if rp.Plan, err = restore.PlanErase(ctx, prog, fl, img, opt.Addr, ram); err != nil {
+		return rp, err
+	}
+	return rp, markBootloader(ctx, rp.Plan, img)
+}
+
+// markBootloader names, on the plan's blocks, the bootloader images
+// identify finds in img (a raw U-Boot: the first thing in a flash).
+func markBootloader(ctx context.Context, p *restore.Plan, img []byte) error {
+	rep, err := identify.Scan(ctx, bytes.NewReader(img), int64(len(img)), identify.Options{})
+	if err != nil {
+		return err
+	}
+	for _, f := range rep.Findings {
+		if f.Type != "u-boot" {
+			continue
+		}
+		for i := range p.Blocks {
+			b := &p.Blocks[i]
+			if int64(b.Offset) < f.End() && int64(b.Offset+b.Size) > f.Offset {
+				b.Bootloader = f.Summary
+			}
+		}
+	}
+	return nil
 }
 
 // uploadRAM is where an image of n bytes is uploaded: at ram, or RAM the
@@ -97,6 +151,9 @@ func uploadRAM(ctx context.Context, prog dialect.Programmer, ram, n uint64) (uin
 // Run carries the plan out: the upload, each block written and checked,
 // then the final pass over the whole range.
 func (p *RestorePlan) Run(ctx context.Context) (*restore.Result, error) {
+	if bl := p.Bootloader(); len(bl) > 0 && !p.opt.WriteBootloader {
+		return nil, &BootloaderError{Blocks: bl}
+	}
 	return restore.Run(ctx, p.dev, p.Plan, p.img, restore.Options{Logger: p.opt.Logger, Progress: p.opt.Progress})
 }
 

@@ -20,6 +20,21 @@ type Block struct {
 	Offset     uint64 // in the image
 	Same       bool   // the device's checksum is the image's: nothing to write
 	Bad        bool   // a NAND bad block: never written
+	Protected  bool   // NOR: the bootloader protects it (flinfo's RO)
+	// Bootloader is what the image holds there when it is a bootloader
+	// ("U-Boot 2023.01 (...)"): writing it replaces the one that runs.
+	Bootloader string
+}
+
+// Bootloader lists the blocks to write that hold a bootloader.
+func (p *Plan) Bootloader() []Block {
+	var out []Block
+	for _, b := range p.Blocks {
+		if !b.Same && !b.Bad && b.Bootloader != "" {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // Plan is what a restore will do.
@@ -172,7 +187,7 @@ func PlanNOR(ctx context.Context, dev Device, banks []dialect.NORBank, img []byt
 		if s < addr || e > end {
 			return nil, fmt.Errorf("%d bytes at %#x do not cover whole erase blocks (the sector at %#x is %#x..%#x): erasing it would lose the rest; pad the image or move it to a sector boundary", len(img), addr, s, s, e-1)
 		}
-		p.Blocks = append(p.Blocks, Block{Addr: s, Size: e - s, Offset: s - addr})
+		p.Blocks = append(p.Blocks, Block{Addr: s, Size: e - s, Offset: s - addr, Protected: i < len(bank.Protected) && bank.Protected[i]})
 	}
 	for i, s := range bank.Sectors {
 		if e := bank.SectorEnd(i); e == addr || s == end {
@@ -532,7 +547,10 @@ func (r *runner) replan(cause error) error {
 		}
 		m := &merged[len(merged)-1]
 		m.Size += b.Size
-		m.Bad = m.Bad || b.Bad
+		m.Bad, m.Protected = m.Bad || b.Bad, m.Protected || b.Protected
+		if m.Bootloader == "" {
+			m.Bootloader = b.Bootloader
+		}
 	}
 	r.ok = map[uint64]bool{}
 	for i := range merged {

@@ -138,6 +138,10 @@ func (s *Session) ProgramSteps(kind dialect.FlashKind, addr, size, from, n, page
 	if n > 0 {
 		steps = append(steps, step(dialect.Program, "cp.b %#x %#x %#x", from, addr, n))
 	}
+	if s.protectedNOR(addr, size) {
+		// U-Boot protected it (its own code, its environment): so again
+		steps = append(steps, step(dialect.Protect, "protect on %#x +%#x", addr, size))
+	}
 	return steps
 }
 
@@ -255,6 +259,21 @@ func (s *Session) bankOf(addr, n uint64) (*dialect.NORBank, int) {
 	return nil, 0
 }
 
+// protectedNOR: flinfo (once asked) marks a sector of [addr, addr+n)
+// read-only.
+func (s *Session) protectedNOR(addr, n uint64) bool {
+	b, _ := s.bankOf(addr, n)
+	if b == nil {
+		return false
+	}
+	for i, start := range b.Sectors {
+		if start < addr+n && b.SectorEnd(i) > addr && i < len(b.Protected) && b.Protected[i] {
+			return true
+		}
+	}
+	return false
+}
+
 // longWork names an erase or a program for the log.
 func longWork(cmd string) (string, bool) {
 	f := strings.Fields(cmd)
@@ -295,6 +314,9 @@ func checkFlashAnswer(cmd string, lines []string) error {
 	}
 	switch f[0] {
 	case "protect":
+		if f[1] == "on" {
+			return expect(lines, "Protected ")
+		}
 		return expect(lines, "Un-Protected")
 	case "erase":
 		for _, l := range lines {

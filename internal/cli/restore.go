@@ -29,6 +29,8 @@ type restoreFlags struct {
 	yes    bool
 	force  bool
 	json   bool
+	// writeBootloader: blocks that hold the bootloader may be written
+	writeBootloader bool
 }
 
 func (a *app) restoreCommand() *cobra.Command {
@@ -40,15 +42,18 @@ func (a *app) restoreCommand() *cobra.Command {
 		Long: `restore writes FILE to the flash at --addr through U-Boot. It first compares
 every erase block with the device's crc32 and plans to write only those that
 differ; it prints every command it will send (--dry-run stops there) and asks
-before writing (--yes on a script). The blocks that differ are uploaded to RAM
-with loady (YMODEM; else loadb, Kermit; else mw.l), checked there by crc32,
-then each is unprotected, erased, programmed with cp.b and checked by crc32
-in flash before the next. Interrupted, it leaves no block it believes good that
+before writing (--yes on a script), with how long the upload takes. Each run
+of blocks that differ goes to RAM on its own, cut after its last byte that is
+not 0xFF, by the board's loader (loady, loadb, loadx, loads), else by the
+binary reader (put on the board once with mw.l), else mw.l; it is checked
+there by crc32, then each block is unprotected, erased, programmed with cp.b
+and checked by crc32 in flash before the next. Interrupted, it leaves no block it believes good that
 is not: run the same command again and it writes what still differs.
 
 It refuses an image in which identify finds a damaged part (--force writes
-it anyway) and a range that does not fit the flash bank or cuts an erase
-block. --flash sf (sf erase, sf write) and --flash nand (nand erase,
+it anyway), a range that does not fit the flash bank or cuts an erase
+block, and, without --write-bootloader, to write a block that holds the
+bootloader in the image (sectors U-Boot protected are protected again after). --flash sf (sf erase, sf write) and --flash nand (nand erase,
 nand write; bad blocks are left alone) read each block back through a RAM
 window to check it.`,
 		Example: `  bootdump restore -p /dev/ttyUSB0 backup.bin --addr 0x9f000000 --dry-run
@@ -71,6 +76,7 @@ window to check it.`,
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan and every command, write nothing")
 	fl.BoolVar(&f.yes, "yes", false, "write without asking")
 	fl.BoolVar(&f.force, "force", false, "write even an image identify finds damaged parts in")
+	fl.BoolVar(&f.writeBootloader, "write-bootloader", false, "write even the blocks that hold the bootloader (a failed write there needs a flash programmer)")
 	fl.BoolVar(&f.json, "json", false, "print the plan and result as JSON on stdout")
 	return cmd
 }
@@ -106,7 +112,7 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 	}
 	defer done()
 	var view *progressView
-	plan, err := backup.PlanRestore(ctx, dev, img, backup.RestoreOptions{Addr: f.addr, Flash: kind, RAM: f.ram, Logger: a.log,
+	plan, err := backup.PlanRestore(ctx, dev, img, backup.RestoreOptions{Addr: f.addr, Flash: kind, RAM: f.ram, Logger: a.log, WriteBootloader: f.writeBootloader,
 		Progress: func(done, total int, what string) {
 			if strings.HasPrefix(what, "uploading") {
 				view.update(dump.Progress{Done: uint64(done), Total: uint64(total)})
@@ -136,6 +142,9 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 			fmt.Fprintf(results, "warning: the upload takes about %s: the board has no loader faster than %s\n", took.Round(time.Minute), plan.Way.Command)
 		}
 	}
+	for _, b := range plan.Bootloader() {
+		fmt.Fprintf(results, "warning: the erase block at %#x holds %s in the image: writing it replaces the bootloader\n", b.Addr, b.Bootloader)
+	}
 	for _, c := range plan.Commands {
 		fmt.Fprintf(results, "  %s\n", c)
 	}
@@ -164,6 +173,9 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 	if f.dryRun {
 		report(nil)
 		return nil
+	}
+	if bl := plan.Bootloader(); len(bl) > 0 && !f.writeBootloader {
+		return &backup.BootloaderError{Blocks: bl}
 	}
 	if !f.yes {
 		if err := a.confirm(fmt.Sprintf("Write %s of flash at %#x (about %s)? This erases what is there. Type yes: ", words.Plural(plan.Changed(), "erase block"), f.addr, took.Round(time.Second))); err != nil {

@@ -32,6 +32,9 @@ func TestFirstHour(t *testing.T) {
 	changed := append([]byte{}, flash[:128<<10]...)
 	changed[100] ^= 0xff
 	writeFile(t, in("changed.bin"), changed) // one erase block, one byte changed
+	withUBoot := append([]byte{}, flash[:128<<10]...)
+	copy(withUBoot[0x1f000:], "U-Boot 2023.01 (Jan 09 2023 - 12:00:00 +0000)\x00")
+	writeFile(t, in("uboot.bin"), withUBoot) // the bootloader's own block
 	writeFile(t, in("empty.bin"), nil)
 	writeFile(t, in("precious.bin"), []byte("precious"))
 	writeFile(t, in("cut.log"), []byte("=> md.b 0x04000000 0x40\r\n"+
@@ -77,6 +80,9 @@ func TestFirstHour(t *testing.T) {
 		{name: "restore plans the upload the board has", args: []string{"restore", "-p", board + "&lacks=loady,loadb,loadx,loads", "--addr", "0x04000000", in("changed.bin"), "--dry-run", "--force"},
 			stdout: []string{in("changed.bin") + " -> 0x4000000: 1 of 1 erase blocks differ from the device (by the device's crc32)",
 				"upload: 24.8 KiB in 1 part by binary reader, about 15s at 115200 baud (with the binary reader put on the board first: the board has no loader)"}},
+		{name: "restore refuses the bootloader's block", args: []string{"restore", "-p", board, "--addr", "0x04000000", in("uboot.bin"), "--yes", "--force"}, code: 1,
+			stderr: "bootdump: the erase block at 0x4000000 holds U-Boot 2023.01 (Jan 09 2023 - 12:00:00 +0000) in the image: writing it replaces the bootloader, and a write that fails there leaves a board only a flash programmer revives; check the image, then give --write-bootloader to write it",
+			stdout: []string{"warning: the erase block at 0x4000000 holds U-Boot 2023.01 (Jan 09 2023 - 12:00:00 +0000) in the image: writing it replaces the bootloader"}},
 		{name: "identify an empty file", args: []string{"identify", in("empty.bin")}, code: 1,
 			stderr: "bootdump: " + in("empty.bin") + " is empty: there is nothing to identify", quiet: true},
 		{name: "identify /dev/null", args: []string{"identify", "/dev/null"}, code: 1,

@@ -172,14 +172,32 @@ func TestRealUBootMaltaRestore(t *testing.T) {
 		}
 		at += i + len(c)
 	}
+	// A byte of U-Boot's own first sector changed: the plan says what the
+	// sector holds, the restore refuses it without --write-bootloader and
+	// writes nothing, and with it writes that sector (and protects it
+	// again, as U-Boot had it).
+	img[0x8000] ^= 0x01
+	writeFile(t, path, img)
+	stdout, stderr, code = run(t, append(args, "--dry-run")...)
+	if code != 0 || !strings.Contains(stderr, "warning: the erase block at 0xbe000000 holds U-Boot 2023.01+dfsg-2+deb12u3 (Jun 22 2026 - 08:38:07 +0000) in the image") {
+		t.Fatalf("dry run of U-Boot's sector: exit %d: %s", code, stderr)
+	}
+	_, stderr, code = run(t, append(args, "--yes")...)
+	if code != 1 || !strings.HasSuffix(strings.TrimSpace(stderr), "holds U-Boot 2023.01+dfsg-2+deb12u3 (Jun 22 2026 - 08:38:07 +0000) in the image, and flinfo marks it read-only: U-Boot protects its own code: writing it replaces the bootloader, and a write that fails there leaves a board only a flash programmer revives; check the image, then give --write-bootloader to write it") {
+		t.Fatalf("U-Boot's sector without --write-bootloader: exit %d: %s", code, stderr)
+	}
+	stdout, stderr, code = run(t, append(args, "--yes", "--write-bootloader")...)
+	if r := restoreJSON(t, stdout); code != 0 || r.Written != 1 {
+		t.Fatalf("U-Boot's sector with --write-bootloader: exit %d, %+v: %s", code, r, stderr)
+	}
 	if err := board.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	// QEMU swaps Malta's flash words once, in memory, at power-on, and
 	// writes back only the sectors programmed, as the CPU wrote them: in
-	// the file (unswapped by FlashImage) those two read swapped.
+	// the file (unswapped by FlashImage) those read swapped.
 	want := bytes.Clone(img)
-	for _, at := range []int{0x110000, 0x150000} {
+	for _, at := range []int{0, 0x110000, 0x150000} {
 		for i := at; i < at+0x10000; i += 4 {
 			want[i], want[i+1], want[i+2], want[i+3] = img[i+3], img[i+2], img[i+1], img[i]
 		}

@@ -36,8 +36,8 @@ func restoreRun(t *testing.T, args ...string) (restoreResult, string, int) {
 }
 
 // TestRestoreNOR writes a 1 MiB image into the simulated board's NOR flash
-// (its first sectors protected, as QEMU's are): the dry run prints the
-// exact commands and writes nothing; without --yes on a non-terminal it
+// (its first sectors protected, as QEMU's are, and protected again once
+// written): the dry run prints the exact commands and writes nothing; without --yes on a non-terminal it
 // refuses; with it, every block is written and verified; a second run
 // writes nothing; one changed block is the one block written.
 func TestRestoreNOR(t *testing.T) {
@@ -53,13 +53,13 @@ func TestRestoreNOR(t *testing.T) {
 		t.Fatalf("dry run: exit %d, %+v: %s", code, r, stderr)
 	}
 	want := []string{"loady 0x40200000", "crc32 0x40200000 0x100000",
-		"protect off 0x4000000 +0x20000", "erase 0x4000000 +0x20000", "cp.b 0x40200000 0x4000000 0x20000", "crc32 0x4000000 0x20000"}
+		"protect off 0x4000000 +0x20000", "erase 0x4000000 +0x20000", "cp.b 0x40200000 0x4000000 0x20000", "protect on 0x4000000 +0x20000", "crc32 0x4000000 0x20000"}
 	for i, c := range want {
 		if r.Commands[i] != c || !strings.Contains(stderr, "\n  "+c+"\n") {
 			t.Fatalf("dry run command %d: %q, want %q:\n%s", i, r.Commands[i], c, stderr)
 		}
 	}
-	if len(r.Commands) != 2+8*4 || r.Commands[len(r.Commands)-1] != "crc32 0x40e0000 0x20000" {
+	if len(r.Commands) != 2+8*4+2 || r.Commands[len(r.Commands)-1] != "crc32 0x40e0000 0x20000" { // the 2 protected sectors protected again
 		t.Fatalf("dry run: %d commands, last %q", len(r.Commands), r.Commands[len(r.Commands)-1])
 	}
 	_, stderr, code = run(t, "restore", "-p", board.Path, path, "--addr", "0x04000000")
