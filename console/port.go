@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -69,6 +70,17 @@ func Open(ctx context.Context, name string, opt PortOptions) (Port, error) {
 	}
 }
 
+// looksLikeHostPort: name is HOST:PORT, which a serial device's name
+// never is.
+func looksLikeHostPort(name string) bool {
+	host, port, err := net.SplitHostPort(name)
+	if err != nil || host == "" || strings.ContainsAny(host, `/\`) {
+		return false
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n > 0 && n < 65536
+}
+
 func openSerial(name string, opt PortOptions) (Port, error) {
 	path, err := NativeName(runtime.GOOS, name)
 	if err != nil {
@@ -87,6 +99,9 @@ func openSerial(name string, opt PortOptions) (Port, error) {
 		var pe *serial.PortError
 		if errors.As(err, &pe) && pe.Code() == serial.PortBusy {
 			return nil, fmt.Errorf("%s is in use by another program (the system opens a serial port for one program at a time): close it first: %w", name, ErrBusy)
+		}
+		if looksLikeHostPort(name) {
+			return nil, fmt.Errorf("open serial port %s: %w (for a TCP port, write tcp://%s; rfc2217:// or telnet:// for those servers)", name, err, name)
 		}
 		return nil, fmt.Errorf("open serial port %s: %w (check the name, see bootdump ports, and that you may use it, e.g. group dialout on Linux)", name, err)
 	}

@@ -55,6 +55,8 @@ func withAdvice(cmd string, err error) error {
 		return advise(err, "%v: run with --restart to start over", err)
 	case errors.Is(err, dump.ErrDamagedJournal):
 		return advise(err, "%v (delete it, or use --restart)", err)
+	case errors.As(err, &rng) && rng.Bank != nil && cmd == "verify":
+		return advise(err, "%v: the file is longer than the %#x bytes the flash holds from --addr; check --addr and the file", err, rng.Fits())
 	case errors.As(err, &rng) && rng.Bank != nil:
 		return advise(err, "%v: give --size %#x or less", err, rng.Fits())
 	case errors.As(err, &rng) && rng.Size == 0:

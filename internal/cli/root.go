@@ -76,7 +76,12 @@ Shell completion (commands, flags, --dialect, --source and the serial ports):
 	root.SetVersionTemplate("bootdump {{.Version}}\n")
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log every step, with its details and the time")
 	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "human", "how log lines read: human (sentences), text (key=value) or json (a record a line)")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if c == root && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+			return unknownCommand(root, args) // a mistyped command, whose flags the root does not take
+		}
+		return usageError{flagHint(c, err)}
+	})
 	root.AddCommand(a.dumpCommand(), a.infoCommand(), a.verifyCommand(), a.identifyCommand(), a.parseCommand(), a.restoreCommand(), a.simCommand(), a.demoCommand(), a.portsCommand(), a.consoleCommand())
 	root.Args = func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {
