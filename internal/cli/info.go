@@ -110,18 +110,19 @@ func (a *app) info(ctx context.Context, f *infoFlags) error {
 		fmt.Fprintf(a.stdout, "\nnot in this build: %s\n", strings.Join(board.MissingCmd, ", "))
 	}
 	if len(board.Flash) > 0 {
-		fmt.Fprintf(a.stdout, "\nto back one up: %s\n", backupCommand(f.conn, board.Flash))
+		fmt.Fprintf(a.stdout, "\nto back one up: %s\n", backupCommand(f.conn, dev.Baud, board.Flash))
 	}
 	return nil
 }
 
 // backupCommand is the dump command info suggests: a flash the CPU maps
 // read directly at its address (no copy through RAM), else the last
-// device through its RAM window; at the rate the line runs at.
-func backupCommand(c connection, flash []dialect.Flash) string {
+// device of a known size through its RAM window; at the rate the line
+// runs at (the one -b auto found, too).
+func backupCommand(c connection, baud int, flash []dialect.Flash) string {
 	cmd := "bootdump dump -p " + shellQuote(c.port)
-	if c.baud != 115200 && c.baud != 0 {
-		cmd += fmt.Sprintf(" -b %d", c.baud)
+	if baud != 115200 && baud != 0 {
+		cmd += fmt.Sprintf(" -b %d", baud)
 	}
 	for _, d := range flash {
 		if d.Mapped != nil && d.Size > 0 {
@@ -129,6 +130,11 @@ func backupCommand(c connection, flash []dialect.Flash) string {
 		}
 	}
 	d := flash[len(flash)-1]
+	for _, f := range flash {
+		if f.Size > 0 {
+			d = f // the last whose size is known
+		}
+	}
 	return fmt.Sprintf("%s --source %s --addr 0 --size all -o %s.bin", cmd, sourceOf(d), strings.ReplaceAll(d.Name, ":", "-"))
 }
 

@@ -83,6 +83,8 @@ func TestFirstHour(t *testing.T) {
 		{name: "restore refuses the bootloader's block", args: []string{"restore", "-p", board, "--addr", "0x04000000", in("uboot.bin"), "--yes", "--force"}, code: 1,
 			stderr: "bootdump: the erase block at 0x4000000 holds U-Boot 2023.01 (Jan 09 2023 - 12:00:00 +0000) in the image: writing it replaces the bootloader, and a write that fails there leaves a board only a flash programmer revives; check the image, then give --write-bootloader to write it",
 			stdout: []string{"warning: the erase block at 0x4000000 holds U-Boot 2023.01 (Jan 09 2023 - 12:00:00 +0000) in the image: writing it replaces the bootloader"}},
+		{name: "info's suggestion runs at the rate -b auto found", args: []string{"info", "-p", board + "&baud=57600", "-b", "auto"},
+			stdout: []string{" -b 57600 --addr 0x4000000 --size 1M -o nor0.bin"}},
 		{name: "a mistyped command", args: []string{"dumpp", "-p", none}, code: 2,
 			stderr: `bootdump: "dumpp" is not a bootdump command: did you mean dump? (bootdump --help says what each does)`, quiet: true},
 		{name: "a mistyped flag", args: []string{"dump", "-p", none, "--adr", "0x0", "-o", in("typo.bin")}, code: 2,
