@@ -27,6 +27,12 @@ func goBackTo(num uint32) byte { return 0xc0 | byte(num&63) }
 
 var calibrationMark = []byte("BDRD")
 
+// InLog says whether a console log holds a stream: the calibration, each
+// byte value from 0 on, raw, after its mark.
+func InLog(log []byte) bool {
+	return bytes.Contains(log, append(bytes.Clone(calibrationMark), 0, 1, 2, 3))
+}
+
 // Stats says what a stream took.
 type Stats struct {
 	Blocks     int // blocks received and acknowledged

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bootdump/bootdump/backup"
+	"github.com/bootdump/bootdump/binreader"
 	"github.com/bootdump/bootdump/capture"
 	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/dialect/registry"
@@ -76,6 +77,9 @@ func (a *app) parse(path string, f *parseFlags) error {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return err
+	}
+	if binreader.InLog(raw) {
+		return fmt.Errorf("%s holds the binary reader's stream (how dump reads U-Boot by default), not md's lines, which parse reads: the dump's own image is the data; for a log parse can read, dump with --reader md --transcript FILE", path)
 	}
 	res, err := capture.Parse(raw, formats)
 	if errors.Is(err, capture.ErrNoDump) {

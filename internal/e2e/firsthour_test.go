@@ -44,8 +44,9 @@ func TestFirstHour(t *testing.T) {
 	dump := func(port, out string, more ...string) []string {
 		return append([]string{"dump", "-p", port, "--addr", "0x04000000", "--size", "64K", "-o", out}, more...)
 	}
-	// A finished dump whose journal verify reads the address from.
-	if _, stderr, code := run(t, dump(board, in("done.bin"))...); code != 0 {
+	// A finished dump whose journal verify reads the address from, and
+	// its transcript: the binary reader's stream.
+	if _, stderr, code := run(t, dump(board, in("done.bin"), "--transcript", in("binary.log"))...); code != 0 {
 		t.Fatalf("dump: exit %d: %s", code, stderr)
 	}
 
@@ -85,6 +86,8 @@ func TestFirstHour(t *testing.T) {
 			stdout: []string{"warning: the erase block at 0x4000000 holds U-Boot 2023.01 (Jan 09 2023 - 12:00:00 +0000) in the image: writing it replaces the bootloader"}},
 		{name: "info's suggestion runs at the rate -b auto found", args: []string{"info", "-p", board + "&baud=57600", "-b", "auto"},
 			stdout: []string{" -b 57600 --addr 0x4000000 --size 1M -o nor0.bin"}},
+		{name: "parse of a binary reader's transcript", args: []string{"parse", in("binary.log"), "-o", in("parsed.bin")}, code: 1,
+			stderr: "bootdump: " + in("binary.log") + " holds the binary reader's stream (how dump reads U-Boot by default), not md's lines, which parse reads: the dump's own image is the data; for a log parse can read, dump with --reader md --transcript FILE", quiet: true},
 		{name: "a mistyped command", args: []string{"dumpp", "-p", none}, code: 2,
 			stderr: `bootdump: "dumpp" is not a bootdump command: did you mean dump? (bootdump --help says what each does)`, quiet: true},
 		{name: "a mistyped flag", args: []string{"dump", "-p", none, "--adr", "0x0", "-o", in("typo.bin")}, code: 2,
