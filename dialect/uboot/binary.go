@@ -13,6 +13,7 @@ import (
 	"github.com/bootdump/bootdump/binreader"
 	"github.com/bootdump/bootdump/console"
 	"github.com/bootdump/bootdump/dialect"
+	"github.com/bootdump/bootdump/internal/words"
 )
 
 // ErrNoBinaryReader: the binary reader cannot run on this board; md
@@ -114,6 +115,10 @@ func (s *Session) startBinaryReader(ctx context.Context) (*BinaryReader, error) 
 	}
 	s.log.Debug(fmt.Sprintf("the CPU is %s: %s", arch.Name, fam.why))
 	r := &BinaryReader{Session: s, prog: prog, base: base}
+	if way, err := s.UploadWay(ctx, uint64(len(prog.Code))); err == nil {
+		// With mw.l this takes tens of seconds, with nothing else to show.
+		s.log.Info(fmt.Sprintf("putting the binary reader on the board: %s of code for %s, by %s", words.Size(uint64(len(prog.Code))), arch.Name, way.Command))
+	}
 	s.placing = true
 	if isMIPS(arch) {
 		err = r.placeUncached(ctx, base)
