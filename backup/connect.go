@@ -56,10 +56,13 @@ type Device struct {
 	Session dialect.Session
 	// Port names the line (for the record); Baud is the rate it runs at
 	// (FastBaud, once switched).
-	Port     string
-	Baud     int
-	log      *slog.Logger
-	fastFrom int // the rate to go back to on Close, after a switch
+	Port string
+	Baud int
+	// AllowUnlisted reads ranges in none of the memory the bootloader
+	// lists (a boot ROM, registers); without it CheckMapped refuses them.
+	AllowUnlisted bool
+	log           *slog.Logger
+	fastFrom      int // the rate to go back to on Close, after a switch
 }
 
 // ErrUnknownDialect: Connection.Dialect names no bootloader.
@@ -303,5 +306,61 @@ func (d *Device) CheckMapped(ctx context.Context, addr, size uint64) error {
 			return &RangeError{Addr: addr, Size: size, Bank: &b, End: end}
 		}
 	}
-	return nil
+	return d.checkListed(ctx, addr, size)
+}
+
+// checkListed refuses a range in none of the memory the bootloader lists,
+// where it lists both RAM and flash (a map without either is not the
+// whole board's), unless AllowUnlisted: a read there hangs or resets most
+// boards, after a long wait for an answer that never comes.
+func (d *Device) checkListed(ctx context.Context, addr, size uint64) error {
+	ml, ok := d.Session.(dialect.MemoryLister)
+	if !ok || d.AllowUnlisted {
+		return nil
+	}
+	regions, err := ml.Memory(ctx)
+	if err != nil {
+		return nil
+	}
+	ram, flash := false, false
+	for _, r := range regions {
+		if overlaps(addr, size, r.Start, r.Size) || r.Size == 0 { // a size not said: the map is not known
+			return nil
+		}
+		ram, flash = ram || r.RAM, flash || !r.RAM
+	}
+	if !ram || !flash {
+		return nil
+	}
+	return &UnlistedError{Addr: addr, Size: size, Regions: regions}
+}
+
+// overlaps: [a, a+n) and [b, b+m) share an address, MIPS's KSEG0 and
+// KSEG1 (and their 64-bit, sign-extended forms) taken as the memory they
+// both reach.
+func overlaps(a, n, b, m uint64) bool {
+	a, b = physical(a), physical(b)
+	return a < b+m && b < a+n
+}
+
+func physical(addr uint64) uint64 {
+	if addr >= 0x80000000 && addr < 0xc0000000 || addr >= 0xffffffff80000000 && addr < 0xffffffffc0000000 {
+		return addr & 0x1fffffff
+	}
+	return addr
+}
+
+// UnlistedError is a range in none of the memory the bootloader lists.
+type UnlistedError struct {
+	Addr, Size uint64
+	Regions    []dialect.Region
+}
+
+func (e *UnlistedError) Error() string {
+	var parts []string
+	for _, r := range e.Regions {
+		parts = append(parts, fmt.Sprintf("%s %#x..%#x (%s)", r.What, r.Start, r.Start+r.Size-1, r.From))
+	}
+	return fmt.Sprintf("%#x + %#x is in none of the memory the bootloader lists (%s): a read outside them hangs or resets most boards; check --addr (bootdump info lists the board's memory), or give --unlisted to read it anyway",
+		e.Addr, e.Size, strings.Join(parts, ", "))
 }

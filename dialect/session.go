@@ -121,6 +121,19 @@ type WindowOptions struct {
 	Size, RAM uint64
 }
 
+// Region is memory a bootloader says the board has, at the addresses the
+// CPU reads it at.
+type Region struct {
+	Start, Size uint64
+	What, From  string // "RAM", "NOR flash bank 1"; "bdinfo", "flinfo"
+	RAM         bool
+}
+
+// MemoryLister is a bootloader that says what memory the board has.
+type MemoryLister interface {
+	Memory(ctx context.Context) ([]Region, error)
+}
+
 // RangeUser is a session told what it will read, so that the RAM it uses
 // for itself (scratch buffers, windows, uploads) stays clear of it.
 type RangeUser interface {

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/bootdump/bootdump/dialect"
 )
 
 // memoryMap is what bdinfo says of the board's memory: the first DRAM
@@ -17,6 +19,7 @@ type memoryMap struct {
 	haveRAM           bool
 	reloc             uint64 // relocaddr; 0 where bdinfo does not say
 	flashStart        uint64
+	flashSize         uint64 // 0 where bdinfo does not say
 	haveFlash         bool
 	bits64            bool        // "Build = 64-bit"
 	reserved          [][2]uint64 // lmb's reserved areas, [first, last]
@@ -94,6 +97,8 @@ func parseBdinfo(lines []string) memoryMap {
 			m.reloc = v
 		case "flashstart":
 			m.flashStart, m.haveFlash = v, true
+		case "flashsize":
+			m.flashSize = v
 		}
 	}
 	m.haveRAM = m.haveRAM && haveSize && m.ramSize > 0
@@ -113,6 +118,28 @@ func (s *Session) memoryMap(ctx context.Context) (memoryMap, error) {
 	m := parseBdinfo(lines)
 	s.bdinfo = &m
 	return m, nil
+}
+
+// Memory is what U-Boot says the board has: its first DRAM bank and flash
+// (bdinfo), and the NOR flash banks (flinfo).
+func (s *Session) Memory(ctx context.Context) ([]dialect.Region, error) {
+	m, err := s.memoryMap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var rs []dialect.Region
+	if m.haveRAM {
+		rs = append(rs, dialect.Region{Start: m.ramStart, Size: m.ramSize, What: "RAM", From: "bdinfo", RAM: true})
+	}
+	if m.haveFlash && m.flashSize > 0 {
+		rs = append(rs, dialect.Region{Start: m.flashStart, Size: m.flashSize, What: "flash", From: "bdinfo"})
+	}
+	if banks, err := s.NORBanks(ctx); err == nil {
+		for _, b := range banks {
+			rs = append(rs, dialect.Region{Start: b.Start, Size: b.Size, What: fmt.Sprintf("NOR flash bank %d", b.Num), From: "flinfo"})
+		}
+	}
+	return rs, nil
 }
 
 // dramBank is the first DRAM bank bdinfo lists.

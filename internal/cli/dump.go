@@ -17,6 +17,7 @@ import (
 
 type dumpFlags struct {
 	conn                    connection
+	unlisted                bool // read a range in none of the memory the bootloader lists
 	addr, size, chunk, ram  uint64
 	sizeAll                 bool // --size all: what the flash source holds
 	chunkSet                bool
@@ -70,6 +71,7 @@ func (a *app) dumpCommand() *cobra.Command {
 	fl.IntVar(&f.retries, "retries", 5, "re-reads of a chunk that fails its checks")
 	fl.StringVarP(&f.output, "output", "o", "", "image file to write")
 	fl.BoolVar(&f.force, "force", false, "replace an existing output file")
+	fl.BoolVar(&f.unlisted, "unlisted", false, "read a range in none of the memory the bootloader lists (a boot ROM, registers)")
 	fl.BoolVar(&f.restart, "restart", false, "discard an unfinished journal instead of resuming it")
 	fl.BoolVar(&f.json, "json", false, "print the result as JSON on stdout")
 	fl.StringVar(&f.source, "source", "mem", "where to read: mem (memory-mapped), or flash copied to RAM first: "+flashSources()+" (--addr is then the offset in it)")
@@ -159,6 +161,7 @@ func (a *app) dump(ctx context.Context, f *dumpFlags) error {
 		return err
 	}
 	defer done()
+	dev.AllowUnlisted = f.unlisted
 	return a.runDump(ctx, f, job, dev, view)
 }
 

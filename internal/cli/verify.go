@@ -14,12 +14,13 @@ import (
 )
 
 type verifyFlags struct {
-	conn   connection
-	addr   uint64
-	chunk  uint64
-	json   bool
-	source string
-	ram    uint64
+	conn     connection
+	unlisted bool
+	addr     uint64
+	chunk    uint64
+	json     bool
+	source   string
+	ram      uint64
 }
 
 func (a *app) verifyCommand() *cobra.Command {
@@ -55,6 +56,7 @@ down to the byte where the difference is in one place), and exits 1 if any.`,
 	}
 	f.conn.flags(cmd)
 	fl := cmd.Flags()
+	fl.BoolVar(&f.unlisted, "unlisted", false, "check a range in none of the memory the bootloader lists")
 	fl.Var(addr, "addr", "device address of the image's first byte (default: what FILE's dump record says)")
 	fl.Var(chunk, "chunk", "bytes per checksum")
 	fl.BoolVar(&f.json, "json", false, "print the result as JSON on stdout")
@@ -96,6 +98,7 @@ func (a *app) verify(ctx context.Context, f *verifyFlags, path string) error {
 		return err
 	}
 	defer done()
+	dev.AllowUnlisted = f.unlisted
 	view := a.newProgressView("verify")
 	res, err := backup.Verify(ctx, dev, img, size, backup.VerifyOptions{Addr: f.addr, Source: src, RAM: f.ram, Chunk: int(f.chunk), Progress: view.update})
 	view.finish()

@@ -88,6 +88,8 @@ func TestFirstHour(t *testing.T) {
 			stdout: []string{" -b 57600 --addr 0x4000000 --size 1M -o nor0.bin"}},
 		{name: "parse of a binary reader's transcript", args: []string{"parse", in("binary.log"), "-o", in("parsed.bin")}, code: 1,
 			stderr: "bootdump: " + in("binary.log") + " holds the binary reader's stream (how dump reads U-Boot by default), not md's lines, which parse reads: the dump's own image is the data; for a log parse can read, dump with --reader md --transcript FILE", quiet: true},
+		{name: "an address in none of the board's memory", args: dump(board, in("unlisted.bin"), "--addr", "0x20000000"), code: 1,
+			stderr: "bootdump: 0x20000000 + 0x10000 is in none of the memory the bootloader lists (RAM 0x40000000..0x4fffffff (bdinfo), flash 0x0..0x3ffffff (bdinfo), NOR flash bank 1 0x4000000..0x40fffff (flinfo)): a read outside them hangs or resets most boards; check --addr (bootdump info lists the board's memory), or give --unlisted to read it anyway"},
 		{name: "a mistyped command", args: []string{"dumpp", "-p", none}, code: 2,
 			stderr: `bootdump: "dumpp" is not a bootdump command: did you mean dump? (bootdump --help says what each does)`, quiet: true},
 		{name: "a mistyped flag", args: []string{"dump", "-p", none, "--adr", "0x0", "-o", in("typo.bin")}, code: 2,

@@ -56,6 +56,16 @@ func TestRealUBoot(t *testing.T) {
 	if bytes.Contains(log, []byte("starting USB")) || bytes.Contains(log, []byte("Command 'load' failed")) {
 		t.Fatalf("autoboot was not stopped: U-Boot ran its boot command:\n%.3000s", log)
 	}
+	// An address in none of the memory U-Boot lists is refused before any
+	// read, nothing left behind.
+	bad := filepath.Join(dir, "unlisted.bin")
+	_, stderr, code := run(t, "dump", "-p", board.Port, "--addr", "0x20000000", "--size", "64K", "-o", bad)
+	if code != 1 || !strings.Contains(stderr, "0x20000000 + 0x10000 is in none of the memory the bootloader lists (RAM 0x40000000..0x4fffffff (bdinfo)") {
+		t.Fatalf("an unlisted address: exit %d: %s", code, stderr)
+	}
+	if left, _ := filepath.Glob(bad + "*"); len(left) != 0 {
+		t.Fatalf("left behind: %v", left)
+	}
 }
 
 // TestRealUBootSkipAndVerify backs up 32 MiB of flash holding 4 MiB of
