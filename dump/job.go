@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bootdump/bootdump/dialect"
+	"github.com/bootdump/bootdump/internal/words"
 )
 
 // Reader is what a dump reads through: a dialect's session, a flash
@@ -247,7 +248,7 @@ func (j *Job) resume(rec *Record) {
 	}
 	rec.Chunks = kept
 	if j.resumed > 0 {
-		j.opt.Logger.Info(fmt.Sprintf("resuming from the journal: %d of %d bytes already verified", j.resumed, rec.Size))
+		j.opt.Logger.Info(fmt.Sprintf("resuming from the journal: %s of %s already verified", words.Size(uint64(j.resumed)), words.Size(rec.Size)))
 	}
 }
 

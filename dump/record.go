@@ -105,6 +105,9 @@ func (h *Hex) UnmarshalJSON(b []byte) error {
 // RecordPath is where the record of a dump to out lives.
 func RecordPath(out string) string { return out + ".bootdump.json" }
 
+// PartPath is where the data of an unfinished dump to out is kept.
+func PartPath(out string) string { return out + ".bootdump.part" }
+
 // ErrDamagedJournal: a record that is not JSON.
 var ErrDamagedJournal = errors.New("the journal is damaged")
 

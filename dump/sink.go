@@ -34,7 +34,7 @@ type fileSink struct {
 	part *os.File
 }
 
-func (f *fileSink) partPath() string { return f.out + ".bootdump.part" }
+func (f *fileSink) partPath() string { return PartPath(f.out) }
 func (f *fileSink) partial() string  { return f.partPath() }
 
 func (f *fileSink) create(size uint64) error {

@@ -180,11 +180,11 @@ func (a *app) runDump(ctx context.Context, f *dumpFlags, job *backup.DumpJob, de
 		return withAdvice("dump", err) // nothing was read: the range, the flash, the journal
 	case err != nil && ctx.Err() != nil:
 		done := res.Read + res.Resumed
-		return fmt.Errorf("interrupted: %s of %s verified and kept in %s; run the same command again to resume", words.Size(done), words.Size(res.Size), dump.RecordPath(f.output))
+		return fmt.Errorf("interrupted: %s of %s verified and kept in %s (its journal: %s); run the same command again to resume", words.Size(done), words.Size(res.Size), dump.PartPath(f.output), dump.RecordPath(f.output))
 	case errors.Is(err, console.ErrClosed):
-		return fmt.Errorf("%w; what was verified is kept in %s: reconnect and run the same command again to resume", withAdvice("dump", err), dump.RecordPath(f.output))
+		return fmt.Errorf("%w; what was verified is kept in %s (its journal: %s): reconnect and run the same command again to resume", withAdvice("dump", err), dump.PartPath(f.output), dump.RecordPath(f.output))
 	case err != nil:
-		return fmt.Errorf("%w; what was verified is kept in %s", withAdvice("dump", err), dump.RecordPath(f.output))
+		return fmt.Errorf("%w; what was verified is kept in %s (its journal: %s)", withAdvice("dump", err), dump.PartPath(f.output), dump.RecordPath(f.output))
 	}
 	if res.ContentsErr != nil {
 		a.log.Warn("could not identify the image's contents", "err", res.ContentsErr)

@@ -21,6 +21,7 @@ const (
 	exitOK      = 0
 	exitFailure = 1
 	exitUsage   = 2
+	exitSignal  = 130 // interrupted (Ctrl-C), as shells report SIGINT
 )
 
 // usageError marks errors in how bootdump was called (exit status 2).
@@ -97,10 +98,14 @@ Shell completion (commands, flags, --dialect, --source and the serial ports):
 	if err == nil {
 		return exitOK
 	}
-	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+	interrupted := ctx.Err() != nil
+	if errors.Is(err, context.Canceled) && interrupted && !strings.HasPrefix(err.Error(), "interrupted") {
 		err = fmt.Errorf("interrupted (%v)", err)
 	}
 	fmt.Fprintf(stderr, "bootdump: %v\n", err)
+	if interrupted {
+		return exitSignal
+	}
 	var u usageError
 	if errors.As(err, &u) || isCobraUsage(err) || errors.Is(err, dump.ErrOutput) || errors.Is(err, dump.ErrExists) {
 		return exitUsage

@@ -97,7 +97,8 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 }
 
 // TestInterruptKeepsJournal: Ctrl-C (SIGINT) stops a dump within a second
-// with one sentence, keeps what was verified, and the next run resumes.
+// with one sentence that names where the data is kept, exit status 130,
+// keeps what was verified, and the next run resumes.
 func TestInterruptKeepsJournal(t *testing.T) {
 	img := randomBytes(256<<10, 43)
 	board := ptyBoard(t, sim.Config{Image: img, Baud: 3_000_000})
@@ -121,11 +122,12 @@ func TestInterruptKeepsJournal(t *testing.T) {
 		t.Fatalf("exited %v after SIGINT, want under a second", took)
 	}
 	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
-		t.Fatalf("exit %v, want status 1", err)
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+		t.Fatalf("exit %v, want status 130 (as shells report Ctrl-C)", err)
 	}
 	last := tail[len(tail)-1]
-	if !strings.Contains(last, "interrupted") || !strings.Contains(last, "run the same command again to resume") {
+	if !strings.Contains(last, "interrupted") || !strings.Contains(last, "verified and kept in "+out+".bootdump.part (its journal: "+out+".bootdump.json)") ||
+		!strings.Contains(last, "run the same command again to resume") {
 		t.Fatalf("last line %q", last)
 	}
 	noFile(t, out)
