@@ -92,9 +92,13 @@ func Bootloader(name string) (b dialect.Bootloader, ok bool, err error) {
 // session dials again whenever the line is lost.
 func Connect(ctx context.Context, c Connection, opt dialect.Options) (*Device, error) {
 	if c.Dial == nil {
-		name, baud, flow := c.Port, c.Baud, c.Flow
+		name, baud, flow, log := c.Port, c.Baud, c.Flow, c.Logger
 		c.Dial = func(ctx context.Context) (console.Port, error) {
-			return console.Open(ctx, name, console.PortOptions{Baud: baud, Flow: flow})
+			return console.Open(ctx, name, console.PortOptions{Baud: baud, Flow: flow, Said: func(what string) {
+				if log != nil {
+					log.Debug(what)
+				}
+			}})
 		}
 	}
 	if !c.FindBaud {

@@ -32,6 +32,9 @@ const (
 type PortOptions struct {
 	Baud int    // line rate; default 115200
 	Flow string // FlowNone (default), FlowRTSCTS or FlowXONXOFF; serial devices only
+	// Said, if set, hears what opening did beyond opening (an FTDI
+	// adapter's latency timer lowered), for the log.
+	Said func(what string)
 }
 
 // Open opens a port named as on the command line: a serial device path
@@ -117,7 +120,16 @@ func openSerial(name string, opt PortOptions) (Port, error) {
 		unlock()
 		return nil, fmt.Errorf("set flow control %q on %s: %w", opt.Flow, path, err)
 	}
-	return &serialPort{Port: p, unlock: unlock}, nil
+	sp := &serialPort{Port: p, unlock: unlock}
+	if restore, did := lowerLatency(path); did != "" {
+		if restore != nil {
+			sp.unlock = func() { restore(); unlock() }
+		}
+		if opt.Said != nil {
+			opt.Said(did)
+		}
+	}
+	return sp, nil
 }
 
 // serialPort hides go.bug.st/serial's (0, nil) timeouts: Read returns only
