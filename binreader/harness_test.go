@@ -183,28 +183,39 @@ func TestReadersOnTheirCPUs(t *testing.T) {
 	}
 }
 
-// noisy damages what the device sends: it flips a bit in one byte of
-// flip, and drops one byte of drop.
-type noisy struct {
-	r           io.Reader
+// noise flips a bit in one byte of flip, and drops one byte of drop.
+type noise struct {
 	rng         *rand.Rand
 	flip, drop  float64
 	flips, lost int
+}
+
+// pass is b as it comes out, or false when it is lost.
+func (n *noise) pass(b byte) (byte, bool) {
+	switch x := n.rng.Float64(); {
+	case x < n.drop:
+		n.lost++
+		return 0, false
+	case x < n.drop+n.flip:
+		n.flips++
+		b ^= 1 << n.rng.IntN(8)
+	}
+	return b, true
+}
+
+// noisy damages what the device sends.
+type noisy struct {
+	r io.Reader
+	noise
 }
 
 func (n *noisy) Read(p []byte) (int, error) {
 	got, err := n.r.Read(p)
 	out := p[:0]
 	for _, b := range p[:got] {
-		switch x := n.rng.Float64(); {
-		case x < n.drop:
-			n.lost++
-			continue
-		case x < n.drop+n.flip:
-			n.flips++
-			b ^= 1 << n.rng.IntN(8)
+		if b, ok := n.pass(b); ok {
+			out = append(out, b)
 		}
-		out = append(out, b)
 	}
 	return len(out), err
 }
@@ -237,7 +248,7 @@ func TestStreamOnANoisyLine(t *testing.T) {
 	for i := range mem {
 		mem[i] = byte(rng.Uint32())
 	}
-	noise := &noisy{rng: rand.New(rand.NewPCG(5, 6)), flip: 1e-5, drop: 5e-6}
+	noise := &noisy{noise: noise{rng: rand.New(rand.NewPCG(5, 6)), flip: 1e-5, drop: 5e-6}}
 	st := receiveThrough(t, "arm64", mem, ModeStream, noise)
 	t.Logf("%d bytes flipped, %d dropped; %d blocks sent again", noise.flips, noise.lost, st.Retransmitted)
 	if noise.flips+noise.lost == 0 || st.Retransmitted == 0 {
@@ -366,7 +377,7 @@ func TestCompressedStreamOnTheirCPUs(t *testing.T) {
 // back; the image is identical.
 func TestCompressedStreamOnANoisyLine(t *testing.T) {
 	mem := compressible(10)
-	noise := &noisy{rng: rand.New(rand.NewPCG(11, 12)), flip: 3e-5, drop: 1e-5}
+	noise := &noisy{noise: noise{rng: rand.New(rand.NewPCG(11, 12)), flip: 3e-5, drop: 1e-5}}
 	st := receiveThrough(t, "riscv64", mem, ModeStreamCompressed, noise)
 	t.Logf("%d bytes flipped, %d dropped; %d blocks sent again, %d compressed", noise.flips, noise.lost, st.Retransmitted, st.Compressed)
 	if noise.flips+noise.lost == 0 || st.Retransmitted == 0 || st.Compressed == 0 {
@@ -454,24 +465,16 @@ func TestUARTRateOnTheirCPUs(t *testing.T) {
 
 // noisyWriter damages what the host sends, as noisy does what it hears.
 type noisyWriter struct {
-	w           io.Writer
-	rng         *rand.Rand
-	flip, drop  float64
-	flips, lost int
+	w io.Writer
+	noise
 }
 
 func (n *noisyWriter) Write(p []byte) (int, error) {
 	out := make([]byte, 0, len(p))
 	for _, b := range p {
-		switch x := n.rng.Float64(); {
-		case x < n.drop:
-			n.lost++
-			continue
-		case x < n.drop+n.flip:
-			n.flips++
-			b ^= 1 << n.rng.IntN(8)
+		if b, ok := n.pass(b); ok {
+			out = append(out, b)
 		}
-		out = append(out, b)
 	}
 	if _, err := n.w.Write(out); err != nil {
 		return 0, err
@@ -527,7 +530,7 @@ func TestReceiveOnTheirCPUs(t *testing.T) {
 	}
 	t.Run("noisy", func(t *testing.T) {
 		t.Parallel()
-		noise := &noisyWriter{rng: rand.New(rand.NewPCG(9, 10)), flip: 2e-5, drop: 2e-5}
+		noise := &noisyWriter{noise: noise{rng: rand.New(rand.NewPCG(9, 10)), flip: 2e-5, drop: 2e-5}}
 		big := bytes.Repeat(data, 16)
 		rc, _, got := sendThrough(t, "arm64", big, func(w io.Writer) io.Writer { noise.w = w; return noise })
 		t.Logf("%d bytes flipped, %d dropped", noise.flips, noise.lost)

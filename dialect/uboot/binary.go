@@ -563,20 +563,9 @@ func (r *BinaryReader) streamTo(ctx context.Context, addr, n uint64, take func([
 		p.Mode = binreader.ModeStreamCompressed
 	}
 	r.log.Debug("stream starts", "addr", fmt.Sprintf("%#x", addr), "bytes", n) // its parameters, bootm and calibration included
-	if err := r.writeParams(ctx, p); err != nil {
-		return err
-	}
-	cmd := r.run
-	var said []string
-	started, err := r.con.Start(ctx, cmd, func(line []byte) bool {
-		said = append(said, string(line))
-		return ran([]string{string(line)})
-	})
+	cmd, err := r.start(ctx, p)
 	if err != nil {
 		return err
-	}
-	if !started {
-		return fmt.Errorf("%w: %s printed %q", ErrNoBinaryReader, cmd, said)
 	}
 	st, err := binreader.Stream(ctx, &consoleLine{ctx: ctx, con: r.con, timeout: binreader.ErrTimeout}, int(n), streamIdle, take)
 	r.resent += st.Retransmitted
@@ -589,6 +578,28 @@ func (r *BinaryReader) streamTo(ctx context.Context, addr, n uint64, take func([
 		return fmt.Errorf("binary reader at %#x: %w", addr, err)
 	}
 	return r.con.Finish(ctx, cmd, nil)
+}
+
+// start writes the parameters of a run that talks on the line (a
+// stream, an upload) and runs the reader, up to where U-Boot hands it
+// the line; it returns the command that ran it.
+func (r *BinaryReader) start(ctx context.Context, p binreader.Params) (string, error) {
+	if err := r.writeParams(ctx, p); err != nil {
+		return "", err
+	}
+	cmd := r.run
+	var said []string
+	started, err := r.con.Start(ctx, cmd, func(line []byte) bool {
+		said = append(said, string(line))
+		return ran([]string{string(line)})
+	})
+	if err != nil {
+		return cmd, err
+	}
+	if !started {
+		return cmd, fmt.Errorf("%w: %s printed %q", ErrNoBinaryReader, cmd, said)
+	}
+	return cmd, nil
 }
 
 // streamIdle is how long the stream may be silent before a block is

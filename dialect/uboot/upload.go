@@ -43,21 +43,9 @@ func (r *BinaryReader) receive(ctx context.Context, ram uint64, data []byte, pro
 	if lo, hi := physical(ram), physical(r.base); lo < hi+readerRAM && hi < lo+n {
 		return fmt.Errorf("%w: %#x..%#x overlaps the reader's own RAM (%#x..%#x): upload elsewhere (--ram)", ErrNoBinaryReader, ram, ram+n-1, r.base, r.base+readerRAM-1)
 	}
-	p := binreader.Params{Mode: binreader.ModeReceive, JumpTable: r.jt, Addr: ram, Size: n, Block: 4096}
-	if err := r.writeParams(ctx, p); err != nil {
-		return err
-	}
-	cmd := r.run
-	var said []string
-	started, err := r.con.Start(ctx, cmd, func(line []byte) bool {
-		said = append(said, string(line))
-		return ran([]string{string(line)})
-	})
+	cmd, err := r.start(ctx, binreader.Params{Mode: binreader.ModeReceive, JumpTable: r.jt, Addr: ram, Size: n, Block: 4096})
 	if err != nil {
 		return err
-	}
-	if !started {
-		return fmt.Errorf("%w: %s printed %q", ErrNoBinaryReader, cmd, said)
 	}
 	line := &consoleLine{ctx: ctx, con: r.con, timeout: binreader.ErrTimeout}
 	err = binreader.Send(ctx, line, data, 4096, sendIdle, func(sent int) {
