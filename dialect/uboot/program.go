@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bootdump/bootdump/dialect"
+	"github.com/bootdump/bootdump/internal/words"
 
 	"github.com/bootdump/bootdump/console"
 	"github.com/bootdump/bootdump/xfer"
@@ -56,6 +57,7 @@ func (s *Session) UploadWay(ctx context.Context, n uint64) (dialect.UploadWay, e
 		}
 	}
 	if n >= readerUploadMin && !s.noUpload && s.noReader == nil {
+		s.byReader = true // every upload from now on, as the plan says
 		way := dialect.UploadWay{Command: byReader, Share: uploadShare[byReader]}
 		if s.fast == nil {
 			way.Setup, way.SetupShare = readerSize, uploadShare["mw.l"]
@@ -104,7 +106,7 @@ func (s *Session) UploadCommands(way dialect.UploadWay, ram, n uint64) []string 
 		if s.fast != nil {
 			run = s.fast.run
 		}
-		cmds := []string{fmt.Sprintf("%s: the binary reader takes %d bytes to %#x in %d blocks", run, n, ram, (n+4095)/4096), check}
+		cmds := []string{fmt.Sprintf("%s: the binary reader takes %d bytes to %#x in %s", run, n, ram, words.Plural(int((n+4095)/4096), "block")), check}
 		if way.Setup > 0 {
 			cmds = append([]string{"mw.l ...: the binary reader put on the board (about 7 KiB)"}, cmds...)
 		}
@@ -355,7 +357,7 @@ func (s *Session) upload(ctx context.Context, ram uint64, data []byte, progress 
 			continue
 		}
 		if loader == "mw.l" {
-			if len(data) >= readerUploadMin && !s.noUpload && !s.placing && s.noReader == nil {
+			if (len(data) >= readerUploadMin || s.byReader) && !s.noUpload && !s.placing && s.noReader == nil {
 				err := s.uploadByReader(ctx, ram, data, progress)
 				if err == nil || !errors.Is(err, ErrNoBinaryReader) {
 					return byReader, err

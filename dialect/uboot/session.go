@@ -49,6 +49,7 @@ type Session struct {
 	noLoader           map[string]bool   // upload commands this build turned out not to have
 	noReader           error             // why the binary reader cannot take uploads, once it could not
 	placing            bool              // the reader is being put on the board: its own upload is not by it
+	byReader           bool              // a plan said uploads go by the reader, however small
 	noUpload           bool              // no program goes on the board (dialect.Options)
 	fast               *BinaryReader     // the binary reader, once a rate switch set it up
 	moved              *movedUART        // the UART, while the reader holds it at a rate U-Boot does not know

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bootdump/bootdump/binreader"
+	"github.com/bootdump/bootdump/internal/words"
 )
 
 // Uploads by the binary reader (ModeReceive), for boards with no loader:
@@ -43,6 +44,7 @@ func (r *BinaryReader) receive(ctx context.Context, ram uint64, data []byte, pro
 	if lo, hi := physical(ram), physical(r.base); lo < hi+readerRAM && hi < lo+n {
 		return fmt.Errorf("%w: %#x..%#x overlaps the reader's own RAM (%#x..%#x): upload elsewhere (--ram)", ErrNoBinaryReader, ram, ram+n-1, r.base, r.base+readerRAM-1)
 	}
+	r.log.Debug(fmt.Sprintf("uploading %s to %#x with the binary reader", words.Size(n), ram))
 	cmd, err := r.start(ctx, binreader.Params{Mode: binreader.ModeReceive, JumpTable: r.jt, Addr: ram, Size: n, Block: 4096})
 	if err != nil {
 		return err

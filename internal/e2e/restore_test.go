@@ -295,8 +295,8 @@ func TestRestoreWithoutLoader(t *testing.T) {
 		t.Fatalf("plan %+v: want the 2 blocks, 0x20100 bytes, by the binary reader:\n%s", plan, stderr)
 	}
 	r, stderr, code := restoreRun(t, "-p", board.Path, path, "--addr", "0x04000000", "--yes", "-v")
-	if code != 0 || r.Written != 2 || !strings.Contains(stderr, "putting the binary reader on it") {
-		t.Fatalf("restore: exit %d, %+v: %s", code, r, stderr)
+	if code != 0 || r.Written != 2 || !strings.Contains(stderr, "putting the binary reader on it") || strings.Count(stderr, "with the binary reader\n") != 2 {
+		t.Fatalf("restore: exit %d, %+v; want both uploads by the reader, as planned: %s", code, r, stderr)
 	}
 	flashHolds(t, board.Path, "mem", 0x04000000, img)
 }
