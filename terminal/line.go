@@ -70,9 +70,13 @@ func (s *screen) put(b byte) {
 	s.col++
 }
 
-// move puts the cursor at col, never left of the line's start; cells it
-// passes over are not written (a terminal shows blanks there).
-func (s *screen) move(col int) { s.col = max(col, 0) }
+// move puts the cursor at col, never left of the line's start nor past
+// maxColumn (moves add up: ESC[70000C ESC[20C); cells it passes over are
+// not written (a terminal shows blanks there).
+func (s *screen) move(col int) { s.col = min(max(col, 0), maxColumn) }
+
+// maxColumn is as far right as a line reaches.
+const maxColumn = 1 << 16
 
 // erase blanks cells [from, to) that exist, dropping those at the end.
 func (s *screen) erase(from, to int) {
@@ -207,7 +211,7 @@ func param(params []byte, k int) int {
 		if c < '0' || c > '9' {
 			return -1
 		}
-		v = min(v*10+int(c-'0'), 1<<16) // a column, never more
+		v = min(v*10+int(c-'0'), maxColumn) // a column, never more
 	}
 	return v
 }
