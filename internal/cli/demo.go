@@ -73,6 +73,11 @@ func (a *app) demoBoard(ctx context.Context, cfg sim.Config, tcp bool) (port, ho
 func (a *app) demo(ctx context.Context, tcp bool, keep string) error {
 	img := sim.SampleFirmware(demoSize)
 	dir := keep
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil { // --keep names where to keep it: made if need be
+			return fmt.Errorf("--keep %s: %w", dir, err)
+		}
+	}
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "bootdump-demo-")
 		if err != nil {

@@ -19,7 +19,7 @@ func TestDemoOverTCP(t *testing.T) {
 }
 
 // TestDemoLeavesNothing: the demo's backup goes in a temporary folder that
-// is removed at the end; --keep DIR keeps it there, with its record.
+// is removed at the end; --keep DIR keeps it there, with its record (DIR made if need be).
 func TestDemoLeavesNothing(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
@@ -29,8 +29,7 @@ func TestDemoLeavesNothing(t *testing.T) {
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Fatalf("the demo left %d entries in the temporary folder", len(left))
 	}
-	keep := filepath.Join(t.TempDir(), "demo")
-	os.Mkdir(keep, 0o755)
+	keep := filepath.Join(t.TempDir(), "demo") // not there yet: --keep makes it
 	if _, stderr, code := run(t, "demo", "--keep", keep); code != 0 {
 		t.Fatalf("demo --keep: exit %d:\n%s", code, stderr)
 	}
