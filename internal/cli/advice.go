@@ -85,7 +85,7 @@ func syncAdvice(e *console.SyncError) string {
 	case e.Linux != "":
 		return ", or give --power-cycle CMD"
 	case e.WrongRate():
-		return "; try -b auto, or -b 115200, 57600 or 38400"
+		return "; try -b auto, which listens at each common rate for the one that gives text"
 	case e.Received > 0:
 		return ", or set --stop-keys"
 	}

@@ -164,7 +164,7 @@ func (c *connection) open(ctx context.Context, a *app, opt dialect.Options) (dev
 		if ctx.Err() != nil {
 			return nil, nil, fmt.Errorf("interrupted while waiting for the bootloader on %s: nothing was read or written", c.port)
 		}
-		return nil, nil, err
+		return nil, nil, withAdvice("connect", err) // a wrong rate, Linux running, no prompt: what to give
 	}
 	return dev, func() {
 		dev.Close(ctx)

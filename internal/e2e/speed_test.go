@@ -205,3 +205,15 @@ func TestNoChecksumReadsTwice(t *testing.T) {
 		t.Fatalf("checksum %q; summary: %s", rec.Device.Checksum, lastLine(stderr))
 	}
 }
+
+// TestWrongBaudAdvice: a board at 57600 read at 115200 sends what is not
+// text; the one sentence says the rate is probably wrong and to try -b
+// auto, not a list that may hold the rate that failed.
+func TestWrongBaudAdvice(t *testing.T) {
+	fw := writeFile(t, filepath.Join(t.TempDir(), "fw.bin"), randomBytes(64<<10, 17))
+	_, stderr, code := run(t, "dump", "-p", "sim:uboot?bootdelay=0&baud=57600&image="+fw, "-b", "115200", "--sync-timeout", "5s",
+		"--addr", "0x04000000", "--size", "4K", "-o", filepath.Join(t.TempDir(), "x.bin"))
+	if code != 1 || !strings.HasSuffix(strings.TrimSpace(stderr), "the baud rate is probably wrong; try -b auto, which listens at each common rate for the one that gives text") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+}
