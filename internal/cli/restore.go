@@ -191,9 +191,9 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 		}
 		return err
 	}
-	fmt.Fprintf(results, "done: %d blocks written and verified by "+plan.Algorithm+", %d already identical, %d bad (left alone); %d bytes uploaded; %s\n",
-		res.Written, res.Unchanged, res.Bad, res.Uploaded, res.Elapsed.Round(1e6))
-	fmt.Fprintf(results, "final check: all %d blocks of the range hold the image", res.Final.Checked)
+	fmt.Fprintf(results, "written: %s, each verified by "+plan.Algorithm+" in flash, %d already identical, %d bad (left alone); %s uploaded; %s\n",
+		words.Plural(res.Written, "block"), res.Unchanged, res.Bad, words.Size(res.Uploaded), res.Elapsed.Round(1e6))
+	fmt.Fprintf(results, "done: the final check found all %d blocks of the range holding the image", res.Final.Checked)
 	if n := len(res.Final.Rewritten); n > 0 {
 		fmt.Fprintf(results, " (%d failed it once and were written again)", n)
 	}
