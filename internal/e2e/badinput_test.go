@@ -68,20 +68,23 @@ func TestBadInput(t *testing.T) {
 
 // TestPastTheEndOfTheFlash: a range that starts in the NOR flash flinfo
 // lists and runs past its end is refused before anything is read, for
-// dump and verify alike, with the size that would fit.
+// dump and verify alike, with what fits: dump's --size, verify's file.
 func TestPastTheEndOfTheFlash(t *testing.T) {
 	img := randomBytes(1<<20, 7)
 	board := ptyBoard(t, sim.Config{Image: img})
 	dir := t.TempDir()
 	two := writeFile(t, filepath.Join(dir, "two.bin"), randomBytes(2<<20, 8))
-	for _, args := range [][]string{
-		{"dump", "-p", board.Path, "--addr", "0x040f8000", "--size", "64K", "-o", filepath.Join(dir, "out.bin")},
-		{"verify", "-p", board.Path, "--addr", "0x040f8000", two},
+	for _, tc := range []struct {
+		args []string
+		fits string // what to give, as the command takes it
+	}{
+		{[]string{"dump", "-p", board.Path, "--addr", "0x040f8000", "--size", "64K", "-o", filepath.Join(dir, "out.bin")}, "give --size 0x8000 or less"},
+		{[]string{"verify", "-p", board.Path, "--addr", "0x040f8000", two}, "the file is longer than the 0x8000 bytes the flash holds from --addr; check --addr and the file"},
 	} {
-		_, stderr, code := run(t, args...)
+		_, stderr, code := run(t, tc.args...)
 		want := "bootdump: 0x40f8000 + 0x"
-		if code != 1 || !strings.HasPrefix(lastLine(stderr), want) || !strings.Contains(stderr, "runs past the end of NOR flash bank 1 (0x4000000..0x40fffff, flinfo): give --size 0x8000 or less") {
-			t.Fatalf("%s: exit %d: %s", args[0], code, stderr)
+		if code != 1 || !strings.HasPrefix(lastLine(stderr), want) || !strings.Contains(stderr, "runs past the end of NOR flash bank 1 (0x4000000..0x40fffff, flinfo): "+tc.fits) {
+			t.Fatalf("%s: exit %d: %s", tc.args[0], code, stderr)
 		}
 	}
 	noFile(t, filepath.Join(dir, "out.bin"))
