@@ -185,8 +185,6 @@ func (b *uboot) exec(ctx context.Context, line string, repeat bool) (ok bool, er
 		case b.cfg.NoCompiler:
 		case b.cfg.Bits64:
 			b.out.puts("aarch64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0\n")
-		case b.cfg.BigEndian: // a big-endian board's U-Boot: PowerPC's, as Debian builds qemu-ppce500
-			b.out.puts("powerpc-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0\n")
 		default:
 			b.out.puts("arm-linux-gnueabihf-gcc (Debian 12.2.0-14) 12.2.0\n")
 		}
