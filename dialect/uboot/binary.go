@@ -315,12 +315,13 @@ var errNoBootm = errors.New("no bootm in this build")
 // board: U-Boot's go flushes the console before the call, and on a PL011
 // UART (QEMU's virt board) that flush never ends.
 func (s *Session) goCommand(ctx context.Context, addr uint64) (string, error) {
-	devices, err := printenv(ctx, s.con, "stdin", "stdout", "stderr")
+	names := []string{"stdin", "stdout", "stderr"}
+	devices, err := printenv(ctx, s.con, names...)
 	if err != nil {
 		return "", err
 	}
-	for name, dev := range devices {
-		if strings.Contains(strings.ToLower(dev), "pl011") {
+	for _, name := range names { // in order: the message names the first
+		if dev := devices[name]; strings.Contains(strings.ToLower(dev), "pl011") {
 			return "", finalError{fmt.Errorf("%w: bootm is not in this build, and go would hang a PL011 console (%s=%s)", ErrNoBinaryReader, name, dev)}
 		}
 	}
