@@ -343,15 +343,8 @@ func (d *Device) checkListed(ctx context.Context, addr, size uint64) error {
 // KSEG1 (and their 64-bit, sign-extended forms) taken as the memory they
 // both reach.
 func overlaps(a, n, b, m uint64) bool {
-	a, b = physical(a), physical(b)
+	a, b = dialect.Physical(a), dialect.Physical(b)
 	return a < b+m && b < a+n
-}
-
-func physical(addr uint64) uint64 {
-	if addr >= 0x80000000 && addr < 0xc0000000 || addr >= 0xffffffff80000000 && addr < 0xffffffffc0000000 {
-		return addr & 0x1fffffff
-	}
-	return addr
 }
 
 // UnlistedError is a range in none of the memory the bootloader lists.

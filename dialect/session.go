@@ -129,6 +129,16 @@ type Region struct {
 	RAM         bool
 }
 
+// Physical is a MIPS segment's address (KSEG0 and KSEG1, 32-bit or
+// sign-extended) as the memory it reaches, any other address as it is:
+// the two segments alias the same memory.
+func Physical(addr uint64) uint64 {
+	if addr >= 0x80000000 && addr < 0xc0000000 || addr >= 0xffffffff80000000 && addr < 0xffffffffc0000000 {
+		return addr & 0x1fffffff
+	}
+	return addr
+}
+
 // MemoryLister is a bootloader that says what memory the board has.
 type MemoryLister interface {
 	Memory(ctx context.Context) ([]Region, error)

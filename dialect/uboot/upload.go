@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bootdump/bootdump/binreader"
+	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/internal/words"
 )
 
@@ -41,7 +42,7 @@ func (s *Session) uploadByReader(ctx context.Context, ram uint64, data []byte, p
 // receive runs the reader in ModeReceive: data to ram.
 func (r *BinaryReader) receive(ctx context.Context, ram uint64, data []byte, progress func(sent, total int, how string)) error {
 	n := uint64(len(data))
-	if lo, hi := physical(ram), physical(r.base); lo < hi+readerRAM && hi < lo+n {
+	if lo, hi := dialect.Physical(ram), dialect.Physical(r.base); lo < hi+readerRAM && hi < lo+n {
 		return fmt.Errorf("%w: %#x..%#x overlaps the reader's own RAM (%#x..%#x): upload elsewhere (--ram)", ErrNoBinaryReader, ram, ram+n-1, r.base, r.base+readerRAM-1)
 	}
 	r.log.Debug(fmt.Sprintf("uploading %s to %#x with the binary reader", words.Size(n), ram))
@@ -66,13 +67,4 @@ func (r *BinaryReader) receive(ctx context.Context, ram uint64, data []byte, pro
 		return fmt.Errorf("upload by the binary reader: %w", err)
 	}
 	return r.con.Finish(ctx, cmd, nil)
-}
-
-// physical is a MIPS segment's address as the RAM it reaches (KSEG0 and
-// KSEG1 alias), any other address as it is.
-func physical(addr uint64) uint64 {
-	if addr >= 0x80000000 && addr < 0xc0000000 || addr >= 0xffffffff80000000 && addr < 0xffffffffc0000000 {
-		return addr & 0x1fffffff
-	}
-	return addr
 }
