@@ -27,14 +27,22 @@ var (
 	ErrCancelled = errors.New("the receiver cancelled the transfer")
 	// ErrRetries: a block was refused or unanswered too often.
 	ErrRetries = errors.New("too many retransmissions")
+	// ErrRefused: a receiver that keeps what it refuses (Options.NoResend)
+	// refused a block, or did not answer it: what it holds is spoilt.
+	ErrRefused = errors.New("the receiver refused a block it keeps all the same")
 )
 
 // Options tune a transfer.
 type Options struct {
-	Start    time.Duration // how long to wait for the receiver to start; default 60 s
-	Timeout  time.Duration // how long to wait for each answer; default 10 s
-	Retries  int           // sends of one block before giving up; default 10
-	Block1K  bool          // XMODEM: 1024-byte blocks (XMODEM-1K; needs CRC mode)
+	Start   time.Duration // how long to wait for the receiver to start; default 60 s
+	Timeout time.Duration // how long to wait for each answer; default 10 s
+	Retries int           // sends of one block before giving up; default 10
+	Block1K bool          // XMODEM: 1024-byte blocks (XMODEM-1K; needs CRC mode)
+	// NoResend: the receiver keeps a block it NAKs (the Winbond loader's
+	// XMODEM counts it in, and takes the block sent again as the next):
+	// a NAK, or no answer, ends the transfer with ErrRefused instead of
+	// sending the block again.
+	NoResend bool
 	Progress func(sent, total int)
 	Logger   *slog.Logger
 }
@@ -237,6 +245,11 @@ func (s *sender) sendBlock(ctx context.Context, seq byte, payload []byte, size i
 			return nil
 		case answer == can:
 			return ErrCancelled
+		case s.opt.NoResend:
+			if err != nil {
+				return fmt.Errorf("%w (no answer: %v)", ErrRefused, err)
+			}
+			return ErrRefused
 		}
 		s.opt.Logger.Debug("block not acknowledged; sending it again", "block", seq, "try", try, "answer", answer, "err", err)
 	}

@@ -171,3 +171,25 @@ func TestCRC16(t *testing.T) {
 		t.Fatalf("crc16 = %#x, want 0x31c3 (CRC-16/XMODEM check value)", got)
 	}
 }
+
+// A receiver that keeps what it NAKs (the Winbond loader's XMODEM) must
+// not get the block again: the transfer ends, and the receiver is
+// cancelled.
+func TestNoResend(t *testing.T) {
+	r, w := io.Pipe()
+	defer w.Close()
+	var sent bytes.Buffer
+	line := NewLine(struct {
+		io.Reader
+		io.Writer
+	}{r, &sent})
+	go w.Write([]byte{crcReq, ack, nak})
+	err := SendXMODEM(context.Background(), line, data(1000, 1), Options{Timeout: time.Second, NoResend: true})
+	if !errors.Is(err, ErrRefused) {
+		t.Fatalf("after a NAK: %v", err)
+	}
+	// Two blocks of 133 bytes (CRC-16), then the cancel.
+	if b := sent.Bytes(); len(b) != 2*133+16 || !bytes.HasPrefix(b[2*133:], bytes.Repeat([]byte{can}, 8)) {
+		t.Fatalf("sent %d bytes, ending % x", len(b), b[max(0, len(b)-16):])
+	}
+}
