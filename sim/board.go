@@ -174,7 +174,7 @@ func NewBoard(cfg Config) *Board {
 	l := newLine(cfg.Baud, cfg.HostBaud, fs, cfg.Watchdog)
 	p := personalities[cfg.Dialect]
 	mem := &memory{flashBase: cfg.Base, flash: cfg.Image, ramBase: ramBase, ramSize: ramSize}
-	if p.ram != 0 {
+	if p.ramSize != 0 {
 		mem.ramBase, mem.ramSize = p.ram, p.ramSize
 	}
 	mem.mips = p.mips

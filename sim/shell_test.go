@@ -59,7 +59,7 @@ func (s *session) run(cmd string) string {
 // The lines formats.md gives as examples come out byte for byte.
 func TestShellFormatsAsReference(t *testing.T) {
 	romfs := append([]byte("-rom1fs-\x00\x0c\x3b\x90\x8e\x7d\x2e\x41"), make([]byte, 240)...)
-	flash := make([]byte, 0x100000)
+	flash := make([]byte, 0x200000)
 	copy(flash[0xe0000:], romfs)
 	w := newSession(t, Config{Dialect: "winbond", Image: flash, Images: []Image{{Num: 3, Name: "romfs.img", Base: 0x7f0e0000, Size: 0xc3c00, Exec: 0x7f0e0000, Flags: "a"}}})
 	out := w.run("d -s 0x7F0E0000")

@@ -4,16 +4,22 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
 
 func init() {
-	register("winbond", personality{base: 0x7f000000, prompt: "bootloader > ", boot: shellFirmware(loader{
-		style: lineStyle{lfcr: true, crBeforePrompt: true, escSwallows: true, keepsControls: true},
-		boot:  (*shell).winbondBoot, exec: (*shell).winbond,
-	})})
+	// RAM at 0 (8 MiB, as the banner says), flash at 0x7F000000.
+	register("winbond", personality{base: 0x7f000000, prompt: "bootloader > ", ram: 0, ramSize: 8 << 20, boot: func(b *parts) firmware {
+		s := newShell(b, loader{
+			style: lineStyle{lfcr: true, crBeforePrompt: true, escSwallows: true, keepsControls: true},
+			boot:  (*shell).winbondBoot, exec: (*shell).winbond,
+		})
+		if err := s.winbondTable(); err != nil {
+			panic("sim: winbond: " + err.Error())
+		}
+		return s
+	}})
 }
 
 // The Winbond/Nuvoton W90P710 boot loader of the seed post's camera, as
@@ -43,43 +49,66 @@ func (s *shell) winbondBoot() (stopped bool, err error) {
 	return stopped, err
 }
 
+// winbond runs one command line, and ends it with a line feed, as sh.c's
+// _parseCommand does after every command.
 func (s *shell) winbond(args []string) {
 	switch strings.ToUpper(args[0]) {
 	case "D":
 		s.winbondDisplay(args[1:])
 	case "LS":
-		for _, im := range s.cfg.Images {
-			s.out.puts(fmt.Sprintf("Image:%2d name:%s base:0x%08x size:0x%08x exec:0x%08x -%s\n", im.Num, im.Name, im.Base, im.Size, im.Exec, im.Flags))
-		}
+		s.winbondList()
+	case "MX":
+		s.winbondMX(args)
+	case "FX":
+		s.winbondFX(args)
+	case "BX":
+		s.winbondBX()
 	case "B":
 		s.winbondBaud(args[1:])
 	case "H":
-		s.out.puts("D [-w|-h|-b] [-s] 0xADDR : display memory\nLS : list the images in flash\n" +
-			"MX [0xADDR] : XMODEM download to RAM\nFX n name 0xbase 0xexec -flags : program an image\n" +
-			"BX : burn raw data\nB baud : set baud rate\nCP : copy\nMSET : set memory\nCHK : check images\nH : help\n")
+		s.out.puts("\nW90P745 Command Shell v1.0 Rebuilt on Dec 10 2009 at 10:00:00\n\n")
+		for _, c := range winbondCommands {
+			s.out.puts(fmt.Sprintf("%-8s %s\n", c[0], c[1]))
+		}
 	default:
 		s.out.puts("ERROR: unrecognised command\n")
 	}
+	s.out.puts("\n")
 }
 
-// winbondRates are the rates B takes: the UART's standard rates up to
-// 460800 (formats.md: "B baud set baud rate (up to 460800)").
-var winbondRates = []int{9600, 19200, 38400, 57600, 115200, 230400, 460800}
+// winbondCommands is command.c's table: the name and help text of each.
+var winbondCommands = [][2]string{
+	{"H", "Display the available commands"}, {"B", "Set Baud Rate"}, {"D", "Display memory. D -? for help"},
+	{"E", "Edit memory. E -? for help"}, {"G", "Goto address"}, {"I", "information"},
+	{"BT", "Burn the raw data into flash by TFTP"}, {"BX", "Burn the raw data into flash by Xmodem"},
+	{"MX", "Xmodem download"}, {"MT", "TFTP download"}, {"FT", "Program the flash by TFTP. FT -? for help"},
+	{"FX", "Program the flash by Xmodem. FX -? for help"}, {"CP", "Memory copy"}, {"LS", "List the images in the flash"},
+	{"SET", "Setting boot loader configuration. SET -? for help"}, {"CHK", "Check the flash"}, {"RUN", "Execute image"},
+	{"DEL", "DEL the image or flash block"}, {"MSET", "Fill memory"}, {"TERM", "Change the terminal output port"},
+	{"BOOT", "Reboot the system"}, {"CACHE", "Cache setting"}, {"UNZIP", "Unzip image"},
+}
 
-// winbondBaud is B: the UART moves to the rate once the echo has gone out,
-// and the prompt comes at the new rate. The vendor's description gives the
-// command and its top rate, not an answer: it prints none.
+// winbondRates are the rates B takes (sh.c's list, UART_Speed's table).
+var winbondRates = []int{1200, 2400, 4800, 9600, 14400, 19200, 28800, 38400, 57600, 115200, 230400, 460800}
+
+// winbondBaud is B: the UART moves to the rate once the echo has gone
+// out, and the prompt comes at the new rate.
 func (s *shell) winbondBaud(args []string) {
-	n := 0
-	if len(args) == 1 {
-		n, _ = strconv.Atoi(args[0])
+	if len(args) != 1 {
+		s.out.puts("Invalid number of arguments\n[1200,2400,4800,9600,14400,19200,28800,38400,57600,115200,230400,460800]\n")
+		return
 	}
-	if !slices.Contains(winbondRates, n) {
-		s.out.puts("ERROR: invalid baud rate\n")
+	n, ok := validDec(args[0])
+	if !ok {
+		s.out.puts(fmt.Sprintf("Invalid number - %s\n", args[0]))
+		return
+	}
+	if !slices.Contains(winbondRates, int(n)) {
+		s.out.puts("Unsupported speed.\n")
 		return
 	}
 	if s.cfg.Baud > 0 {
-		s.out.setBaud(n)
+		s.out.setBaud(int(n))
 	}
 }
 
@@ -110,7 +139,7 @@ func (s *shell) winbondDisplay(args []string) {
 		s.out.puts("ERROR: address must be 0xXXXXXXXX\n")
 		return
 	}
-	s.out.puts(fmt.Sprintf("Displaying memory at 0x%08X\n", addr))
+	s.out.puts(fmt.Sprintf("Displaying memory at 0x%X\n", addr))
 	addr &^= 3
 	// Without -s a unit is what the little-endian CPU reads; -s swaps it
 	// back to memory order.
