@@ -137,7 +137,7 @@ func TestEchoRepairedOnce(t *testing.T) {
 	}
 	c.Write(ctx, []byte{CtrlC}) // kept in the line
 	lines, err := c.Output(ctx, "H")
-	if err != nil || len(lines) == 0 || !strings.HasPrefix(lines[0], "D [-w|-h|-b]") {
+	if err != nil || len(lines) < 4 || !strings.HasPrefix(lines[3], "H        Display the available commands") {
 		t.Fatalf("H printed %q, %v", lines, err)
 	}
 }

@@ -32,6 +32,12 @@ type Traits struct {
 	// again for an empty line. Never for U-Boot, where an empty line
 	// repeats the last command (U-Boot answers Ctrl-C).
 	Wake []byte
+	// Cancels, when more than the few CANs that end U-Boot's receive, is
+	// how many it takes to get a board out of its upload receiver when
+	// one CAN and the wake key were not enough: a receiver that reads a
+	// block to its end before it looks for a CAN (the Winbond loader's
+	// XMODEM, left waiting inside a block by a host that died).
+	Cancels int
 	// Resets, seen in a command's output, mean the board rebooted.
 	Resets []string
 }
@@ -430,4 +436,29 @@ func (c *Console) isReset(line []byte) bool {
 func (c *Console) Interrupt() error {
 	_, err := c.port.Write([]byte{CtrlC})
 	return err
+}
+
+// TransferLine lets a transfer protocol (XMODEM, the binary reader's
+// stream) use the console's line: Write sends raw bytes, Next takes the
+// next one; a wait that ends with nothing returns Timeout, the
+// protocol's own timeout error.
+type TransferLine struct {
+	Ctx     context.Context
+	Con     *Console
+	Timeout error
+}
+
+func (l *TransferLine) Write(b []byte) (int, error) {
+	if err := l.Con.Write(l.Ctx, b); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+func (l *TransferLine) Next(ctx context.Context, timeout time.Duration) (byte, error) {
+	b, err := l.Con.Next(ctx, timeout)
+	if errors.Is(err, ErrTimeout) && l.Timeout != nil {
+		return 0, l.Timeout
+	}
+	return b, err
 }

@@ -71,6 +71,7 @@ func (c *Console) Sync(ctx context.Context) error {
 	var keysSent time.Time
 	lastTail := ""
 	pokes := 0
+	unanswered := 0  // pokes in a row that got no answer
 	answeredAt := -1 // len(c.buf) when the last poke went out
 	// The last lines already read stay: a command that saw the board
 	// reset may have read the start of its boot menu.
@@ -131,11 +132,17 @@ func (c *Console) Sync(ctx context.Context) error {
 			key := []byte{CtrlC}
 			if answered {
 				lastTail = tail
+				unanswered = 0
 			} else {
 				// Ctrl-C was not answered: the board may be inside a
 				// YMODEM receive (a host that died while uploading), which
-				// only CANs end, or at an editor that wants its wake key.
-				key = append(bytes.Repeat([]byte{can}, cancelCount), c.opt.Wake...)
+				// only CANs end, or at an editor that wants its wake key;
+				// a second time, inside a receiver that wants more.
+				cans := cancelCount
+				if unanswered++; unanswered > 1 {
+					cans = max(cans, c.opt.Cancels)
+				}
+				key = append(bytes.Repeat([]byte{can}, cans), c.opt.Wake...)
 			}
 			if err := c.write(ctx, key); err != nil {
 				return err

@@ -568,7 +568,7 @@ func (r *BinaryReader) streamTo(ctx context.Context, addr, n uint64, take func([
 	if err != nil {
 		return err
 	}
-	st, err := binreader.Stream(ctx, &consoleLine{ctx: ctx, con: r.con, timeout: binreader.ErrTimeout}, int(n), streamIdle, take)
+	st, err := binreader.Stream(ctx, &console.TransferLine{Ctx: ctx, Con: r.con, Timeout: binreader.ErrTimeout}, int(n), streamIdle, take)
 	r.resent += st.Retransmitted
 	r.log.Debug("stream", "addr", fmt.Sprintf("%#x", addr), "blocks", st.Blocks, "erased", st.Erased, "repeated", st.Repeated,
 		"compressed", st.Compressed, "sent", st.Sent, "sent back", st.Retransmitted, "bytes", n)

@@ -393,7 +393,7 @@ func (s *Session) upload(ctx context.Context, ram uint64, data []byte, progress 
 // receive sends data to the receiver cmd started (loady, loadb, loadx,
 // loads) and checks the size it reports.
 func (s *Session) receive(ctx context.Context, cmd string, data []byte, progress func(sent, total int, how string)) error {
-	line := &consoleLine{ctx: ctx, con: s.con, timeout: xfer.ErrTimeout}
+	line := &console.TransferLine{Ctx: ctx, Con: s.con, Timeout: xfer.ErrTimeout}
 	xopt := xfer.Options{Logger: s.log, Progress: func(sent, total int) {
 		if progress != nil {
 			progress(sent, total, "uploading")
@@ -519,27 +519,4 @@ func (s *Session) writeWords(ctx context.Context, addr uint64, words []uint32, w
 		written(len(words))
 	}
 	return err
-}
-
-// consoleLine lets a transfer protocol use the console's line; a wait
-// that ends with nothing returns the protocol's own timeout error.
-type consoleLine struct {
-	ctx     context.Context
-	con     *console.Console
-	timeout error
-}
-
-func (l *consoleLine) Write(b []byte) (int, error) {
-	if err := l.con.Write(l.ctx, b); err != nil {
-		return 0, err
-	}
-	return len(b), nil
-}
-
-func (l *consoleLine) Next(ctx context.Context, timeout time.Duration) (byte, error) {
-	b, err := l.con.Next(ctx, timeout)
-	if errors.Is(err, console.ErrTimeout) {
-		return 0, l.timeout
-	}
-	return b, err
 }

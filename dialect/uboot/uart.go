@@ -222,7 +222,7 @@ func (r *BinaryReader) moveUART(ctx context.Context, u consoleUART, d uint32, fr
 	if _, err := r.con.SetBaudRate(to); err != nil {
 		return err
 	}
-	line := &consoleLine{ctx: ctx, con: r.con, timeout: console.ErrTimeout}
+	line := &console.TransferLine{Ctx: ctx, Con: r.con, Timeout: console.ErrTimeout}
 	if err := waitFor(ctx, line, binreader.UARTReady, uartReady); err != nil {
 		// The reader goes back to the old divisor by itself.
 		if _, serr := r.con.SetBaudRate(from); serr != nil {
@@ -240,7 +240,7 @@ func (r *BinaryReader) moveUART(ctx context.Context, u consoleUART, d uint32, fr
 }
 
 // waitFor reads line until mark has come, within limit.
-func waitFor(ctx context.Context, line *consoleLine, mark string, limit time.Duration) error {
+func waitFor(ctx context.Context, line *console.TransferLine, mark string, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	var seen []byte
 	for !strings.HasSuffix(string(seen), mark) {

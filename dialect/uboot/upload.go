@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bootdump/bootdump/binreader"
+	"github.com/bootdump/bootdump/console"
 	"github.com/bootdump/bootdump/dialect"
 	"github.com/bootdump/bootdump/internal/words"
 )
@@ -50,7 +51,7 @@ func (r *BinaryReader) receive(ctx context.Context, ram uint64, data []byte, pro
 	if err != nil {
 		return err
 	}
-	line := &consoleLine{ctx: ctx, con: r.con, timeout: binreader.ErrTimeout}
+	line := &console.TransferLine{Ctx: ctx, Con: r.con, Timeout: binreader.ErrTimeout}
 	err = binreader.Send(ctx, line, data, 4096, sendIdle, func(sent int) {
 		if progress != nil {
 			progress(sent, len(data), "uploading with the binary reader")
