@@ -55,6 +55,8 @@ type DumpOptions struct {
 	NoSkip             bool   // read erased chunks too
 	NoCompress         bool   // the fast reader sends every block as it is (dialect.FastOptions)
 	Base               string // an earlier image: chunks whose checksum matches are copied from it
+	// Image is the image table's entry the range is (the record keeps it).
+	Image *dialect.Image
 	// Output is the image file (written only once complete, beside the
 	// journal a rerun resumes from); To, instead, any io.WriterAt that
 	// takes the verified chunks in order (dump.Memory(buf), say). Force
@@ -165,7 +167,7 @@ func (j *DumpJob) engineOptions(addr, size uint64, chunk int, choose func(contex
 	o := j.opt
 	return dump.Options{
 		Addr: addr, Size: size, ChunkSize: chunk, Retries: o.Retries, Output: o.Output, To: o.To,
-		Force: o.Force, Restart: o.Restart, Source: o.Source.String(), NoSkip: o.NoSkip, Base: o.Base,
+		Force: o.Force, Restart: o.Restart, Source: o.Source.String(), NoSkip: o.NoSkip, Base: o.Base, Image: o.Image,
 		ReconnectTimeout: o.ReconnectTimeout, Logger: o.Logger, Progress: o.Progress, Choose: choose,
 	}
 }

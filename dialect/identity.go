@@ -9,6 +9,10 @@ import (
 // callers fall back to a slower way rather than retry.
 var ErrUnsupported = errors.New("not supported by this bootloader")
 
+// ErrCommand: the bootloader said a command failed (an error message, a
+// status): sending it again changes nothing.
+var ErrCommand = errors.New("the bootloader refused the command")
+
 // Identity is what a session learned about the device; the dump record
 // keeps it so a backup says where it came from.
 type Identity struct {

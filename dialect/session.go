@@ -96,6 +96,31 @@ type ImageTabler interface {
 	Images(ctx context.Context) ([]Image, error)
 }
 
+// ImageWriter is a bootloader that writes whole images into the table it
+// keeps (the Winbond loader's FX), each taken by an upload.
+type ImageWriter interface {
+	ImageTabler
+	// StageImage uploads data into the RAM WriteImage will take im's
+	// upload into: flash and table stay as they are (MX).
+	StageImage(ctx context.Context, im Image, data []byte, progress func(sent, total int)) error
+	// WriteImage uploads data and programs it as im. The bootloader
+	// deletes a listed image of im's number first, before the upload
+	// comes (FX): an upload that fails leaves none.
+	WriteImage(ctx context.Context, im Image, data []byte, progress func(sent, total int)) error
+	// ImageCommands are what StageImage and WriteImage send for im (a
+	// plan), replacing a listed image or not.
+	ImageCommands(im Image, replace bool) (stage, write []string)
+	// ImageUpload is how those uploads go, and how fast; Listed is the
+	// size the table lists for n bytes written (whole upload blocks).
+	ImageUpload() UploadWay
+	Listed(n uint64) uint64
+	// ImageArea is where images may start (after the bootloader's own
+	// block) and the block they start on; ImageSpan the flash im takes,
+	// its table entry included.
+	ImageArea() (start, block uint64)
+	ImageSpan(im Image) (start, end uint64)
+}
+
 // Describer is a bootloader that can say what the board has: RAM, flash
 // devices, partitions, bad blocks (bootdump info).
 type Describer interface {
@@ -217,6 +242,8 @@ type UploadWay struct {
 	// board), 0 when nothing is.
 	Share, SetupShare float64
 	Setup             uint64
+	// Wait is how long each upload waits before its first byte goes.
+	Wait time.Duration
 }
 
 // Time is how long uploads of n bytes in all take at baud.

@@ -56,6 +56,10 @@ type Options struct {
 	Source  string // "mem"
 	NoSkip  bool   // dump erased chunks too, instead of confirming them by checksum
 	Base    string // an earlier image of the same range: chunks whose checksum matches are copied from it
+	// Image is the entry of the bootloader's image table the range is
+	// (dump --image): the record keeps it, for a restore to write the
+	// image back where the table no longer lists it.
+	Image *dialect.Image
 
 	ReconnectTimeout time.Duration // how long to wait for a lost device; default 2 min
 	Logger           *slog.Logger
@@ -260,7 +264,7 @@ func (j *Job) start() error {
 	now := time.Now().UTC()
 	j.rec = &Record{
 		Tool: "bootdump", Format: 1, State: StateInProgress, Output: j.opt.Output,
-		Partial: j.sink.partial(), Port: j.opt.Port, Baud: j.opt.Baud, Source: j.opt.Source, Base: j.opt.Base,
+		Partial: j.sink.partial(), Port: j.opt.Port, Baud: j.opt.Baud, Source: j.opt.Source, Base: j.opt.Base, Image: j.opt.Image,
 		Addr: Hex(j.opt.Addr), Size: j.opt.Size, ChunkSize: j.opt.ChunkSize,
 		Started: now, Updated: now, Chunks: []Chunk{},
 	}

@@ -42,7 +42,8 @@ type Record struct {
 	Baud      int              `json:"baud,omitempty"`
 	Device    dialect.Identity `json:"device"`
 	Source    string           `json:"source"`
-	Base      string           `json:"base,omitempty"` // the earlier image unchanged chunks were copied from
+	Base      string           `json:"base,omitempty"`  // the earlier image unchanged chunks were copied from
+	Image     *dialect.Image   `json:"image,omitempty"` // the image table's entry the range is (dump --image)
 	Addr      Hex              `json:"addr"`
 	Size      uint64           `json:"size"`
 	ChunkSize int              `json:"chunk_size"`

@@ -25,6 +25,9 @@ func Winbond() *Profile {
 			Autoboot: []console.Autoboot{{Marker: "Press ESC to enter debug mode", Keys: []byte{esc}}},
 			Resets:   []string{"Boot Loader [ Version"},
 			Wake:     []byte{'\r'},
+			// Its XMODEM reads a block's 132 bytes before it looks for a
+			// CAN, and never gives up by itself.
+			Cancels: 134,
 		},
 		Banners: []string{"Boot Loader [ Version", "ERROR: unrecognised command", "Press ESC to enter debug mode"},
 		Settle:  []byte{'\r'},
@@ -37,6 +40,7 @@ func Winbond() *Profile {
 		Errors:  []string{"ERROR:"},
 
 		ImageTable: "LS",
+		Writes:     winbondWrites,
 		// B moves its UART (up to 460800): --fast-baud.
 		Baud: &BaudSwitch{Command: "B {baud}", Rates: []int{9600, 19200, 38400, 57600, 115200, 230400, 460800}},
 	}

@@ -52,6 +52,8 @@ type Profile struct {
 	Version string
 	// ImageTable is the command that lists the images in flash ("" for none).
 	ImageTable string
+	// Writes, when set, is how it writes images into that table.
+	Writes *ImageWrites
 	// AddrBits is the width of the addresses it takes: 32 (the default)
 	// or 64.
 	AddrBits int

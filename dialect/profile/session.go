@@ -16,7 +16,7 @@ import (
 )
 
 // ErrCommand: the bootloader said the command failed.
-var ErrCommand = errors.New("the bootloader refused the command")
+var ErrCommand = dialect.ErrCommand
 
 // Session reads memory through a profile's commands.
 type Session struct {
@@ -65,24 +65,29 @@ func open(ctx context.Context, con *console.Console, link *dialect.Link, p *Prof
 	if err := s.settle(ctx); err != nil {
 		return nil, err
 	}
-	s.version = bannerLine(con.Seen(), p.Banners)
+	s.version = s.bannerLine(con.Seen())
 	if p.Version != "" {
 		lines, err := con.Output(ctx, p.Version)
 		if err != nil {
 			return nil, err
 		}
-		if v := bannerLine(strings.Join(lines, "\n"), p.Banners); v != "" {
+		if v := s.bannerLine(strings.Join(lines, "\n")); v != "" {
 			s.version = v
 		}
 	}
 	return s, nil
 }
 
-// bannerLine is the first line of text that holds one of the banners.
-func bannerLine(text string, banners []string) string {
+// bannerLine is the first line of text that holds one of the banners
+// and is no error message (which names the bootloader too, but not its
+// version).
+func (s *Session) bannerLine(text string) string {
 	for _, l := range strings.Split(text, "\n") {
 		l = strings.Trim(l, "\r ")
-		for _, b := range banners {
+		if s.isError(l) {
+			continue
+		}
+		for _, b := range s.p.Banners {
 			if strings.Contains(l, b) {
 				return l
 			}
@@ -341,6 +346,7 @@ var (
 	_ dialect.Session      = (*Session)(nil)
 	_ dialect.Checksummer  = withChecksum{}
 	_ dialect.ImageTabler  = (*Session)(nil)
+	_ dialect.ImageWriter  = (*Session)(nil)
 	_ dialect.BaudSwitcher = withBaud{}
 	_ dialect.BaudSwitcher = withChecksumAndBaud{}
 	_ dialect.Checksummer  = withChecksumAndBaud{}

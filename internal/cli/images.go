@@ -87,6 +87,8 @@ func (a *app) dumpImages(ctx context.Context, f *dumpFlags) error {
 		if err != nil {
 			return err
 		}
+		entry := im
+		opt.Image = &entry // the record keeps it: a restore can list it again
 		view := a.newProgressView(im.Name)
 		opt.Logger, opt.Progress = a.log, view.update
 		job, err := backup.PrepareDump(opt)

@@ -31,6 +31,7 @@ type restoreFlags struct {
 	json   bool
 	// writeBootloader: blocks that hold the bootloader may be written
 	writeBootloader bool
+	image           string // an image of the bootloader's table, by name
 }
 
 func (a *app) restoreCommand() *cobra.Command {
@@ -50,6 +51,14 @@ there by crc32, then each block is unprotected, erased, programmed with cp.b
 and checked by crc32 in flash before the next. Interrupted, it leaves no block it believes good that
 is not: run the same command again and it writes what still differs.
 
+With --image NAME (the Winbond loader) FILE becomes that image of the
+bootloader's table: its number, base, exec address and flags as LS lists
+them, or as FILE's dump record keeps them (dump --image). FX programs it;
+as FX deletes the image it replaces before its own upload comes, the file
+goes to RAM first (MX), where a failed upload changes nothing. Then LS
+must list it, and it is read back and compared: the loader has no
+checksum command.
+
 It refuses an image in which identify finds a damaged part (--force writes
 it anyway), a range that does not fit the flash bank or cuts an erase
 block, and, without --write-bootloader, to write a block that holds the
@@ -59,11 +68,18 @@ window to check it.`,
 		Example: `  bootdump restore -p /dev/ttyUSB0 backup.bin --addr 0x9f000000 --dry-run
   bootdump restore -p /dev/ttyUSB0 backup.bin --addr 0x9f000000
   bootdump restore -p tcp://127.0.0.1:5555 nor1.bin --addr 0x04000000 --yes
-  bootdump restore -p /dev/ttyUSB0 spi.bin --flash sf --addr 0 --yes`,
+  bootdump restore -p /dev/ttyUSB0 spi.bin --flash sf --addr 0 --yes
+  bootdump restore -p /dev/ttyUSB0 romfs.img --image romfs.img       (Winbond: an image of LS)`,
 		Args: oneArg("FILE, the image to write"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.image != "" {
+				if addr.set || cmd.Flags().Changed("flash") {
+					return usagef("--image takes where the image goes from the bootloader's image table: leave out --addr and --flash")
+				}
+				return a.restoreImage(cmd.Context(), args[0], &f)
+			}
 			if !addr.set {
-				return usagef("no address: give --addr, where the image goes (e.g. --addr 0x04000000)")
+				return usagef("no address: give --addr, where the image goes (e.g. --addr 0x04000000), or --image NAME for an image of the bootloader's table")
 			}
 			return a.restore(cmd.Context(), args[0], &f)
 		},
@@ -78,6 +94,7 @@ window to check it.`,
 	fl.BoolVar(&f.force, "force", false, "write even an image identify finds damaged parts in")
 	fl.BoolVar(&f.writeBootloader, "write-bootloader", false, "write even the blocks that hold the bootloader (a failed write there needs a flash programmer)")
 	fl.BoolVar(&f.json, "json", false, "print the plan and result as JSON on stdout")
+	fl.StringVar(&f.image, "image", "", "write FILE as this image of the bootloader's table (Winbond: FX), where LS lists it or FILE's dump record says")
 	return cmd
 }
 

@@ -1,0 +1,176 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/bootdump/bootdump/sim"
+)
+
+// damagedCamera is the seed's camera with its romfs.img spoilt in flash:
+// the table still lists it, its blocks hold something else.
+func damagedCamera(t *testing.T) (*camera, []byte) {
+	cam := buildCamera(t)
+	flash := bytes.Clone(cam.flash)
+	copy(flash[0xe0000+0x1000:], randomBytes(0x8000, 31))
+	return cam, flash
+}
+
+type imageRestore struct {
+	Same     bool
+	Commands []string
+	Written  bool
+	Uploaded uint64
+	Checked  uint64
+	Image    struct {
+		Num              int
+		Name             string
+		Base, Size, Exec uint64
+		Flags            string
+	}
+}
+
+// TestRestoreWinbondImage: the seed's author backs up romfs.img with dump
+// --image, and writes it back with restore --image into a camera whose
+// romfs is spoilt. The plan uploads to RAM first (MX, since FX deletes the
+// old image before its own upload) and then by FX; the transcript holds
+// those commands in that order; LS lists the image; a dump back is
+// identical; the same restore again writes nothing.
+func TestRestoreWinbondImage(t *testing.T) {
+	cam, flash := damagedCamera(t)
+	board := ptyBoard(t, sim.Config{Dialect: "winbond", Image: cam.flash, Images: cam.images, BootDelay: -1})
+	dir := t.TempDir()
+	backup := filepath.Join(dir, "romfs.img")
+	dumpOK(t, cam.romfs, "-p", board.Path, "--image", "romfs.img", "-o", backup)
+
+	spoilt := ptyBoard(t, sim.Config{Dialect: "winbond", Image: flash, Images: cam.images, BootDelay: -1})
+	stdout, stderr, code := run(t, "restore", "-p", spoilt.Path, backup, "--image", "romfs.img", "--dry-run", "--json")
+	var plan imageRestore
+	if code != 0 || json.Unmarshal([]byte(stdout), &plan) != nil || plan.Same || plan.Image.Num != 2 || plan.Image.Size != 0xc3c00 {
+		t.Fatalf("dry run: exit %d, %+v: %s", code, plan, stderr)
+	}
+	want := []string{"MX 0x100000", "FX 2 romfs.img 0x7f0e0000 0x7f0e0000 -af"}
+	if len(plan.Commands) < 2 || plan.Commands[0] != want[0] || plan.Commands[1] != want[1] ||
+		!strings.Contains(stderr, "upload: 783 KiB twice: to RAM first (MX), then by FX") {
+		t.Fatalf("dry run commands %q:\n%s", plan.Commands, stderr)
+	}
+
+	transcript := filepath.Join(dir, "restore.log")
+	stdout, stderr, code = run(t, "restore", "-p", spoilt.Path, backup, "--image", "romfs.img", "--yes", "--json", "--transcript", transcript)
+	var res imageRestore
+	if code != 0 || json.Unmarshal([]byte(stdout), &res) != nil || !res.Written || res.Checked != 0xc3c00 || res.Uploaded != 2*0xc3c00 {
+		t.Fatalf("restore: exit %d, %+v: %s", code, res, stderr)
+	}
+	raw, _ := os.ReadFile(transcript)
+	log := string(raw)
+	mx, fx := strings.Index(log, want[0]+"\n"), strings.Index(log, want[1]+"\n")
+	if mx < 0 || fx < mx || !strings.Contains(log[fx:], "Do you want to delete it?") || !strings.Contains(log[fx:], "Flash programming") {
+		t.Fatalf("the transcript does not hold MX then FX (at %d, %d)", mx, fx)
+	}
+	if stdout, _, _ := run(t, "info", "-p", spoilt.Path); !strings.Contains(stdout, "romfs.img  0x7f0e0000  0xc3c00") {
+		t.Fatalf("info after the restore:\n%s", stdout)
+	}
+	dumpOK(t, cam.romfs, "-p", spoilt.Path, "--image", "romfs.img", "-o", filepath.Join(dir, "back.img"))
+	sameFile(t, filepath.Join(dir, "back.img"), cam.romfs)
+
+	stdout, stderr, code = run(t, "restore", "-p", spoilt.Path, backup, "--image", "romfs.img", "--yes", "--json")
+	if code != 0 || json.Unmarshal([]byte(stdout), &res) != nil || !res.Same || !strings.Contains(stderr, "nothing to write") {
+		t.Fatalf("the same again: exit %d, %+v: %s", code, res, stderr)
+	}
+}
+
+// TestRestoreWinbondImageNotListed: a camera whose flash was wiped lists
+// no image; the dump's record says where romfs.img goes, and FX writes it
+// once (nothing to keep safe, so no upload to RAM first).
+func TestRestoreWinbondImageNotListed(t *testing.T) {
+	cam := buildCamera(t)
+	board := ptyBoard(t, sim.Config{Dialect: "winbond", Image: cam.flash, Images: cam.images, BootDelay: -1})
+	dir := t.TempDir()
+	backup := filepath.Join(dir, "romfs.img")
+	dumpOK(t, cam.romfs, "-p", board.Path, "--image", "romfs.img", "-o", backup)
+
+	wiped := bytes.Repeat([]byte{0xff}, len(cam.flash))
+	copy(wiped, cam.flash[:0x10000]) // the boot loader survives
+	empty := ptyBoard(t, sim.Config{Dialect: "winbond", Image: wiped, BootDelay: -1})
+	stdout, stderr, code := run(t, "restore", "-p", empty.Path, backup, "--image", "romfs.img", "--yes", "--json")
+	var res imageRestore
+	if code != 0 || json.Unmarshal([]byte(stdout), &res) != nil || !res.Written || res.Uploaded != 0xc3c00 ||
+		!strings.Contains(stderr, "records it: the table does not list it") {
+		t.Fatalf("restore: exit %d, %+v: %s", code, res, stderr)
+	}
+	dumpOK(t, cam.romfs, "-p", empty.Path, "--image", "romfs.img", "-o", filepath.Join(dir, "back.img"))
+
+	// Without a record, nothing says where it goes.
+	bare := filepath.Join(dir, "bare.img")
+	writeFile(t, bare, cam.romfs)
+	_, stderr, code = run(t, "restore", "-p", empty.Path, bare, "--image", "linux.bin", "--yes")
+	if code != 1 || !strings.Contains(stderr, "the image table lists no linux.bin (it lists romfs.img), and nothing says where it goes") {
+		t.Fatalf("no entry: exit %d: %s", code, stderr)
+	}
+}
+
+// TestRestoreWinbondImageCut: the line is cut halfway through the upload
+// to RAM. Cut once, bootdump dials again and writes the image all the
+// same. Cut at every try, it stops: the command says nothing was written
+// and that the old image is still listed (it dialled once more and listed
+// the table, the board's receiver cancelled), and a dump shows it intact.
+func TestRestoreWinbondImageCut(t *testing.T) {
+	cam, flash := damagedCamera(t)
+	old := bytes.Clone(flash[0xe0000 : 0xe0000+0xc3c00])
+	dir := t.TempDir()
+	backup := writeFile(t, filepath.Join(dir, "romfs.img"), cam.romfs)
+	// Half of the upload's 6264 blocks are acknowledged, then the cable
+	// is pulled.
+	for _, c := range []struct {
+		cuts    int
+		code    int
+		message string
+	}{
+		{1, 0, "done: LS lists image 2 romfs.img"},
+		{3, 1, "the flash was not touched: image 2 romfs.img is still listed at 0x7f0e0000, as it was"},
+	} {
+		port := tcpBoard(t, sim.Config{Dialect: "winbond", Image: bytes.Clone(flash), Images: cam.images, BootDelay: -1})
+		relay := cutRelay(t, strings.TrimPrefix(port, "tcp://"), "\x06", 3000, c.cuts)
+		stdout, stderr, code := run(t, "restore", "-p", relay, backup, "--image", "romfs.img", "--yes", "--reconnect-timeout", "20s")
+		if code != c.code || !strings.Contains(stdout+stderr, c.message) || !strings.Contains(stderr, "MX 0x100000: the upload failed; trying again (2 of 3)") {
+			t.Fatalf("cut %d times: exit %d: %s%s", c.cuts, code, stdout, stderr)
+		}
+		if code == 0 {
+			dumpOK(t, cam.romfs, "-p", port, "--image", "romfs.img", "-o", filepath.Join(t.TempDir(), "new.img"))
+			continue
+		}
+		if !strings.Contains(stderr, "bootdump: the upload to RAM failed: MX 0x100000: the upload failed: block ") {
+			t.Fatalf("cut %d times: %s", c.cuts, stderr)
+		}
+		dumpOK(t, old, "-p", port, "--image", "romfs.img", "-o", filepath.Join(t.TempDir(), "old.img"))
+	}
+}
+
+// cutRelay is a relay that cuts each of its first cuts connections after
+// the device has printed marker n times in it; later connections go
+// through.
+func cutRelay(t *testing.T, target, marker string, n, cuts int) string {
+	var mu sync.Mutex
+	conns, seen := 0, 0
+	var tail []byte
+	return relay(t, target, func(b []byte) ([]byte, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if conns >= cuts {
+			return b, false
+		}
+		text := append(tail, b...)
+		seen += bytes.Count(text, []byte(marker))
+		tail = bytes.Clone(text[max(0, len(text)-len(marker)+1):])
+		if seen < n {
+			return b, false
+		}
+		conns, seen, tail = conns+1, 0, nil
+		return b, true
+	})
+}
