@@ -54,8 +54,9 @@ type ImageRestorePlan struct {
 // the entry given), checks it fits, and compares the flash with img. It
 // writes nothing.
 func PlanImageRestore(ctx context.Context, dev *Device, img []byte, opt ImageRestoreOptions) (*ImageRestorePlan, error) {
-	iw, ok := dev.Session.(restore.ImageDevice)
-	if !ok {
+	w, writes := dialect.WritesImages(dev.Session)
+	iw, ok := w.(restore.ImageDevice)
+	if !writes || !ok {
 		return nil, &CannotError{Dialect: dev.Session.Identity(), What: "write images into a table"}
 	}
 	table, err := iw.Images(ctx)

@@ -121,6 +121,17 @@ type ImageWriter interface {
 	ImageSpan(im Image) (start, end uint64)
 }
 
+// WritesImages is s as an ImageWriter, where it really writes images (a
+// profile's session has the methods whether or not its bootloader can:
+// ImageUpload names no way where it cannot).
+func WritesImages(s Session) (ImageWriter, bool) {
+	w, ok := s.(ImageWriter)
+	if !ok || w.ImageUpload().Command == "" {
+		return nil, false
+	}
+	return w, true
+}
+
 // Describer is a bootloader that can say what the board has: RAM, flash
 // devices, partitions, bad blocks (bootdump info).
 type Describer interface {

@@ -11,7 +11,7 @@ import (
 // Bootloader is p's registry entry: a bootloader described by data.
 func Bootloader(p *Profile, summary string) dialect.Bootloader {
 	return dialect.Bootloader{
-		Name: p.Name, Summary: summary,
+		Name: p.Name, Title: p.Title, Summary: summary,
 		Traits: p.Traits, Banners: p.Banners,
 		Open: func(ctx context.Context, con *console.Console, link *dialect.Link, opt dialect.Options) (dialect.Session, error) {
 			return Open(ctx, con, link, p, opt)

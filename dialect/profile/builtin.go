@@ -19,7 +19,8 @@ const esc = 0x1b
 // checksum command, so every chunk is read twice; LS lists its images.
 func Winbond() *Profile {
 	return &Profile{
-		Name: "winbond",
+		Name:  "winbond",
+		Title: "the Winbond loader",
 		Traits: console.Traits{
 			Prompts:  []string{"bootloader > ", "bootrom > "},
 			Autoboot: []console.Autoboot{{Marker: "Press ESC to enter debug mode", Keys: []byte{esc}}},
@@ -50,7 +51,8 @@ func Winbond() *Profile {
 // every command ending in "*** command status = N".
 func CFE() *Profile {
 	return &Profile{
-		Name: "cfe",
+		Name:  "cfe",
+		Title: "Broadcom CFE",
 		Traits: console.Traits{
 			Prompts:  []string{"CFE> "},
 			Autoboot: []console.Autoboot{{Marker: "Press any key to stop auto run", Keys: []byte{console.CtrlC}}},
@@ -70,7 +72,8 @@ func CFE() *Profile {
 // POSIX cksum of a range.
 func RedBoot() *Profile {
 	return &Profile{
-		Name: "redboot",
+		Name:  "redboot",
+		Title: "RedBoot",
 		Traits: console.Traits{
 			Prompts:  []string{"RedBoot> "},
 			Autoboot: []console.Autoboot{{Marker: "enter ^C to abort", Keys: []byte{console.CtrlC}}},
@@ -91,7 +94,8 @@ func RedBoot() *Profile {
 // Barebox is barebox: md [-b|-w|-l|-q] START+SIZE and crc32 START+SIZE.
 func Barebox() *Profile {
 	return &Profile{
-		Name: "barebox",
+		Name:  "barebox",
+		Title: "barebox",
 		Traits: console.Traits{
 			Prompts:  nil, // barebox@BOARD:/ : learned, recognised by its start
 			Autoboot: []console.Autoboot{{Marker: "to stop autoboot", Keys: []byte{console.CtrlC}}},

@@ -49,6 +49,7 @@ func pattern(expr string) func(binary.ByteOrder) dialect.LineParser {
 func OpenBIOS() *Profile {
 	return &Profile{
 		Name:    "openbios",
+		Title:   "OpenBIOS",
 		Traits:  forthTraits("Welcome to OpenBIOS", ">> OpenBIOS"),
 		Banners: []string{"OpenBIOS", ": undefined word."},
 		Settle:  []byte{'\r'},
@@ -72,6 +73,7 @@ func OpenBIOS() *Profile {
 func SLOF() *Profile {
 	return &Profile{
 		Name:    "slof",
+		Title:   "SLOF",
 		Traits:  forthTraits("SLOF"),
 		Banners: []string{"SLOF", "Welcome to Open Firmware", " Undefined word"},
 		Settle:  []byte{'\r'},
@@ -94,7 +96,8 @@ func SLOF() *Profile {
 // characters between asterisks. It has no checksum command.
 func UEFIShell() *Profile {
 	return &Profile{
-		Name: "uefi-shell",
+		Name:  "uefi-shell",
+		Title: "the UEFI Shell",
 		Traits: console.Traits{
 			Prompts: []string{"Shell> "},
 			// Any key skips startup.nsh; ESC also skips the script.

@@ -134,8 +134,12 @@ func (s *Session) WriteImage(ctx context.Context, im dialect.Image, data []byte,
 }
 
 // ImageUpload is how the uploads go: XMODEM's 128 bytes in 133, and the
-// answers; each waits a few seconds before its first block.
+// answers; each waits a few seconds before its first block. None where
+// the profile writes no images.
 func (s *Session) ImageUpload() dialect.UploadWay {
+	if s.p.Writes == nil {
+		return dialect.UploadWay{}
+	}
 	return dialect.UploadWay{Command: "XMODEM", Share: 0.9, Wait: 5 * time.Second}
 }
 

@@ -17,6 +17,8 @@ import (
 // command if it has one.
 type Profile struct {
 	Name string
+	// Title is the name as people spell it ("Broadcom CFE"); Name if empty.
+	Title string
 	// Traits are how its console behaves: its prompts as it prints them,
 	// its countdown texts and the keys that stop them, what it prints when
 	// it boots (in a command's output: the board reset), and Wake, sent

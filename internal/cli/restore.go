@@ -139,6 +139,8 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 	switch {
 	case errors.As(err, &no) && strings.HasPrefix(no.What, "read flash"):
 		return cannot(no.Dialect, "read flash through RAM (--source "+f.flash+"): read its memory-mapped flash with --addr and --size")
+	case errors.As(err, &no) && isImageWriter(dev):
+		return cannot(no.Dialect, "write flash at an address: it writes whole images of its table; give --image NAME (bootdump info lists them)")
 	case errors.As(err, &no):
 		return cannot(no.Dialect, "write flash")
 	case err != nil:
@@ -220,6 +222,12 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 	}
 	report(res)
 	return nil
+}
+
+// isImageWriter: the device writes images into its table (restore --image).
+func isImageWriter(dev *backup.Device) bool {
+	_, ok := dialect.WritesImages(dev.Session)
+	return ok
 }
 
 // slowRestore is an upload long enough to say so before it starts.

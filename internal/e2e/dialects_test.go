@@ -249,9 +249,9 @@ func TestAutoDetect(t *testing.T) {
 		because []string // any of these
 	}{
 		{func() string { return ptyBoard(t, sim.Config{Image: img}).Path }, "uboot", []string{`its prompt "=> " is U-Boot's`}},
-		{func() string { return ptyBoard(t, sim.Config{Dialect: "winbond", Image: img}).Path }, "winbond", []string{`its prompt "bootloader > " is winbond's`}},
-		{func() string { return ptyBoard(t, sim.Config{Dialect: "cfe", Image: img}).Path }, "cfe", []string{`its prompt "CFE> " is cfe's`}},
-		{func() string { return ptyBoard(t, sim.Config{Dialect: "redboot", Image: img}).Path }, "redboot", []string{`its prompt "RedBoot> " is redboot's`}},
+		{func() string { return ptyBoard(t, sim.Config{Dialect: "winbond", Image: img}).Path }, "winbond", []string{`its prompt "bootloader > " is the Winbond loader's`}},
+		{func() string { return ptyBoard(t, sim.Config{Dialect: "cfe", Image: img}).Path }, "cfe", []string{`its prompt "CFE> " is Broadcom CFE's`}},
+		{func() string { return ptyBoard(t, sim.Config{Dialect: "redboot", Image: img}).Path }, "redboot", []string{`its prompt "RedBoot> " is RedBoot's`}},
 		// barebox's prompt names the board; a pty keeps what the board
 		// printed before the host opened it, or some of it.
 		{func() string { return ptyBoard(t, sim.Config{Dialect: "barebox", Image: img}).Path }, "barebox",

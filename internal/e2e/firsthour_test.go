@@ -41,6 +41,12 @@ func TestFirstHour(t *testing.T) {
 		"04000000: 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f  ................\r\n"+
 		"04000010: 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f  ................\r\n0400"))
 	board := "sim:uboot?image=" + in("flash.bin") + "&bootdelay=0"
+	// The seed's camera loader, with one image in its table.
+	camera := append(bytes.Repeat([]byte{0xff}, 0xe0000), randomBytes(0x10000, 12)...)
+	camera = append(camera, bytes.Repeat([]byte{0xff}, 0x10000)...)
+	writeFile(t, in("camera.bin"), camera)
+	writeFile(t, in("romfs.img"), randomBytes(0x10000, 13))
+	winbond := "sim:winbond?image=" + in("camera.bin") + "&images=romfs.img@0x7f0e0000+0x10000:af&bootdelay=0"
 	dump := func(port, out string, more ...string) []string {
 		return append([]string{"dump", "-p", port, "--addr", "0x04000000", "--size", "64K", "-o", out}, more...)
 	}
@@ -84,6 +90,18 @@ func TestFirstHour(t *testing.T) {
 		{name: "restore refuses the bootloader's block", args: []string{"restore", "-p", board, "--addr", "0x04000000", in("uboot.bin"), "--yes", "--force"}, code: 1,
 			stderr: "bootdump: the erase block at 0x4000000 holds U-Boot 2023.01 (Jan 09 2023 - 12:00:00 +0000) in the image: writing it replaces the bootloader, and a write that fails there leaves a board only a flash programmer revives; check the image, then give --write-bootloader to write it",
 			stdout: []string{"warning: the erase block at 0x4000000 holds U-Boot 2023.01 (Jan 09 2023 - 12:00:00 +0000) in the image: writing it replaces the bootloader"}},
+		{name: "restore --image uploads to RAM before FX deletes the old image", args: []string{"restore", "-p", winbond, in("romfs.img"), "--image", "romfs.img", "--dry-run"},
+			stdout: []string{in("romfs.img") + " -> image 1 romfs.img: 64 KiB at 0x7f0e0000, exec 0x7f0e0000, -af (as the table lists it)",
+				"upload: 64 KiB twice: to RAM first (MX), then by FX, which deletes the image it replaces before its own upload comes; then read back and compared; about ",
+				"\n  MX 0x100000\n  FX 1 romfs.img 0x7f0e0000 0x7f0e0000 -af\n"}},
+		{name: "restore --image of an image the table lacks", args: []string{"restore", "-p", winbond, in("romfs.img"), "--image", "kernel", "--yes"}, code: 1,
+			stderr: "bootdump: the image table lists no kernel (it lists romfs.img), and nothing says where it goes: give FILE's own dump (dump --image kernel keeps the entry in FILE.bootdump.json), or check the name"},
+		{name: "restore --addr on the camera's loader", args: []string{"restore", "-p", winbond, in("romfs.img"), "--addr", "0x7f0e0000", "--yes"}, code: 1,
+			stderr: "bootdump: the device runs the Winbond loader (its prompt \"bootloader > \" is the Winbond loader's), which cannot write flash at an address: it writes whole images of its table; give --image NAME (bootdump info lists them)"},
+		{name: "restore --image with --addr", args: []string{"restore", "-p", none, in("romfs.img"), "--image", "romfs.img", "--addr", "0x7f0e0000"}, code: 2,
+			stderr: "bootdump: --image takes where the image goes from the bootloader's image table: leave out --addr and --flash", quiet: true},
+		{name: "restore --image on U-Boot", args: []string{"restore", "-p", board, in("romfs.img"), "--image", "romfs.img", "--yes"}, code: 1,
+			stderr: "bootdump: the device runs U-Boot (its prompt \"=> \" is U-Boot's), which cannot write images into a table: give --addr, where the image goes"},
 		{name: "info's suggestion runs at the rate -b auto found", args: []string{"info", "-p", board + "&baud=57600", "-b", "auto"},
 			stdout: []string{" -b 57600 --addr 0x4000000 --size 1M -o nor0.bin"}},
 		{name: "parse of a binary reader's transcript", args: []string{"parse", in("binary.log"), "-o", in("parsed.bin")}, code: 1,
