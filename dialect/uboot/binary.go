@@ -115,10 +115,6 @@ func (s *Session) startBinaryReader(ctx context.Context) (*BinaryReader, error) 
 	}
 	s.log.Debug(fmt.Sprintf("the CPU is %s: %s", arch.Name, fam.why))
 	r := &BinaryReader{Session: s, prog: prog, base: base}
-	if way, err := s.UploadWay(ctx, uint64(len(prog.Code))); err == nil {
-		// With mw.l this takes tens of seconds, with nothing else to show.
-		s.log.Info(fmt.Sprintf("putting the binary reader on the board: %s of code for %s, by %s", words.Size(uint64(len(prog.Code))), arch.Name, way.Command))
-	}
 	s.placing = true
 	if isMIPS(arch) {
 		err = r.placeUncached(ctx, base)
@@ -170,7 +166,7 @@ func (r *BinaryReader) placeUncached(ctx context.Context, base uint64) error {
 	}
 	r.params, _ = uncached(base + readerParams)
 	r.image, r.run = code, fmt.Sprintf("go %#x", code)
-	how, err := r.uploadChecked(ctx, code, r.prog.With(binreader.Params{Ext: r.params}))
+	how, err := r.put(ctx, code, r.prog.With(binreader.Params{Ext: r.params}))
 	if err != nil {
 		return err
 	}
@@ -188,7 +184,7 @@ func (r *BinaryReader) placeFlushed(ctx context.Context, base uint64) error {
 		return err
 	}
 	image := standaloneImage(r.prog.With(binreader.Params{Ext: r.params}), base+readerLoad, r.prog.Arch)
-	how, err := r.uploadChecked(ctx, r.image, image)
+	how, err := r.put(ctx, r.image, image)
 	if err != nil {
 		return err
 	}
@@ -210,7 +206,7 @@ func (r *BinaryReader) runByGo(ctx context.Context) error {
 		return err
 	}
 	switch {
-	case r.uploadedBy != "mw.l":
+	case r.uploadedBy != "mw.l" && r.uploadedBy != reused:
 		r.placed = fmt.Sprintf("uploaded by %s, which flushes the caches over what it loads; run by go at %#x", r.uploadedBy, entry)
 	default:
 		if err := r.flushCaches(ctx); err != nil {
@@ -235,6 +231,26 @@ func (r *BinaryReader) flushCaches(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// reused names the reader found in RAM: an earlier run may have written
+// it with mw.l and ended before the caches were flushed.
+const reused = "an earlier run"
+
+// put uploads the reader's image to addr, unless RAM there holds it
+// already: an earlier run's, on a board not reset since (a resumed or a
+// second dump finds the scratch RAM where the first did), its crc32 the
+// image's.
+func (r *BinaryReader) put(ctx context.Context, addr uint64, data []byte) (string, error) {
+	if sum, err := r.crc32(ctx, addr, uint64(len(data))); err == nil && sum == crc32.ChecksumIEEE(data) {
+		r.log.Info(fmt.Sprintf("the binary reader is still in RAM at %#x from an earlier run (its crc32 is the reader's): not putting it on the board again", addr))
+		return reused, nil
+	}
+	if way, err := r.UploadWay(ctx, uint64(len(data))); err == nil {
+		// With mw.l this takes tens of seconds, with nothing else to show.
+		r.log.Info(fmt.Sprintf("putting the binary reader on the board: %s of code for %s, by %s", words.Size(uint64(len(r.prog.Code))), r.prog.Arch.Name, way.Command))
+	}
+	return r.uploadChecked(ctx, addr, data)
 }
 
 // uploadChecked uploads data to addr and proves it arrived whole: by

@@ -8,10 +8,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/bootdump/bootdump/dump"
 	"github.com/bootdump/bootdump/internal/imagetest"
+	"github.com/bootdump/bootdump/sim"
 )
 
 // The binary reader on the simulator, which runs the embedded readers by
@@ -297,5 +299,33 @@ func TestBinaryReaderCompresses(t *testing.T) {
 		case tc.flags != nil && compressed != 0:
 			t.Fatalf("%s: %d blocks compressed", tc.name, compressed)
 		}
+	}
+}
+
+// TestResumeFindsTheReaderInRAM: a dump on a board with no loader (the
+// reader typed in with mw.l) is killed halfway; the same command again
+// finds the reader still in RAM by its crc32, does not type it in again,
+// and finishes the image.
+func TestResumeFindsTheReaderInRAM(t *testing.T) {
+	img := randomBytes(512<<10, 77)
+	board := ptyBoard(t, sim.Config{Image: img, Lacks: []string{"loady", "loadb", "loadx", "loads"}, Baud: 921600})
+	out := filepath.Join(t.TempDir(), "flash.bin")
+	args := []string{"dump", "-p", board.Path, "-b", "921600", "--addr", "0x04000000", "--size", "512K", "-o", out, "--json", "-v"}
+	cmd, sc := startDump(t, args)
+	var first []string
+	for sc.Scan() {
+		first = append(first, sc.Text())
+		if strings.Contains(sc.Text(), "chunk verified") {
+			cmd.Process.Signal(syscall.SIGKILL)
+			break
+		}
+	}
+	cmd.Wait()
+	if log := strings.Join(first, "\n"); !strings.Contains(log, "putting the binary reader on the board: ") || !strings.Contains(log, "by mw.l") {
+		t.Fatalf("the first run did not type the reader in:\n%s", log)
+	}
+	_, stderr := dumpOK(t, img, args[1:]...)
+	if !strings.Contains(stderr, "the binary reader is still in RAM at 0x") || strings.Contains(stderr, "putting the binary reader on the board") {
+		t.Fatalf("the resumed dump put the reader on the board again:\n%s", stderr)
 	}
 }

@@ -56,6 +56,13 @@ func TestRealUBootBinaryReader(t *testing.T) {
 			if flips == 0 || !strings.Contains(stderr, "the binary reader sent ") {
 				t.Fatalf("%d bytes flipped; the log does not count blocks sent again:\n%s", flips, stderr)
 			}
+			// The board was not reset: a third dump finds the reader in
+			// RAM, checked by crc32, and does not upload it again.
+			out = filepath.Join(t.TempDir(), "again.bin")
+			_, stderr = dumpOK(t, img[:256<<10], "-p", board.Port, "--addr", "0x04000000", "--size", "256K", "-o", out, "--reader", "binary")
+			if !strings.Contains(stderr, "the binary reader is still in RAM at 0x") || strings.Contains(stderr, "putting the binary reader on the board") {
+				t.Fatalf("the reader was put on the board again:\n%s", stderr)
+			}
 		})
 	}
 }
