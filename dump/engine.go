@@ -29,7 +29,7 @@ func (j *Job) Run(ctx context.Context, dev Reader) (*Result, error) {
 // RunTarget reads every chunk not yet verified through t, then writes the
 // output.
 func (j *Job) RunTarget(ctx context.Context, t Target) (*Result, error) {
-	st := &runState{res: &Result{Verified: map[string]int{}}, r: t.Reader, started: time.Now()}
+	st := &runState{res: &Result{Verified: map[string]int{}, VerifiedBytes: map[string]uint64{}}, r: t.Reader, started: time.Now()}
 	j.run = st
 	if j.rec == nil {
 		if err := j.start(); err != nil {
@@ -110,6 +110,7 @@ func (j *Job) keep(off uint64, buf []byte, pieces []Chunk) error {
 	j.rec.Chunks = append(j.rec.Chunks, pieces...)
 	for _, p := range pieces {
 		st.res.Verified[p.Verified]++
+		st.res.VerifiedBytes[p.Verified] += uint64(p.Size)
 	}
 	j.rec.Retries = st.res.Retries
 	if err := j.save(); err != nil {

@@ -81,8 +81,10 @@ type Result struct {
 	ChunksResumed, ChunksReread int
 	// Verified counts this run's chunks (and pieces) by how each was
 	// verified: the checksum's name, VerifiedTwice, VerifiedErased,
-	// VerifiedBase.
-	Verified   map[string]int
+	// VerifiedBase; VerifiedBytes counts their bytes (a chunk may be
+	// split into pieces of different sizes).
+	Verified      map[string]int
+	VerifiedBytes map[string]uint64
 	ChunksRead int
 	Retries    int
 	Resets     int // board resets survived

@@ -23,8 +23,8 @@ func (r Range) String() string {
 
 // Verify compares img (size bytes, for the device range at addr) with the
 // device using nothing but the device's checksums: no dump. It returns the
-// ranges that differ; a difference confined to one spot is narrowed down
-// by halving, to the byte.
+// ranges that differ, each from its first differing byte to its last
+// (found by halving).
 func Verify(ctx context.Context, dev dialect.Checksummer, addr uint64, img io.ReaderAt, size uint64, chunk int, progress func(Progress)) ([]Range, error) {
 	if chunk <= 0 {
 		chunk = 64 << 10
@@ -77,26 +77,36 @@ func (v *verifier) same(off, n uint64) (bool, error) {
 	return got == want, nil
 }
 
-// narrow halves a differing span while only one half differs.
+// narrow shrinks a differing span to its first and last differing byte:
+// the longest prefix, then the longest suffix, whose checksums agree, each
+// found by halving (a prefix that agrees has no difference in it).
 func (v *verifier) narrow(off, n uint64) (Range, error) {
-	for n > 1 {
-		half := n / 2
-		firstSame, err := v.same(off, half)
+	lo, hi := uint64(0), n // a prefix of lo agrees; one of hi does not
+	for hi-lo > 1 {
+		m := (lo + hi) / 2
+		same, err := v.same(off, m)
 		if err != nil {
 			return Range{}, err
 		}
-		if firstSame {
-			off, n = off+half, n-half
-			continue
+		if same {
+			lo = m
+		} else {
+			hi = m
 		}
-		secondSame, err := v.same(off+half, n-half)
-		if err != nil {
-			return Range{}, err
-		}
-		if !secondSame {
-			break // differences on both sides: report the span
-		}
-		n = half
 	}
-	return Range{Addr: v.addr + off, Size: n}, nil
+	off, n = off+lo, n-lo
+	lo, hi = 0, n // now suffixes
+	for hi-lo > 1 {
+		m := (lo + hi) / 2
+		same, err := v.same(off+n-m, m)
+		if err != nil {
+			return Range{}, err
+		}
+		if same {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return Range{Addr: v.addr + off, Size: n - lo}, nil
 }

@@ -27,7 +27,11 @@ type progressView struct {
 	mu    sync.Mutex
 	start time.Time
 	first uint64 // bytes done when this run started (resumed)
-	last  dump.Progress
+	// flowing is when the first bytes came (after a setup that may take
+	// long), and how many were done then: the rate counts from there.
+	flowing     time.Time
+	flowingDone uint64
+	last        dump.Progress
 	// terminal
 	p   *mpb.Progress
 	bar *mpb.Bar
@@ -73,7 +77,12 @@ func (v *progressView) show(p dump.Progress) *mpb.Bar {
 			v.logs.above(v.p)
 		}
 	}
-	changed := p.Waiting != v.last.Waiting
+	// A new kind of wait is worth a line; its counter going up is not
+	// ("finding erased chunks: 2/16" after "1/16").
+	if v.flowing.IsZero() && p.Done > v.first {
+		v.flowing, v.flowingDone = now, p.Done
+	}
+	changed := waitKind(p.Waiting) != waitKind(v.last.Waiting)
 	v.last = p
 	if v.bar != nil {
 		return v.bar
@@ -84,6 +93,12 @@ func (v *progressView) show(p dump.Progress) *mpb.Bar {
 		fmt.Fprintf(v.w, "%s %s\n", v.head(), fit(v.fields(), 1<<16))
 	}
 	return nil
+}
+
+// waitKind is what a wait is, without how far it is.
+func waitKind(waiting string) string {
+	kind, _, _ := strings.Cut(waiting, ":")
+	return kind
 }
 
 // minBar is the narrowest bar worth drawing (with its two spaces).
@@ -182,8 +197,12 @@ func (v *progressView) rateAndETA() (rate, eta string) {
 	if p.Total > 0 && p.Done >= p.Total {
 		return "", "done"
 	}
-	secs := time.Since(v.start).Seconds()
-	got := float64(p.Done - v.first)
+	// From the first bytes on: a slow setup before them (the binary
+	// reader typed in) is no part of the rate the rest goes at.
+	var secs, got float64
+	if !v.flowing.IsZero() {
+		secs, got = time.Since(v.flowing).Seconds(), float64(p.Done-v.flowingDone)
+	}
 	if secs >= 0.5 && got > 0 {
 		rate = words.Size(uint64(got/secs)) + "/s"
 	}

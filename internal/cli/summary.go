@@ -31,11 +31,12 @@ func (a *app) summary(f *dumpFlags, res *backup.DumpResult, dev *backup.Device) 
 	ceiling := float64(dev.Baud) / 10 * 16 / float64(dev.Session.LineChars(res.Addr))
 	// This run's chunks; those verified by the device's checksum carry its
 	// name.
-	count := res.Verified
-	dumped := 0
+	count, bytesBy := res.Verified, res.VerifiedBytes
+	dumped, dumpedBytes := 0, uint64(0)
 	for how, n := range count {
 		if how != dump.VerifiedErased && how != dump.VerifiedBase {
 			dumped += n
+			dumpedBytes += bytesBy[how]
 		}
 	}
 	id := rec.Device
@@ -54,20 +55,25 @@ func (a *app) summary(f *dumpFlags, res *backup.DumpResult, dev *backup.Device) 
 	switch {
 	case strings.HasPrefix(f.conn.port, "tcp://"), strings.HasPrefix(f.conn.port, "telnet://"):
 		// no line rate to compare with: the server's port has its own
+	case float64(dumpedBytes)/max(secs, 1e-9) > 1.1*float64(dev.Baud)/10:
+		// More data came than the rate can carry: the link is not paced
+		// (the simulator at full speed), and a ratio means nothing.
+		speed += fmt.Sprintf(": more than %d baud carries (the link is not paced like a serial line)", dev.Baud)
 	case rate <= 1.02*ceiling:
 		speed += fmt.Sprintf(": %.0f%% of what %s carries at %d baud", 100*rate/ceiling, md, dev.Baud)
 	default:
 		speed += fmt.Sprintf(": %.1fx what %s carries at %d baud", rate/ceiling, md, dev.Baud)
 	}
 	fmt.Fprintf(&block, "  time     %s\n", speed)
-	chunks := fmt.Sprintf("%d dumped", dumped)
-	if n := count[dump.VerifiedErased]; n > 0 {
-		chunks += fmt.Sprintf(", %d erased (checked on the device)", n)
+	// In bytes: a chunk may have been split into pieces.
+	data := fmt.Sprintf("%s dumped", words.Size(dumpedBytes))
+	if n := bytesBy[dump.VerifiedErased]; n > 0 {
+		data += fmt.Sprintf(", %s erased (checked on the device, not read)", words.Size(n))
 	}
-	if n := count[dump.VerifiedBase]; n > 0 {
-		chunks += fmt.Sprintf(", %d from the base image", n)
+	if n := bytesBy[dump.VerifiedBase]; n > 0 {
+		data += fmt.Sprintf(", %s from the base image", words.Size(n))
 	}
-	fmt.Fprintf(&block, "  chunks   %s\n", chunks)
+	fmt.Fprintf(&block, "  data     %s\n", data)
 	if res.ChunksResumed+res.ChunksReread > 0 {
 		fmt.Fprintf(&block, "  resumed  %s (%s) from the journal, each checked on the device first; %d read again because the device had changed\n",
 			words.Size(res.Resumed), words.Plural(res.ChunksResumed, "chunk"), res.ChunksReread)
@@ -85,6 +91,7 @@ func (a *app) summary(f *dumpFlags, res *backup.DumpResult, dev *backup.Device) 
 			"chunks": len(rec.Chunks), "chunks_read": res.ChunksRead, "retries": res.Retries,
 			"chunks_dumped": dumped, "chunks_resumed": res.ChunksResumed, "chunks_reread": res.ChunksReread, "resets": resets, "reconnects": res.Reconnects, "chunks_erased": count[dump.VerifiedErased],
 			"chunks_from_base": count[dump.VerifiedBase], "baud": dev.Baud,
+			"bytes_dumped": dumpedBytes, "bytes_erased": bytesBy[dump.VerifiedErased], "bytes_from_base": bytesBy[dump.VerifiedBase],
 			"sha256": rec.SHA256, "crc32": rec.CRC32, "device": id, "contents": contents,
 		}
 		enc := newJSON(a.stdout)

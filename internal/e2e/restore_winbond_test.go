@@ -8,13 +8,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/bootdump/bootdump/internal/uartrelay"
 	"github.com/bootdump/bootdump/sim"
 )
 
 // damagedCamera is the seed's camera with its romfs.img spoilt in flash:
 // the table still lists it, its blocks hold something else.
-func damagedCamera(t *testing.T) (*camera, []byte) {
+func damagedCamera(t testing.TB) (*camera, []byte) {
 	cam := buildCamera(t)
 	flash := bytes.Clone(cam.flash)
 	copy(flash[0xe0000+0x1000:], randomBytes(0x8000, 31))
@@ -173,4 +175,30 @@ func cutRelay(t *testing.T, target, marker string, n, cuts int) string {
 		conns, seen, tail = conns+1, 0, nil
 		return b, true
 	})
+}
+
+// BenchmarkRestoreWinbondImage writes the seed's romfs.img (783 KiB) back
+// into the simulated camera, replacing a spoilt one, through a relay paced
+// like a UART at 115200 baud with an FTDI adapter's 16 ms latency: MX, FX
+// and the read-back. It reports the whole time and the plan's estimate.
+// About 9 min: `go test ./internal/e2e -run - -bench RestoreWinbondImage -benchtime 1x`.
+func BenchmarkRestoreWinbondImage(b *testing.B) {
+	cam, flash := damagedCamera(b)
+	backup := writeFile(b, filepath.Join(b.TempDir(), "romfs.img"), cam.romfs)
+	for range b.N {
+		port := uartPort(b, simTCP(b, sim.Config{Dialect: "winbond", Image: bytes.Clone(flash), Images: cam.images, BootDelay: -1}), uartrelay.FTDI(115200))
+		stdout, stderr, code := run(b, "restore", "-p", port, backup, "--image", "romfs.img", "--dry-run", "--json")
+		var plan struct{ EstimateSeconds float64 `json:"estimate_seconds"` }
+		if code != 0 || json.Unmarshal([]byte(stdout), &plan) != nil {
+			b.Fatalf("dry run: exit %d: %s", code, stderr)
+		}
+		start := time.Now()
+		if _, stderr, code := run(b, "restore", "-p", port, backup, "--image", "romfs.img", "--yes"); code != 0 {
+			b.Fatalf("restore: exit %d: %s", code, stderr)
+		}
+		took := time.Since(start)
+		b.ReportMetric(took.Seconds(), "s")
+		b.ReportMetric(plan.EstimateSeconds, "estimate-s")
+		b.ReportMetric(took.Seconds()/plan.EstimateSeconds, "took/estimate")
+	}
 }
