@@ -25,6 +25,10 @@ const (
 	settle    = 100 * time.Millisecond
 )
 
+// errNoRateToFind: the port takes no rate (raw TCP, telnet): its server's
+// serial port has one of its own.
+var errNoRateToFind = errors.New("this port has no baud rate to find (a TCP port carries what its server is set to)")
+
 // findBaud opens the line once and listens at each of Rates in turn, until
 // one gives line-structured, printable text: the boot log, or the prompt
 // answering a key. It pokes the line only where it is silent (a key typed
@@ -54,7 +58,7 @@ func listenAtRates(ctx context.Context, con *console.Console, wake []byte, log *
 			if ok, err := con.SetBaudRate(rate); err != nil {
 				return 0, err
 			} else if !ok {
-				return 0, fmt.Errorf("this port has no baud rate to find (a TCP port carries what its server is set to): give -b")
+				return 0, errNoRateToFind
 			}
 			// What crossed the switch, or was queued before it, was sent
 			// at another rate.

@@ -158,6 +158,12 @@ func open(ctx context.Context, port console.Port, c Connection, opt dialect.Opti
 		con = console.New(port, conOpt)
 		c.Baud, err = listenAtRates(fctx, con, conOpt.Wake, conOpt.Logger)
 		cancel()
+		if errors.Is(err, errNoRateToFind) {
+			// Nothing to find, nothing wrong: go on (115200 stands for
+			// the line's rate in estimates).
+			c.Logger.Info(fmt.Sprintf("%s carries what its server's serial port is set to: there is no rate to find (-b auto), so bootdump goes on at that", c.Port))
+			c.Baud, err = 115200, nil
+		}
 		if err != nil {
 			con.Close()
 			return nil, fmt.Errorf("%s: %w", c.Port, err)

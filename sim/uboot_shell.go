@@ -181,10 +181,16 @@ func (b *uboot) exec(ctx context.Context, line string, repeat bool) (ok bool, er
 			return true, nil
 		}
 		b.out.puts(b.version() + "\n\n")
+		// The compiler that built it, as it names its CPU and byte order:
+		// a big-endian board's is PowerPC's (Debian builds qemu-ppce500).
 		switch {
 		case b.cfg.NoCompiler:
+		case b.cfg.Bits64 && b.cfg.BigEndian:
+			b.out.puts("powerpc64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0\n")
 		case b.cfg.Bits64:
 			b.out.puts("aarch64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0\n")
+		case b.cfg.BigEndian:
+			b.out.puts("powerpc-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0\n")
 		default:
 			b.out.puts("arm-linux-gnueabihf-gcc (Debian 12.2.0-14) 12.2.0\n")
 		}

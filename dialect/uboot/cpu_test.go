@@ -1,6 +1,7 @@
 package uboot
 
 import (
+	"encoding/binary"
 	"strings"
 	"testing"
 )
@@ -98,6 +99,26 @@ func TestUncached(t *testing.T) {
 		got, err := uncached(tc.in)
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("uncached(%#x) = %#x, %v", tc.in, got, err)
+		}
+	}
+}
+
+// The compiler 2023.01's version names tells the byte order; a line that
+// names none leaves it to the reads.
+func TestCompilerOrder(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want binary.ByteOrder
+	}{
+		{"mipsel-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0", binary.LittleEndian},
+		{"aarch64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0", binary.LittleEndian},
+		{"powerpc-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0", binary.BigEndian},
+		{"mips-openwrt-linux-gcc (OpenWrt GCC 8.4.0) 8.4.0", binary.BigEndian},
+		{"GNU ld (GNU Binutils for Debian) 2.40", nil},
+	} {
+		lines := []string{"U-Boot 2023.01 (Jan 09 2023 - 12:00:00 +0000)", "", tc.line}
+		if got := compilerOrder(lines); got != tc.want {
+			t.Errorf("%q: %v, want %v", tc.line, got, tc.want)
 		}
 	}
 }

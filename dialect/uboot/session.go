@@ -74,6 +74,27 @@ func boardIdentity(ctx context.Context, con *console.Console) (string, error) {
 
 var suffix = map[int]string{1: "md.b", 2: "md.w", 4: "md.l", 8: "md.q"}
 
+// compilerOrder is the byte order the compiler version names
+// (2023.01's version prints it: mipsel-linux-gnu-gcc, powerpc-linux-gnu-gcc),
+// or nil where it names none or one that builds either.
+func compilerOrder(lines []string) binary.ByteOrder {
+	for _, l := range lines {
+		f := strings.Fields(l)
+		if len(f) == 0 || !strings.Contains(f[0], "-gcc") && !strings.Contains(f[0], "clang") {
+			continue
+		}
+		switch triple := f[0]; {
+		case strings.HasPrefix(triple, "mipsel-"), strings.HasPrefix(triple, "mips64el-"), strings.HasPrefix(triple, "aarch64-"),
+			strings.HasPrefix(triple, "arm-"), strings.HasPrefix(triple, "riscv64-"), strings.HasPrefix(triple, "x86_64-"), strings.HasPrefix(triple, "i686-"):
+			return binary.LittleEndian
+		case strings.HasPrefix(triple, "mips-"), strings.HasPrefix(triple, "mips64-"), strings.HasPrefix(triple, "powerpc-"), strings.HasPrefix(triple, "powerpc64-"),
+			strings.HasPrefix(triple, "aarch64_be-"), strings.HasPrefix(triple, "armeb-"):
+			return binary.BigEndian
+		}
+	}
+	return nil
+}
+
 // Open learns the board behind a synced console that link dialed (a nil
 // link: it cannot reconnect): its version, and whether md.q works. A
 // 32-bit build reads no memory for that (md.q prints nothing), so the
@@ -115,6 +136,7 @@ func newSession(ctx context.Context, con *console.Console, link *dialect.Link, o
 	if s.version == "" {
 		return nil, fmt.Errorf("%w: 'version' printed %q", ErrNotUBoot, lines)
 	}
+	s.order = compilerOrder(lines)
 	if s.board, err = boardIdentity(ctx, con); err != nil {
 		return nil, err
 	}
