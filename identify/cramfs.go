@@ -48,8 +48,7 @@ func (cramfsDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 	f.add("edition", "%d", order.Uint32(h[36:]))
 	f.Summary = fmt.Sprintf("cramfs %q, %s, %d files", name, endian, files)
 	if n > end-off {
-		f.Length = end - off
-		f.damage("truncated: superblock says %d bytes, %d present", n, end-off)
+		f.truncated("superblock", n, end-off)
 		return f
 	}
 	if flags&cramfsFlagCRC == 0 {

@@ -26,8 +26,12 @@ func (s *scanner) erased(sp span, found []Finding) ([]Finding, error) {
 func (s *scanner) erasedRuns(sp span) ([]Finding, error) {
 	var runs []Finding
 	runStart, runByte := int64(-1), byte(0)
+	// A gap that is one run and ends on a 4 KiB boundary, or with the
+	// image, is erased whatever its length: the rest of an erase block
+	// after an image.
+	whole := sp.end%4096 == 0 || sp.end == s.size
 	flush := func(end int64) {
-		if runStart >= 0 && end-runStart >= s.minErased {
+		if runStart >= 0 && (end-runStart >= s.minErased || whole && runStart == sp.off && end == sp.end) {
 			runs = append(runs, erasedFinding(runStart, end, runByte))
 		}
 		runStart = -1

@@ -50,8 +50,7 @@ func (fdtDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 	f.add("version", "%d", version)
 	f.add("size", "%d", total)
 	if total > end-off {
-		f.Length = end - off
-		f.damage("truncated: header says %d bytes, %d present", total, end-off)
+		f.truncated("header", total, end-off)
 		f.Summary = fmt.Sprintf("device tree or FIT, version %d", version)
 		return f
 	}

@@ -16,6 +16,9 @@ const (
 	// Unverifiable: the structure is sound but the format carries nothing to
 	// check its contents against (ELF, a plain device tree, LZMA-alone).
 	Unverifiable Verdict = "unverifiable"
+	// Cut: the image ends inside it, and nothing else is wrong with what
+	// is there: a dump whose range ended too early, not damage.
+	Cut Verdict = "cut off"
 )
 
 // Finding is one thing found in an image.
@@ -35,6 +38,7 @@ type Finding struct {
 
 	payload  []span   // where to look for nested findings
 	detector Detector // for extraction
+	whole    int64    // the length its header says, where less is present
 }
 
 // Detail is one named fact about a finding.
@@ -64,6 +68,14 @@ func (f *Finding) damage(format string, args ...any) {
 	}
 	f.Verdict = Damaged
 	f.Reason = fmt.Sprintf(format, args...)
+}
+
+// truncated marks a finding of which only have bytes are present, of the
+// whole its header says (what: "superblock", "header"): damage, unless the
+// scan finds the image ends there (Cut).
+func (f *Finding) truncated(what string, whole, have int64) {
+	f.Length, f.whole = have, whole
+	f.damage("truncated: %s says %d bytes, %d present", what, whole, have)
 }
 
 // End is the offset just past the finding.

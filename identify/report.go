@@ -7,26 +7,21 @@ import (
 	"text/tabwriter"
 )
 
-// Counts tallies findings (at every depth) by verdict, leaving out erased space.
-func (rep *Report) Counts() (ok, damaged, unverifiable int) {
+// Counts tallies findings (at every depth) by verdict, leaving out erased
+// space.
+func (rep *Report) Counts() map[Verdict]int {
+	n := map[Verdict]int{}
 	var walk func([]Finding)
 	walk = func(fs []Finding) {
 		for _, f := range fs {
 			if f.Type != "erased" {
-				switch f.Verdict {
-				case OK:
-					ok++
-				case Damaged:
-					damaged++
-				case Unverifiable:
-					unverifiable++
-				}
+				n[f.Verdict]++
 			}
 			walk(f.Children)
 		}
 	}
 	walk(rep.Findings)
-	return
+	return n
 }
 
 // Damaged lists every damaged finding, at any depth.
@@ -48,16 +43,19 @@ func (rep *Report) Damaged() []Finding {
 // Headline is the one-line summary: how much was found and how it checked
 // out, and how much no detector recognised.
 func (rep *Report) Headline() string {
-	ok, damaged, unverifiable := rep.Counts()
-	parts := ok + damaged + unverifiable
+	counts := rep.Counts()
+	parts := 0
+	for _, n := range counts {
+		parts += n
+	}
 	var line string
 	switch {
 	case rep.Size == 0:
 		return "nothing: the image is empty"
 	case parts == 1:
-		line = fmt.Sprintf("1 part (%s)", rep.verdicts(ok, damaged, unverifiable))
+		line = fmt.Sprintf("1 part (%s)", verdicts(counts))
 	case parts > 0:
-		line = fmt.Sprintf("%d parts (%s)", parts, rep.verdicts(ok, damaged, unverifiable))
+		line = fmt.Sprintf("%d parts (%s)", parts, verdicts(counts))
 	default:
 		line = "no known format"
 	}
@@ -70,14 +68,11 @@ func (rep *Report) Headline() string {
 	return line
 }
 
-func (rep *Report) verdicts(ok, damaged, unverifiable int) string {
+func verdicts(counts map[Verdict]int) string {
 	var out []string
-	for _, v := range []struct {
-		n    int
-		what string
-	}{{ok, "ok"}, {damaged, "damaged"}, {unverifiable, "unverifiable"}} {
-		if v.n > 0 {
-			out = append(out, fmt.Sprintf("%d %s", v.n, v.what))
+	for _, v := range []Verdict{OK, Damaged, Cut, Unverifiable} {
+		if n := counts[v]; n > 0 {
+			out = append(out, fmt.Sprintf("%d %s", n, v))
 		}
 	}
 	return strings.Join(out, ", ")
@@ -109,8 +104,11 @@ func (rep *Report) WriteTable(w io.Writer) error {
 				typ = strings.Repeat("  ", depth-1) + "└ " + f.Type
 			}
 			fmt.Fprintf(tw, "0x%08x\t%s\t%s\t%s\t%s\t%s\n", f.Offset, size(f.Length), f.Partition, typ, f.Verdict, f.Summary)
-			if f.Verdict == Damaged {
+			switch f.Verdict {
+			case Damaged:
 				fmt.Fprintf(tw, "\t\t\t\t\t! %s\n", f.Reason)
+			case Cut:
+				fmt.Fprintf(tw, "\t\t\t\t\t%s\n", f.Reason)
 			}
 			walk(f.Children, depth+1)
 		}
@@ -153,7 +151,7 @@ func (rep *Report) WriteShort(w io.Writer) error {
 			continue
 		}
 		line := fmt.Sprintf("  0x%08x %-9s %-12s %s", f.Offset, f.Type, f.Verdict, f.Summary)
-		if f.Verdict == Damaged {
+		if f.Verdict == Damaged || f.Verdict == Cut {
 			line += ": " + f.Reason
 		}
 		if _, err := fmt.Fprintln(w, line); err != nil {

@@ -36,8 +36,7 @@ func (romfsDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 		if _, _, err := fs.volume(); err != nil {
 			return nil
 		}
-		f.Length = end - off
-		f.damage("truncated: header says %d bytes, %d present", full, end-off)
+		f.truncated("header", full, end-off)
 		f.Summary = fmt.Sprintf("romfs %q", name)
 		return f
 	}

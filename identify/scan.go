@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"fmt"
 	"io"
 	"slices"
 )
@@ -37,7 +38,7 @@ const (
 // Findings do not overlap at one level; what lies inside a finding's payload
 // is listed among its children.
 func Scan(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Report, error) {
-	s := scanner{ctx: ctx, r: r, detectors: opts.Detectors, minErased: opts.MinErased}
+	s := scanner{ctx: ctx, r: r, size: size, detectors: opts.Detectors, minErased: opts.MinErased}
 	if s.detectors == nil {
 		s.detectors = Detectors()
 	}
@@ -88,6 +89,7 @@ func gaps(found []Finding, size int64) []Gap {
 type scanner struct {
 	ctx          context.Context
 	r            io.ReaderAt
+	size         int64 // of the whole image
 	detectors    []Detector
 	minErased    int64
 	magics       []magic // every detector's, asked once
@@ -135,6 +137,12 @@ func (s *scanner) scan(sp span, depth int) ([]Finding, error) {
 				continue
 			}
 			f.Length = min(f.Length, sp.end-f.Offset) // a finding never reaches past its parent
+			if depth == 0 && f.Verdict == Damaged && f.whole > f.Length && f.End() == sp.end {
+				// Cut short by the end of the file, not damaged: a dump
+				// whose range ends inside it.
+				f.Verdict = Cut
+				f.Reason = fmt.Sprintf("the file ends %d bytes into it, of %d: the dump's range ends inside it (%d bytes more hold it whole)", f.Length, f.whole, f.whole-f.Length)
+			}
 			f.detector = s.detectors[h.det]
 			if depth < maxDepth {
 				for _, p := range f.payload {

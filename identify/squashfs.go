@@ -51,9 +51,14 @@ func (squashfsDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 	f.add("created", "%s", time.Unix(int64(le.Uint32(h[8:])), 0).UTC().Format(time.DateTime))
 	f.Summary = fmt.Sprintf("squashfs 4.0, %s, %d inodes", comp, le.Uint32(h[4:]))
 	if used > end-off {
-		f.Length = end - off
-		f.damage("truncated: superblock says %d bytes, %d present", used, end-off)
+		f.truncated("superblock", used, end-off)
 		return f
+	}
+	// mksquashfs pads the image with zeros to a 4 KiB boundary: they are
+	// part of it, not something unknown after it.
+	if pad := (used+4095)&^4095 - used; pad > 0 && used+pad <= end-off && zeros(r, off+used, pad) {
+		f.Length = used + pad
+		f.add("padding", "%d bytes of 0x00 to 4 KiB", pad)
 	}
 	files, err := squashfsWalk(r, off, used, nil)
 	f.Files = files
@@ -62,6 +67,20 @@ func (squashfsDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 	}
 	f.Summary += fmt.Sprintf(", %d files read", len(files))
 	return f
+}
+
+// zeros: the n bytes at off are all 0x00.
+func zeros(r io.ReaderAt, off, n int64) bool {
+	b := make([]byte, n)
+	if readAt(r, b, off) != nil {
+		return false
+	}
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // squashfsWalk reads every file of the file system at off, giving each to

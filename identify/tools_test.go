@@ -177,3 +177,36 @@ func TestBigEndianFileSystems(t *testing.T) {
 		}
 	}
 }
+
+// A squashfs in its erase blocks: mksquashfs's zero padding to 4 KiB is
+// part of it, and the 0xFF after it to the end of the block is erased
+// space, though shorter than 64 KiB. Cut short by the end of the file,
+// it is cut off, not damaged.
+func TestSquashfsPaddedAndCut(t *testing.T) {
+	set := imagetest.Build(t)
+	var sq []byte
+	for _, p := range set.Parts {
+		if p.Type == "squashfs" {
+			sq = p.Data
+		}
+	}
+	if sq == nil || len(sq)%4096 != 0 {
+		t.Fatalf("no squashfs made by mksquashfs, padded to 4 KiB (%d bytes)", len(sq))
+	}
+	block := (len(sq) + 0xffff) &^ 0xffff
+	if block-len(sq) >= 64<<10 {
+		block -= 64 << 10
+	}
+	img := append(bytes.Clone(sq), bytes.Repeat([]byte{0xff}, block-len(sq)+1)...)[:block]
+	rep := scan(t, img)
+	if len(rep.Unknown) != 0 || rep.Findings[0].Length != int64(len(sq)) || rep.Findings[0].Detail("padding") == "" {
+		t.Fatalf("padded squashfs:\n%s%v unknown", describe(rep.Findings, ""), rep.Unknown)
+	}
+	if block > len(sq) && (len(rep.Findings) != 2 || rep.Findings[1].Type != "erased") {
+		t.Fatalf("the rest of the block is not erased space:\n%s", describe(rep.Findings, ""))
+	}
+	cut := scan(t, sq[:len(sq)/2])
+	if f := cut.Findings[0]; f.Verdict != identify.Cut || len(cut.Damaged()) != 0 || !strings.Contains(f.Reason, "the dump's range ends inside it") {
+		t.Fatalf("cut squashfs:\n%s", describe(cut.Findings, ""))
+	}
+}

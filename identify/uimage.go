@@ -51,8 +51,7 @@ func (uimageDetector) Check(r io.ReaderAt, off, end int64) *Finding {
 	f.add("data size", "%d", dataSize)
 	f.Summary = fmt.Sprintf("%q %s %s %s, %s, load 0x%08X", name, os, arch, typ, comp, be.Uint32(h[16:]))
 	if end-(off+uimageHeaderSize) < dataSize {
-		f.Length = end - off
-		f.damage("truncated: header says %d data bytes, %d present", dataSize, end-off-uimageHeaderSize)
+		f.truncated("header", uimageHeaderSize+dataSize, end-off)
 		return f
 	}
 	f.Length = uimageHeaderSize + dataSize

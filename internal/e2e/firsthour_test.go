@@ -36,6 +36,7 @@ func TestFirstHour(t *testing.T) {
 	copy(withUBoot[0x1f000:], "U-Boot 2023.01 (Jan 09 2023 - 12:00:00 +0000)\x00")
 	writeFile(t, in("uboot.bin"), withUBoot) // the bootloader's own block
 	writeFile(t, in("empty.bin"), nil)
+	writeFile(t, in("short.bin"), flash[:0x80000+0x1000]) // a dump whose range ends inside the romfs
 	writeFile(t, in("precious.bin"), []byte("precious"))
 	writeFile(t, in("cut.log"), []byte("=> md.b 0x04000000 0x40\r\n"+
 		"04000000: 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f  ................\r\n"+
@@ -128,6 +129,8 @@ func TestFirstHour(t *testing.T) {
 		{name: "identify --json", args: []string{"identify", "--json", in("random.bin")}, code: 1,
 			stderr: "bootdump: nothing in " + in("random.bin") + " is a format bootdump knows (nor erased space): it may be encrypted, compressed whole, or not firmware",
 			stdout: []string{`"findings": []`, `"unknown": [`}},
+		{name: "identify: an image the file ends inside is cut off, not damaged", args: []string{"identify", in("short.bin")},
+			stdout: []string{"romfs   cut off", "the dump's range ends inside it", "1 cut off"}},
 		{name: "identify says what it did not identify", args: []string{"identify", in("half.bin")},
 			stdout: []string{"uimage", "0x00040000  64 KiB ", "(not identified)", "; 64 KiB of 320 KiB not identified"}},
 		{name: "identify reads standard input", args: []string{"identify", "-"}, stdin: flash[:256<<10],
