@@ -78,11 +78,11 @@ func checkFinding(t *testing.T, f Finding, from, to int64) {
 	if f.Offset < from || f.Length <= 0 || f.End() > to {
 		t.Fatalf("%s at 0x%x, %d bytes: outside 0x%x..0x%x", f.Type, f.Offset, f.Length, from, to)
 	}
-	if f.Verdict != OK && f.Verdict != Damaged && f.Verdict != Unverifiable {
+	if f.Verdict != OK && f.Verdict != Damaged && f.Verdict != Unverifiable && f.Verdict != Cut {
 		t.Fatalf("%s: verdict %q", f.Type, f.Verdict)
 	}
-	if f.Verdict == Damaged && f.Reason == "" {
-		t.Fatalf("%s damaged without a reason", f.Type)
+	if (f.Verdict == Damaged || f.Verdict == Cut) && f.Reason == "" {
+		t.Fatalf("%s %s without a reason", f.Type, f.Verdict)
 	}
 	for _, c := range f.Children {
 		checkFinding(t, c, f.Offset, f.End())
@@ -101,3 +101,4 @@ func FuzzJFFS2(f *testing.F)    { fuzzDetector(f, jffs2Detector{}) }
 func FuzzUBI(f *testing.F)      { fuzzDetector(f, ubiDetector{}) }
 func FuzzUBootEnv(f *testing.F) { fuzzDetector(f, envDetector{}) }
 func FuzzELF(f *testing.F)      { fuzzDetector(f, elfDetector{}) }
+func FuzzUBoot(f *testing.F)    { fuzzDetector(f, ubootDetector{}) }
