@@ -188,7 +188,9 @@ func BenchmarkRestoreWinbondImage(b *testing.B) {
 	for range b.N {
 		port := uartPort(b, simTCP(b, sim.Config{Dialect: "winbond", Image: bytes.Clone(flash), Images: cam.images, BootDelay: -1}), uartrelay.FTDI(115200))
 		stdout, stderr, code := run(b, "restore", "-p", port, backup, "--image", "romfs.img", "--dry-run", "--json")
-		var plan struct{ EstimateSeconds float64 `json:"estimate_seconds"` }
+		var plan struct {
+			EstimateSeconds float64 `json:"estimate_seconds"`
+		}
 		if code != 0 || json.Unmarshal([]byte(stdout), &plan) != nil {
 			b.Fatalf("dry run: exit %d: %s", code, stderr)
 		}
