@@ -32,6 +32,12 @@ func TestFirstHour(t *testing.T) {
 	changed := append([]byte{}, flash[:128<<10]...)
 	changed[100] ^= 0xff
 	writeFile(t, in("changed.bin"), changed) // one erase block, one byte changed
+	three := append([]byte{}, flash[:64<<10]...)
+	for i := 100; i < 103; i++ {
+		three[i] ^= 0x55
+	}
+	writeFile(t, in("three.bin"), three) // three bytes changed
+	tcpSim := tcpBoard(t, sim.Config{Image: flash, BootDelay: -1})
 	withUBoot := append([]byte{}, flash[:128<<10]...)
 	copy(withUBoot[0x1f000:], "U-Boot 2023.01 (Jan 09 2023 - 12:00:00 +0000)\x00")
 	writeFile(t, in("uboot.bin"), withUBoot) // the bootloader's own block
@@ -81,6 +87,10 @@ func TestFirstHour(t *testing.T) {
 			stderr: "bootdump: " + in("precious.bin") + " exists; choose another -o, or --force to replace it", quiet: true},
 		{name: "verify's result on stdout", args: []string{"verify", "-p", board, "--addr", "0x04000000", in("first.bin")},
 			stdout: []string{"identical: the 65536 bytes at 0x4000000 match " + in("first.bin") + " (by the device's crc32)"}},
+		{name: "verify narrows a change to its bytes", args: []string{"verify", "-p", board, "--addr", "0x04000000", in("three.bin")}, code: 1,
+			stdout: []string{"0x4000064..0x4000066 (3 bytes)"}},
+		{name: "-b auto on a TCP port goes on at the server's rate", args: []string{"info", "-p", tcpSim, "-b", "auto"},
+			stdout: []string{"to back one up: bootdump dump -p " + tcpSim + " --addr 0x4000000"}},
 		{name: "verify reads the address from the journal", args: []string{"verify", "-p", board, in("done.bin")},
 			stdout: []string{"identical: the 65536 bytes at 0x4000000 match"}},
 		{name: "restore's plan on stdout", args: []string{"restore", "-p", board, "--addr", "0x04000000", in("block.bin"), "--dry-run"},
@@ -231,4 +241,19 @@ func listing(t *testing.T, dir string) string {
 		fmt.Fprintf(&b, "%s %d %s; ", e.Name(), info.Size(), info.ModTime().Format(time.RFC3339Nano))
 	}
 	return b.String()
+}
+
+// TestDumpSummary: the summary counts bytes (a chunk split into 4 KiB
+// pieces is not counted as more chunks), and on a link that carries more
+// than its baud rate can (the simulator unpaced) it says so instead of a
+// ratio to md.l.
+func TestDumpSummary(t *testing.T) {
+	flash := sim.SampleFirmware(1 << 20)
+	dir := t.TempDir()
+	img := writeFile(t, filepath.Join(dir, "flash.bin"), flash)
+	stdout, stderr, code := run(t, "dump", "-p", "sim:uboot?bootdelay=0&image="+img, "--addr", "0x04000000", "--size", "1M", "-o", filepath.Join(dir, "out.bin"))
+	if code != 0 || !strings.Contains(stdout, "\n  data     56 KiB dumped, 968 KiB erased (checked on the device, not read)\n") ||
+		!strings.Contains(stdout, ": more than 115200 baud carries (the link is not paced like a serial line)\n") {
+		t.Fatalf("exit %d:\n%s%s", code, stdout, stderr)
+	}
 }
