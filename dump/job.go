@@ -85,11 +85,11 @@ type Result struct {
 	// split into pieces of different sizes).
 	Verified      map[string]int
 	VerifiedBytes map[string]uint64
-	ChunksRead int
-	Retries    int
-	Resets     int // board resets survived
-	Reconnects int // lost connections survived
-	Elapsed    time.Duration
+	ChunksRead    int
+	Retries       int
+	Resets        int // board resets survived
+	Reconnects    int // lost connections survived
+	Elapsed       time.Duration
 }
 
 var (
