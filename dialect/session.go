@@ -121,6 +121,35 @@ type ImageWriter interface {
 	ImageSpan(im Image) (start, end uint64)
 }
 
+// RawBurner is a bootloader that writes raw data from its flash's start,
+// its own block included, taking it by an upload (the Winbond loader's
+// BX): it erases and writes block by block, and compares what it wrote.
+type RawBurner interface {
+	BurnRaw(ctx context.Context, data []byte, progress func(sent, total int)) error
+	// RawArea is where BurnRaw writes, and what it takes.
+	RawArea() RawArea
+	// RawCommand is what BurnRaw types ("" where the bootloader has none).
+	RawCommand() string
+}
+
+// RawArea is the flash a RawBurner writes: from Start, Size bytes (0 where
+// the bootloader did not say), in erase blocks of Block, the first of
+// which holds the bootloader; an upload takes at most MaxUpload bytes,
+// and goes by Way.
+type RawArea struct {
+	Start, Size, Block, MaxUpload uint64
+	Way                           UploadWay
+}
+
+// BurnsRaw is s as a RawBurner, where it really has the command.
+func BurnsRaw(s Session) (RawBurner, bool) {
+	b, ok := s.(RawBurner)
+	if !ok || b.RawCommand() == "" {
+		return nil, false
+	}
+	return b, true
+}
+
 // WritesImages is s as an ImageWriter, where it really writes images (a
 // profile's session has the methods whether or not its bootloader can:
 // ImageUpload names no way where it cannot).

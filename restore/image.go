@@ -39,10 +39,6 @@ type ImagePlan struct {
 	readChars           float64
 }
 
-// compareUnit is how much is read back at a time: a difference stops the
-// comparison there.
-const compareUnit = 4 << 10
-
 // PlanImage plans writing img as want (its number, name, base, exec and
 // flags) into the table, which lists table now. It refuses an image that
 // would land on the bootloader or another image, and compares what the
@@ -83,43 +79,13 @@ func PlanImage(ctx context.Context, dev ImageDevice, table []dialect.Image, want
 	p.Write = write
 	p.Check = []string{"(the table listed again)", fmt.Sprintf("(the %#x bytes at %#x read back and compared)", want.Size, want.Base)}
 	if p.Old != nil && *p.Old == want {
-		off, err := p.holds(ctx, dev)
+		off, err := firstDifference(ctx, dev, want.Base, p.data)
 		if err != nil {
 			return nil, err
 		}
 		p.Same = off < 0
 	}
 	return p, nil
-}
-
-// holds compares the flash with the image, a compareUnit at a time: it
-// returns the offset of the first unit that differs, -1 for none.
-func (p *ImagePlan) holds(ctx context.Context, dev ImageDevice) (int, error) {
-	buf := make([]byte, compareUnit)
-	for off := 0; off < len(p.data); off += compareUnit {
-		n := min(compareUnit, len(p.data)-off)
-		if err := readUnit(ctx, dev, p.Image.Base+uint64(off), buf[:n]); err != nil {
-			return 0, err
-		}
-		if !bytes.Equal(buf[:n], p.data[off:off+n]) {
-			return off, nil
-		}
-	}
-	return -1, nil
-}
-
-// readUnit reads dst at addr; a garbled dump line is read again.
-func readUnit(ctx context.Context, dev ImageDevice, addr uint64, dst []byte) error {
-	var err error
-	for try := 0; try < uploadTries; try++ {
-		if err = dev.ReadMemory(ctx, addr, dst, nil); !errors.Is(err, dialect.ErrGarbled) {
-			return err
-		}
-		if err := dev.Resync(ctx); err != nil {
-			return err
-		}
-	}
-	return err
 }
 
 // Uploaded is what the plan uploads, in all.
@@ -199,10 +165,6 @@ func (e *WriteError) Unwrap() error { return e.Err }
 // table lists, or not what the flash holds.
 var ErrNotWritten = errors.New("the image was not written as it should be")
 
-// uploadTries bounds the uploads of one step: a noisy line spoils one
-// now and then, and the loader's receiver never takes a block again.
-const uploadTries = 3
-
 // Run writes the image: to RAM first where it replaces one, then the
 // write, then the table and the flash checked.
 func (p *ImagePlan) Run(ctx context.Context, dev ImageDevice, opt Options) (*ImageResult, error) {
@@ -223,7 +185,7 @@ func (p *ImagePlan) Run(ctx context.Context, dev ImageDevice, opt Options) (*Ima
 	}
 	if p.Old != nil {
 		res.Staged = true
-		err := p.retry(ctx, dev, opt.Logger, p.Stage[0], func() error {
+		err := retryUpload(ctx, dev, opt.Logger, p.Stage[0], func() error {
 			res.Uploaded += uint64(len(p.data))
 			return dev.StageImage(ctx, p.Image, p.data, report("uploading to RAM"))
 		})
@@ -231,7 +193,7 @@ func (p *ImagePlan) Run(ctx context.Context, dev ImageDevice, opt Options) (*Ima
 			return res, p.stageFailed(ctx, dev, err)
 		}
 	}
-	err := p.retry(ctx, dev, opt.Logger, p.Write[0], func() error {
+	err := retryUpload(ctx, dev, opt.Logger, p.Write[0], func() error {
 		res.Tries++
 		res.Uploaded += uint64(len(p.data))
 		return dev.WriteImage(ctx, p.Image, p.data, report("uploading to flash"))
@@ -256,39 +218,12 @@ func (p *ImagePlan) Run(ctx context.Context, dev ImageDevice, opt Options) (*Ima
 	if !listed {
 		return res, fmt.Errorf("%w: %s said nothing wrong, but the table lists no image %d", ErrNotWritten, p.Write[0], p.Image.Num)
 	}
-	if err := p.readBack(ctx, dev, report("reading back")); err != nil {
+	if err := readBack(ctx, dev, p.Image.Base, p.data, report("reading back")); err != nil {
 		return res, err
 	}
 	res.Checked = uint64(len(p.data))
 	res.Elapsed = time.Since(start)
 	return res, nil
-}
-
-// retry runs an upload up to uploadTries times while the board is still
-// there to try again, and its errors are the line's, not the bootloader's.
-func (p *ImagePlan) retry(ctx context.Context, dev ImageDevice, log *slog.Logger, what string, upload func() error) error {
-	var err error
-	for try := 1; try <= uploadTries; try++ {
-		if err = upload(); err == nil || errors.Is(err, dialect.ErrCommand) || ctx.Err() != nil {
-			return err
-		}
-		if try < uploadTries {
-			log.Warn(fmt.Sprintf("%s: the upload failed; trying again (%d of %d)", what, try+1, uploadTries), "err", err)
-		}
-		if rerr := backAtPrompt(ctx, dev); rerr != nil {
-			return fmt.Errorf("%w; and then the board did not answer again: %v", err, rerr)
-		}
-	}
-	return err
-}
-
-// backAtPrompt brings the console back to a fresh prompt, dialling again
-// where the line was lost.
-func backAtPrompt(ctx context.Context, dev ImageDevice) error {
-	if err := dev.Resync(ctx); err == nil {
-		return nil
-	}
-	return dev.Reconnect(ctx)
 }
 
 // stageFailed says what a failed upload to RAM left, having listed the
@@ -310,32 +245,4 @@ func (p *ImagePlan) stageFailed(ctx context.Context, dev ImageDevice, err error)
 		se.Again = fmt.Errorf("its table no longer lists image %d as it was", p.Old.Num)
 	}
 	return se
-}
-
-// readBack compares the flash with the image. A unit that differs is
-// read once more: a reading the line spoilt differs once, flash that
-// holds something else twice.
-func (p *ImagePlan) readBack(ctx context.Context, dev ImageDevice, progress func(sent, total int)) error {
-	buf := make([]byte, compareUnit)
-	for off := 0; off < len(p.data); off += compareUnit {
-		n := min(compareUnit, len(p.data)-off)
-		want := p.data[off : off+n]
-		same := false
-		for reading := 0; reading < 2 && !same; reading++ {
-			if err := readUnit(ctx, dev, p.Image.Base+uint64(off), buf[:n]); err != nil {
-				return err
-			}
-			same = bytes.Equal(buf[:n], want)
-		}
-		if !same {
-			at := 0
-			for buf[at] == want[at] {
-				at++
-			}
-			return fmt.Errorf("%w: the flash at %#x (offset %#x of the image) holds %#02x, not %#02x: run the same restore again",
-				ErrNotWritten, p.Image.Base+uint64(off+at), off+at, buf[at], want[at])
-		}
-		progress(off+n, len(p.data))
-	}
-	return nil
 }

@@ -34,7 +34,7 @@ const esc = 0x1b
 func (s *shell) winbondBoot() (stopped bool, err error) {
 	delay := s.cfg.BootDelay
 	s.out.puts("\nW90P745 Boot Loader [ Version 1.1 $Revision: 1 $ ] Rebuilt on Dec 10 2009\n")
-	s.out.puts("Memory Size is 0x800000 Bytes, Flash Size is 0x400000 Bytes\n")
+	s.out.puts(fmt.Sprintf("Memory Size is 0x%X Bytes, Flash Size is 0x%X Bytes\n", s.mem.ramSize, len(s.mem.flash)))
 	s.out.puts("Board designed by Winbond\nHardware support provided at Winbond\n")
 	s.out.puts("Copyright (c) Winbond Limited 2001 - 2006. All rights reserved.\n")
 	s.out.puts("For help on the available commands type 'h'\n\n")

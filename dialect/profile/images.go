@@ -69,6 +69,13 @@ type ImageWrites struct {
 	Area, Block, Footer uint64
 	// Unit is the upload's block: the table lists whole ones.
 	Unit uint64
+	// Burn uploads raw data and writes it from Start, the flash's start
+	// (the bootloader's own block too), printing Burnt when it compared
+	// what it wrote; the upload goes to RAM where at most MaxUpload bytes
+	// fit. FlashSize finds the flash's size in the boot banner.
+	Burn, Burnt      string
+	Start, MaxUpload uint64
+	FlashSize        *regexp.Regexp
 }
 
 // winbondWrites are the Winbond loader's MX and FX (sh.c, image.c).
@@ -86,6 +93,10 @@ var winbondWrites = &ImageWrites{
 	Ready: "Waiting for download", Staged: "Download successed!", Programmed: "Flash programming", Failed: "Download error",
 	NoResend: true,
 	Area:     0x7f010000, Block: 0x10000, Footer: 52, Unit: 128,
+	// BX takes its upload at 0x100000, in 8 MiB of RAM, and writes from
+	// FLASH_BASE; past the flash's end its loop never returns.
+	Burn: "BX", Burnt: "Write data verifing", Start: 0x7f000000, MaxUpload: 7 << 20,
+	FlashSize: regexp.MustCompile(`Flash Size is 0x([0-9a-fA-F]+) Bytes`),
 }
 
 // writes is the profile's image writing, if it has one.
@@ -236,4 +247,48 @@ func (s *Session) isError(line string) bool {
 		}
 	}
 	return false
+}
+
+// BurnRaw uploads data and has the bootloader write it from the flash's
+// start and compare it (BX).
+func (s *Session) BurnRaw(ctx context.Context, data []byte, progress func(sent, total int)) error {
+	w, err := s.writes()
+	if err != nil {
+		return err
+	}
+	if w.Burn == "" {
+		return fmt.Errorf("%s burns no raw data: %w", s.p.Name, dialect.ErrUnsupported)
+	}
+	return s.upload(ctx, w, w.Burn, data, progress, w.Burnt)
+}
+
+// RawArea is where BurnRaw writes; the flash's size is what the boot
+// banner said, if the session saw it.
+func (s *Session) RawArea() dialect.RawArea {
+	w := s.p.Writes
+	if w == nil {
+		return dialect.RawArea{}
+	}
+	return dialect.RawArea{Start: w.Start, Size: s.flashSize, Block: w.Block, MaxUpload: w.MaxUpload, Way: s.ImageUpload()}
+}
+
+// RawCommand is the command BurnRaw types, if the profile has one.
+func (s *Session) RawCommand() string {
+	if s.p.Writes == nil {
+		return ""
+	}
+	return s.p.Writes.Burn
+}
+
+// bannerFlashSize is the flash's size the boot banner states, 0 if none.
+func bannerFlashSize(w *ImageWrites, seen string) uint64 {
+	if w == nil || w.FlashSize == nil {
+		return 0
+	}
+	m := w.FlashSize.FindStringSubmatch(seen)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.ParseUint(m[1], 16, 64)
+	return n
 }

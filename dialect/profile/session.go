@@ -28,7 +28,8 @@ type Session struct {
 	order     binary.ByteOrder // the CPU's, once learned (when the profile does not fix it)
 	version   string
 	detected  string
-	lineChars int // the longest data line seen, line end included
+	lineChars int    // the longest data line seen, line end included
+	flashSize uint64 // as the boot banner said, if it was seen
 }
 
 // Open starts a session on a synced console. link, if not nil, is how to
@@ -66,6 +67,7 @@ func open(ctx context.Context, con *console.Console, link *dialect.Link, p *Prof
 		return nil, err
 	}
 	s.version = s.bannerLine(con.Seen())
+	s.flashSize = bannerFlashSize(p.Writes, con.Seen())
 	if p.Version != "" {
 		lines, err := con.Output(ctx, p.Version)
 		if err != nil {
@@ -347,6 +349,7 @@ var (
 	_ dialect.Checksummer  = withChecksum{}
 	_ dialect.ImageTabler  = (*Session)(nil)
 	_ dialect.ImageWriter  = (*Session)(nil)
+	_ dialect.RawBurner    = (*Session)(nil)
 	_ dialect.BaudSwitcher = withBaud{}
 	_ dialect.BaudSwitcher = withChecksumAndBaud{}
 	_ dialect.Checksummer  = withChecksumAndBaud{}

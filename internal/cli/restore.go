@@ -39,7 +39,7 @@ func (a *app) restoreCommand() *cobra.Command {
 	addr, ram := &numberFlag{v: &f.addr}, &numberFlag{v: &f.ram}
 	cmd := &cobra.Command{
 		Use:   "restore -p PORT FILE --addr A",
-		Short: "Write an image back to NOR, SPI NOR or NAND flash, verified block by block",
+		Short: "Write an image back to NOR, SPI NOR or NAND flash, or into a bootloader's image table, verified",
 		Long: `restore writes FILE to the flash at --addr through U-Boot. It first compares
 every erase block with the device's crc32 and plans to write only those that
 differ; it prints every command it will send (--dry-run stops there) and asks
@@ -57,7 +57,9 @@ them, or as FILE's dump record keeps them (dump --image). FX programs it;
 as FX deletes the image it replaces before its own upload comes, the file
 goes to RAM first (MX), where a failed upload changes nothing. Then LS
 must list it, and it is read back and compared: the loader has no
-checksum command.
+checksum command. --addr 0x7f000000 on that loader writes a whole flash
+image from its start with BX (its own first block too: --write-bootloader),
+then reads it back.
 
 It refuses an image in which identify finds a damaged part (--force writes
 it anyway), a range that does not fit the flash bank or cuts an erase
@@ -128,6 +130,9 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 		return err
 	}
 	defer done()
+	if _, ok := dialect.BurnsRaw(dev.Session); ok && kind == dialect.NOR {
+		return a.restoreRaw(ctx, dev, path, img, f)
+	}
 	var view *progressView
 	plan, err := backup.PlanRestore(ctx, dev, img, backup.RestoreOptions{Addr: f.addr, Flash: kind, RAM: f.ram, Logger: a.log, WriteBootloader: f.writeBootloader,
 		Progress: func(done, total int, what string) {
@@ -139,8 +144,6 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 	switch {
 	case errors.As(err, &no) && strings.HasPrefix(no.What, "read flash"):
 		return cannot(no.Dialect, "read flash through RAM (--source "+f.flash+"): read its memory-mapped flash with --addr and --size")
-	case errors.As(err, &no) && isImageWriter(dev):
-		return cannot(no.Dialect, "write flash at an address: it writes whole images of its table; give --image NAME (bootdump info lists them)")
 	case errors.As(err, &no):
 		return cannot(no.Dialect, "write flash")
 	case err != nil:
@@ -222,12 +225,6 @@ func (a *app) restore(ctx context.Context, path string, f *restoreFlags) error {
 	}
 	report(res)
 	return nil
-}
-
-// isImageWriter: the device writes images into its table (restore --image).
-func isImageWriter(dev *backup.Device) bool {
-	_, ok := dialect.WritesImages(dev.Session)
-	return ok
 }
 
 // slowRestore is an upload long enough to say so before it starts.

@@ -204,3 +204,34 @@ func BenchmarkRestoreWinbondImage(b *testing.B) {
 		b.ReportMetric(took.Seconds()/plan.EstimateSeconds, "took/estimate")
 	}
 }
+
+// TestRestoreWinbondWholeFlash: a dump of the camera's whole flash is
+// written back with BX, which writes from the flash's start: only with
+// --write-bootloader (its first block is the loader's own), and only where
+// the flash is known to hold it (the dump's record says so; a copy without
+// it, on a board whose banner bootdump did not see, is refused). Then the
+// table lists both images again and each dumps identical.
+func TestRestoreWinbondWholeFlash(t *testing.T) {
+	cam, flash := damagedCamera(t)
+	board := ptyBoard(t, sim.Config{Dialect: "winbond", Image: cam.flash, Images: cam.images, BootDelay: -1})
+	dir := t.TempDir()
+	full := filepath.Join(dir, "full.bin")
+	dumpOK(t, cam.flash, "-p", board.Path, "--addr", "0x7f000000", "--size", "2M", "-o", full)
+
+	spoilt := ptyBoard(t, sim.Config{Dialect: "winbond", Image: flash, Images: cam.images, BootDelay: -1})
+	_, stderr, code := run(t, "restore", "-p", spoilt.Path, full, "--addr", "0x7f000000", "--yes")
+	if code != 1 || !strings.Contains(stderr, "bootdump: BX writes from the flash's start, and its first erase block (0x7f000000..0x7f00ffff) is the boot loader's own") {
+		t.Fatalf("without --write-bootloader: exit %d: %s", code, stderr)
+	}
+	bare := writeFile(t, filepath.Join(dir, "bare.bin"), cam.flash)
+	_, stderr, code = run(t, "restore", "-p", spoilt.Path, bare, "--addr", "0x7f000000", "--yes", "--write-bootloader")
+	if code != 1 || !strings.Contains(stderr, "the flash's size is not known: BX past its end never returns") {
+		t.Fatalf("no record, no banner: exit %d: %s", code, stderr)
+	}
+	stdout, stderr, code := run(t, "restore", "-p", spoilt.Path, full, "--addr", "0x7f000000", "--yes", "--write-bootloader")
+	if code != 0 || !strings.Contains(stdout, "done: the 2 MiB from 0x7f000000 read back are the file's") {
+		t.Fatalf("restore: exit %d: %s%s", code, stdout, stderr)
+	}
+	dumpOK(t, cam.romfs, "-p", spoilt.Path, "--image", "romfs.img", "-o", filepath.Join(dir, "romfs.img"))
+	dumpOK(t, cam.linux, "-p", spoilt.Path, "--image", "linux.bin", "-o", filepath.Join(dir, "linux.bin"))
+}
