@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/bootdump/bootdump/dialect"
@@ -168,26 +167,17 @@ var ErrNotWritten = errors.New("the image was not written as it should be")
 // Run writes the image: to RAM first where it replaces one, then the
 // write, then the table and the flash checked.
 func (p *ImagePlan) Run(ctx context.Context, dev ImageDevice, opt Options) (*ImageResult, error) {
-	if opt.Logger == nil {
-		opt.Logger = slog.New(slog.DiscardHandler)
-	}
+	opt = opt.withDefaults()
 	start := time.Now()
 	res := &ImageResult{}
 	if p.Same {
 		return res, nil
 	}
-	report := func(what string) func(sent, total int) {
-		return func(sent, total int) {
-			if opt.Progress != nil {
-				opt.Progress(sent, total, what)
-			}
-		}
-	}
 	if p.Old != nil {
 		res.Staged = true
 		err := retryUpload(ctx, dev, opt.Logger, p.Stage[0], func() error {
 			res.Uploaded += uint64(len(p.data))
-			return dev.StageImage(ctx, p.Image, p.data, report("uploading to RAM"))
+			return dev.StageImage(ctx, p.Image, p.data, opt.report("uploading to RAM"))
 		})
 		if err != nil {
 			return res, p.stageFailed(ctx, dev, err)
@@ -196,7 +186,7 @@ func (p *ImagePlan) Run(ctx context.Context, dev ImageDevice, opt Options) (*Ima
 	err := retryUpload(ctx, dev, opt.Logger, p.Write[0], func() error {
 		res.Tries++
 		res.Uploaded += uint64(len(p.data))
-		return dev.WriteImage(ctx, p.Image, p.data, report("uploading to flash"))
+		return dev.WriteImage(ctx, p.Image, p.data, opt.report("uploading to flash"))
 	})
 	if err != nil {
 		return res, &WriteError{Command: p.Write[0], Deleted: p.Old, Err: err}
@@ -218,7 +208,7 @@ func (p *ImagePlan) Run(ctx context.Context, dev ImageDevice, opt Options) (*Ima
 	if !listed {
 		return res, fmt.Errorf("%w: %s said nothing wrong, but the table lists no image %d", ErrNotWritten, p.Write[0], p.Image.Num)
 	}
-	if err := readBack(ctx, dev, p.Image.Base, p.data, report("reading back")); err != nil {
+	if err := readBack(ctx, dev, p.Image.Base, p.data, opt.report("reading back")); err != nil {
 		return res, err
 	}
 	res.Checked = uint64(len(p.data))

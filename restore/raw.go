@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/bootdump/bootdump/dialect"
@@ -87,24 +86,15 @@ type RawResult struct {
 
 // Run uploads and burns the image, then reads it back.
 func (p *RawPlan) Run(ctx context.Context, dev RawDevice, opt Options) (*RawResult, error) {
-	if opt.Logger == nil {
-		opt.Logger = slog.New(slog.DiscardHandler)
-	}
+	opt = opt.withDefaults()
 	start := time.Now()
 	res := &RawResult{}
 	if p.Same {
 		return res, nil
 	}
-	report := func(what string) func(sent, total int) {
-		return func(sent, total int) {
-			if opt.Progress != nil {
-				opt.Progress(sent, total, what)
-			}
-		}
-	}
 	err := retryUpload(ctx, dev, opt.Logger, p.Commands[0], func() error {
 		res.Uploaded += uint64(len(p.data))
-		return dev.BurnRaw(ctx, p.data, report("uploading to flash"))
+		return dev.BurnRaw(ctx, p.data, opt.report("uploading to flash"))
 	})
 	switch {
 	case errors.Is(err, dialect.ErrCommand):
@@ -112,7 +102,7 @@ func (p *RawPlan) Run(ctx context.Context, dev RawDevice, opt Options) (*RawResu
 	case err != nil:
 		return res, fmt.Errorf("%s failed: %w; nothing was written (it writes only once its upload is whole)", p.Commands[0], err)
 	}
-	if err := readBack(ctx, dev, p.Area.Start, p.data, report("reading back")); err != nil {
+	if err := readBack(ctx, dev, p.Area.Start, p.data, opt.report("reading back")); err != nil {
 		return res, err
 	}
 	res.Checked = uint64(len(p.data))

@@ -327,6 +327,23 @@ type Options struct {
 	Progress func(done, total int, what string)
 }
 
+// withDefaults fills in a logger that discards.
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// report is Progress for one step of the work, if it is set.
+func (o Options) report(what string) func(sent, total int) {
+	return func(sent, total int) {
+		if o.Progress != nil {
+			o.Progress(sent, total, what)
+		}
+	}
+}
+
 // Result says what a restore did.
 type Result struct {
 	Written, Unchanged int
@@ -355,9 +372,7 @@ var ErrWiped = errors.New("the erase wiped more than the block it was asked to")
 // says), programmed and checked; then a final pass over the whole range.
 // Only when that passes is the restore done.
 func Run(ctx context.Context, dev Device, p *Plan, img []byte, opt Options) (*Result, error) {
-	if opt.Logger == nil {
-		opt.Logger = slog.New(slog.DiscardHandler)
-	}
+	opt = opt.withDefaults()
 	r := &runner{ctx: ctx, dev: dev, p: p, img: img, opt: opt, res: &Result{}, sums: p.sums(dev), ok: map[uint64]bool{}}
 	start := time.Now()
 	for _, b := range p.Blocks {

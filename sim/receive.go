@@ -172,16 +172,5 @@ func (b *uboot) rxBlock(ctx context.Context, n int) ([]byte, bool, error) {
 	if block[0] != ^block[1] {
 		return block, false, nil
 	}
-	var crc uint16
-	for _, c := range block[2 : 2+n] {
-		crc ^= uint16(c) << 8
-		for range 8 {
-			if crc&0x8000 != 0 {
-				crc = crc<<1 ^ 0x1021
-			} else {
-				crc <<= 1
-			}
-		}
-	}
-	return block, crc == uint16(block[2+n])<<8|uint16(block[3+n]), nil
+	return block, crc16(block[2:2+n]) == uint16(block[2+n])<<8|uint16(block[3+n]), nil
 }

@@ -121,8 +121,8 @@ func (s *shell) winbondReceive(buf uint64) (uint64, xmodemStatus, error) {
 	}
 }
 
-// crc16 is XMODEM's CRC-16 (CCITT, 0x1021, from 0), as xmodem.c's table
-// computes it.
+// crc16 is XMODEM's CRC-16 (CCITT, 0x1021, from 0), as U-Boot's
+// xyzModem and the Winbond loader's table compute it.
 func crc16(data []byte) uint16 {
 	var crc uint16
 	for _, c := range data {

@@ -148,14 +148,7 @@ func TestRetransmission(t *testing.T) {
 // A receiver that cancels (CAN CAN) stops the sender at once; one that
 // never starts makes it give up after Start.
 func TestCancelAndSilence(t *testing.T) {
-	r, w := io.Pipe()
-	defer w.Close()
-	var sent bytes.Buffer
-	line := NewLine(struct {
-		io.Reader
-		io.Writer
-	}{r, &sent})
-	go w.Write([]byte{crcReq, can, can})
+	line, sent := scripted(t, crcReq, can, can)
 	err := SendXMODEM(context.Background(), line, data(1000, 1), Options{Timeout: time.Second})
 	if !errors.Is(err, ErrCancelled) {
 		t.Fatalf("after CAN CAN: %v", err)
@@ -176,14 +169,7 @@ func TestCRC16(t *testing.T) {
 // not get the block again: the transfer ends, and the receiver is
 // cancelled.
 func TestNoResend(t *testing.T) {
-	r, w := io.Pipe()
-	defer w.Close()
-	var sent bytes.Buffer
-	line := NewLine(struct {
-		io.Reader
-		io.Writer
-	}{r, &sent})
-	go w.Write([]byte{crcReq, ack, nak})
+	line, sent := scripted(t, crcReq, ack, nak)
 	err := SendXMODEM(context.Background(), line, data(1000, 1), Options{Timeout: time.Second, NoResend: true})
 	if !errors.Is(err, ErrRefused) {
 		t.Fatalf("after a NAK: %v", err)
@@ -192,4 +178,18 @@ func TestNoResend(t *testing.T) {
 	if b := sent.Bytes(); len(b) != 2*133+16 || !bytes.HasPrefix(b[2*133:], bytes.Repeat([]byte{can}, 8)) {
 		t.Fatalf("sent %d bytes, ending % x", len(b), b[max(0, len(b)-16):])
 	}
+}
+
+// scripted is a receiver that answers with answers, in order, whatever it
+// is sent, and then says nothing; sent holds what it was sent.
+func scripted(t *testing.T, answers ...byte) (Line, *bytes.Buffer) {
+	r, w := io.Pipe()
+	t.Cleanup(func() { w.Close() })
+	sent := new(bytes.Buffer)
+	line := NewLine(struct {
+		io.Reader
+		io.Writer
+	}{r, sent})
+	go w.Write(answers)
+	return line, sent
 }

@@ -291,3 +291,26 @@ func shortSize(n uint64) string {
 	}
 	return s
 }
+
+// stepBars shows work of several steps (an upload, then a read-back), a
+// bar each, labelled prefix and the step's name: progress is a
+// restore.Options.Progress; finish ends the last bar.
+func (a *app) stepBars(prefix string) (progress func(done, total int, what string), finish func()) {
+	var view *progressView
+	step := ""
+	progress = func(done, total int, what string) {
+		if what != step {
+			if view != nil {
+				view.finish()
+			}
+			step, view = what, a.newProgressView(strings.TrimSpace(prefix+" "+what))
+		}
+		view.update(dump.Progress{Done: uint64(done), Total: uint64(total)})
+	}
+	finish = func() {
+		if view != nil {
+			view.finish()
+		}
+	}
+	return progress, finish
+}

@@ -42,17 +42,8 @@ func (a *app) restoreImage(ctx context.Context, path string, f *restoreFlags) er
 	defer done()
 	// A bar for each step: the upload to RAM, the one FX programs, the
 	// read-back.
-	var view *progressView
-	step := ""
-	opt.Progress = func(done, total int, what string) {
-		if what != step {
-			if view != nil {
-				view.finish()
-			}
-			step, view = what, a.newProgressView(f.image+" "+what)
-		}
-		view.update(dump.Progress{Done: uint64(done), Total: uint64(total)})
-	}
+	var finish func()
+	opt.Progress, finish = a.stepBars(f.image)
 	plan, err := backup.PlanImageRestore(ctx, dev, img, opt)
 	var no *backup.CannotError
 	var none *backup.NoImageError
@@ -127,9 +118,7 @@ func (a *app) restoreImage(ctx context.Context, path string, f *restoreFlags) er
 		}
 	}
 	res, err := plan.Run(ctx)
-	if view != nil {
-		view.finish()
-	}
+	finish()
 	if err != nil {
 		return err
 	}

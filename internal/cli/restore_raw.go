@@ -21,17 +21,8 @@ func (a *app) restoreRaw(ctx context.Context, dev *backup.Device, path string, i
 		uint64(rec.Addr) == f.addr && rec.Size == uint64(len(img)) && rec.Source == "mem" {
 		opt.Known = rec.Size
 	}
-	var view *progressView
-	step := ""
-	opt.Progress = func(done, total int, what string) {
-		if what != step {
-			if view != nil {
-				view.finish()
-			}
-			step, view = what, a.newProgressView(what)
-		}
-		view.update(dump.Progress{Done: uint64(done), Total: uint64(total)})
-	}
+	var finish func()
+	opt.Progress, finish = a.stepBars("")
 	plan, err := backup.PlanRawRestore(ctx, dev, img, opt)
 	if err != nil {
 		return err
@@ -84,9 +75,7 @@ func (a *app) restoreRaw(ctx context.Context, dev *backup.Device, path string, i
 		}
 	}
 	res, err := plan.Run(ctx)
-	if view != nil {
-		view.finish()
-	}
+	finish()
 	if err != nil {
 		return err
 	}
