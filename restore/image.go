@@ -142,8 +142,8 @@ func (e *StageError) Error() string {
 
 func (e *StageError) Unwrap() error { return e.Err }
 
-// WriteError: the write failed; where it replaced an image, the
-// bootloader deleted that one first.
+// WriteError: the write failed; Deleted is the image it replaced, where
+// the bootloader had deleted it first.
 type WriteError struct {
 	Command string
 	Deleted *dialect.Image
@@ -189,7 +189,7 @@ func (p *ImagePlan) Run(ctx context.Context, dev ImageDevice, opt Options) (*Ima
 		return dev.WriteImage(ctx, p.Image, p.data, opt.report("uploading to flash"))
 	})
 	if err != nil {
-		return res, &WriteError{Command: p.Write[0], Deleted: p.Old, Err: err}
+		return res, p.writeFailed(ctx, dev, err)
 	}
 	table, err := dev.Images(ctx)
 	if err != nil {
@@ -214,6 +214,28 @@ func (p *ImagePlan) Run(ctx context.Context, dev ImageDevice, opt Options) (*Ima
 	res.Checked = uint64(len(p.data))
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+// writeFailed says what a failed write left: where it replaced an image,
+// whether the bootloader had deleted it, by the table listed again (it is
+// taken for deleted where the board does not answer).
+func (p *ImagePlan) writeFailed(ctx context.Context, dev ImageDevice, err error) error {
+	we := &WriteError{Command: p.Write[0], Err: err}
+	if p.Old == nil {
+		return we
+	}
+	we.Deleted = p.Old
+	if backAtPrompt(ctx, dev) != nil {
+		return we
+	}
+	if table, lerr := dev.Images(ctx); lerr == nil {
+		for _, im := range table {
+			if im == *p.Old {
+				we.Deleted = nil
+			}
+		}
+	}
+	return we
 }
 
 // stageFailed says what a failed upload to RAM left, having listed the

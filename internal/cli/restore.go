@@ -32,6 +32,7 @@ type restoreFlags struct {
 	// writeBootloader: blocks that hold the bootloader may be written
 	writeBootloader bool
 	image           string // an image of the bootloader's table, by name
+	entry           string // its entry, where the table does not list it: "NUM BASE EXEC [FLAGS]"
 }
 
 func (a *app) restoreCommand() *cobra.Command {
@@ -78,6 +79,11 @@ window to check it.`,
 				if addr.set || cmd.Flags().Changed("flash") {
 					return usagef("--image takes where the image goes from the bootloader's image table: leave out --addr and --flash")
 				}
+				if f.entry != "" {
+					if _, err := parseEntry(f.image, f.entry); err != nil {
+						return usageError{err}
+					}
+				}
 				return a.restoreImage(cmd.Context(), args[0], &f)
 			}
 			if !addr.set {
@@ -97,6 +103,7 @@ window to check it.`,
 	fl.BoolVar(&f.writeBootloader, "write-bootloader", false, "write even the blocks that hold the bootloader (a failed write there needs a flash programmer)")
 	fl.BoolVar(&f.json, "json", false, "print the plan and result as JSON on stdout")
 	fl.StringVar(&f.image, "image", "", "write FILE as this image of the bootloader's table (Winbond: FX), where LS lists it or FILE's dump record says")
+	fl.StringVar(&f.entry, "entry", "", `with --image, its entry where the table does not list it and FILE has no dump record: "NUM BASE EXEC [FLAGS]", as LS showed it (e.g. "2 0x7f0e0000 0x7f0e0000 af")`)
 	return cmd
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bootdump/bootdump/backup"
@@ -31,9 +33,14 @@ func (a *app) restoreImage(ctx context.Context, path string, f *restoreFlags) er
 	}
 	opt := backup.ImageRestoreOptions{Name: f.image, Logger: a.log}
 	// The dump that read the image kept its entry: it says where the image
-	// goes when the table no longer lists it.
+	// goes when the table no longer lists it; --entry says it otherwise.
 	if rec, err := dump.ReadRecord(dump.RecordPath(path)); err == nil && rec != nil && rec.Image != nil {
 		opt.Entry = rec.Image
+	}
+	if f.entry != "" {
+		if opt.Entry, err = parseEntry(f.image, f.entry); err != nil {
+			return usageError{err}
+		}
 	}
 	dev, done, err := f.conn.open(ctx, a, dialect.Options{})
 	if err != nil {
@@ -51,7 +58,7 @@ func (a *app) restoreImage(ctx context.Context, path string, f *restoreFlags) er
 	case errors.As(err, &no):
 		return cannot(no.Dialect, "write images into a table: give --addr, where the image goes")
 	case errors.As(err, &none):
-		return fmt.Errorf("%w: give FILE's own dump (dump --image %s keeps the entry in %s), or check the name", err, f.image, "FILE.bootdump.json")
+		return fmt.Errorf("%w: give FILE's own dump (dump --image %s keeps the entry in FILE.bootdump.json), or --entry \"NUM BASE EXEC FLAGS\" as LS listed it, or check the name", err, f.image)
 	case err != nil:
 		return err
 	}
@@ -119,6 +126,12 @@ func (a *app) restoreImage(ctx context.Context, path string, f *restoreFlags) er
 	}
 	res, err := plan.Run(ctx)
 	finish()
+	var we *restore.WriteError
+	if errors.As(err, &we) && we.Deleted != nil && opt.Entry == nil {
+		// Its entry is gone with it: say how to write it again.
+		d := we.Deleted
+		return fmt.Errorf("%w (the entry for it: --entry \"%d %#x %#x %s\")", err, d.Num, d.Base, d.Exec, d.Flags)
+	}
 	if err != nil {
 		return err
 	}
@@ -126,4 +139,32 @@ func (a *app) restoreImage(ctx context.Context, path string, f *restoreFlags) er
 	fmt.Fprintf(results, "done: LS lists image %d %s, %s at %#x, and its %s read back are the file's (the loader has no checksum command)\n", im.Num, im.Name, words.Size(im.Size), im.Base, words.Size(res.Checked))
 	report(res)
 	return nil
+}
+
+// parseEntry reads --entry, "NUM BASE EXEC [FLAGS]" as FX takes them and
+// LS shows them, for the image name.
+func parseEntry(name, spec string) (*dialect.Image, error) {
+	f := strings.Fields(spec)
+	bad := fmt.Errorf("--entry %q: give \"NUM BASE EXEC [FLAGS]\", as LS shows them (e.g. \"2 0x7f0e0000 0x7f0e0000 af\")", spec)
+	if len(f) < 3 || len(f) > 4 {
+		return nil, bad
+	}
+	num, err1 := strconv.Atoi(f[0])
+	base, err2 := parseNumber(f[1])
+	exec, err3 := parseNumber(f[2])
+	flags := ""
+	if len(f) == 4 {
+		flags = strings.TrimPrefix(f[3], "-")
+	}
+	if err1 != nil || err2 != nil || err3 != nil || num < 0 || strings.Trim(flags, "acxfz") != "" {
+		return nil, bad
+	}
+	// In LS's order: the table lists them so.
+	var ordered []byte
+	for _, c := range []byte("acxfz") {
+		if strings.IndexByte(flags, c) >= 0 {
+			ordered = append(ordered, c)
+		}
+	}
+	return &dialect.Image{Num: num, Name: name, Base: base, Exec: exec, Flags: string(ordered)}, nil
 }

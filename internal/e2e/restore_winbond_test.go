@@ -129,47 +129,72 @@ func TestRestoreWinbondImageCut(t *testing.T) {
 	// Half of the upload's 6264 blocks are acknowledged, then the cable
 	// is pulled.
 	for _, c := range []struct {
-		cuts    int
+		cuts    []int
 		code    int
 		message string
 	}{
-		{1, 0, "done: LS lists image 2 romfs.img"},
-		{3, 1, "the flash was not touched: image 2 romfs.img is still listed at 0x7f0e0000, as it was"},
+		{[]int{3000}, 0, "done: LS lists image 2 romfs.img"},
+		{[]int{3000, 3000, 3000}, 1, "the flash was not touched: image 2 romfs.img is still listed at 0x7f0e0000, as it was"},
 	} {
 		port := tcpBoard(t, sim.Config{Dialect: "winbond", Image: bytes.Clone(flash), Images: cam.images, BootDelay: -1})
-		relay := cutRelay(t, strings.TrimPrefix(port, "tcp://"), "\x06", 3000, c.cuts)
+		relay := cutRelay(t, strings.TrimPrefix(port, "tcp://"), "\x06", c.cuts...)
 		stdout, stderr, code := run(t, "restore", "-p", relay, backup, "--image", "romfs.img", "--yes", "--reconnect-timeout", "20s")
 		if code != c.code || !strings.Contains(stdout+stderr, c.message) || !strings.Contains(stderr, "MX 0x100000: the upload failed; trying again (2 of 3)") {
-			t.Fatalf("cut %d times: exit %d: %s%s", c.cuts, code, stdout, stderr)
+			t.Fatalf("cut %d times: exit %d: %s%s", len(c.cuts), code, stdout, stderr)
 		}
 		if code == 0 {
 			dumpOK(t, cam.romfs, "-p", port, "--image", "romfs.img", "-o", filepath.Join(t.TempDir(), "new.img"))
 			continue
 		}
 		if !strings.Contains(stderr, "bootdump: the upload to RAM failed: MX 0x100000: the upload failed: block ") {
-			t.Fatalf("cut %d times: %s", c.cuts, stderr)
+			t.Fatalf("cut %d times: %s", len(c.cuts), stderr)
 		}
 		dumpOK(t, old, "-p", port, "--image", "romfs.img", "-o", filepath.Join(t.TempDir(), "old.img"))
 	}
 }
 
-// cutRelay is a relay that cuts each of its first cuts connections after
-// the device has printed marker n times in it; later connections go
-// through.
-func cutRelay(t *testing.T, target, marker string, n, cuts int) string {
+// TestRestoreWinbondImageCutInFX: the line is cut halfway through FX's
+// own upload, each of three tries: FX had deleted the old image, and the
+// command says so, with the entry to write it again by; with --entry, the
+// same restore writes it.
+func TestRestoreWinbondImageCutInFX(t *testing.T) {
+	cam, flash := damagedCamera(t)
+	dir := t.TempDir()
+	backup := writeFile(t, filepath.Join(dir, "romfs.img"), cam.romfs) // no dump record
+	port := tcpBoard(t, sim.Config{Dialect: "winbond", Image: flash, Images: cam.images, BootDelay: -1})
+	// MX's 6264 blocks, then half of FX's; then half of each FX again.
+	relay := cutRelay(t, strings.TrimPrefix(port, "tcp://"), "\x06", 6264+3000, 3000, 3000)
+	_, stderr, code := run(t, "restore", "-p", relay, backup, "--image", "romfs.img", "--yes", "--reconnect-timeout", "20s")
+	want := "it had deleted image 2 romfs.img before its upload: the table lists no image 2 now; run the same restore again to write it (the entry for it: --entry \"2 0x7f0e0000 0x7f0e0000 af\")"
+	if code != 1 || !strings.HasSuffix(strings.TrimSpace(stderr), want) {
+		t.Fatalf("cut in FX: exit %d: %s", code, stderr)
+	}
+	_, stderr, code = run(t, "restore", "-p", port, backup, "--image", "romfs.img", "--yes")
+	if code != 1 || !strings.Contains(stderr, "the image table lists no romfs.img (it lists linux.bin)") {
+		t.Fatalf("without --entry: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code = run(t, "restore", "-p", port, backup, "--image", "romfs.img", "--entry", "2 0x7f0e0000 0x7f0e0000 fa", "--yes"); code != 0 {
+		t.Fatalf("with --entry: exit %d: %s", code, stderr)
+	}
+	dumpOK(t, cam.romfs, "-p", port, "--image", "romfs.img", "-o", filepath.Join(dir, "back.img"))
+}
+
+// cutRelay is a relay that cuts its i-th connection once the device has
+// printed marker cutsAt[i] times in it; later connections go through.
+func cutRelay(t *testing.T, target, marker string, cutsAt ...int) string {
 	var mu sync.Mutex
 	conns, seen := 0, 0
 	var tail []byte
 	return relay(t, target, func(b []byte) ([]byte, bool) {
 		mu.Lock()
 		defer mu.Unlock()
-		if conns >= cuts {
+		if conns >= len(cutsAt) {
 			return b, false
 		}
 		text := append(tail, b...)
 		seen += bytes.Count(text, []byte(marker))
 		tail = bytes.Clone(text[max(0, len(text)-len(marker)+1):])
-		if seen < n {
+		if seen < cutsAt[conns] {
 			return b, false
 		}
 		conns, seen, tail = conns+1, 0, nil
