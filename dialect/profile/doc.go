@@ -3,5 +3,8 @@
 // their checksum command if they have one. The Winbond loader, CFE, RedBoot
 // and barebox are built-in profiles (builtin.go); a user's TOML file (Load)
 // describes one nobody has seen yet. A Session turns "read N bytes at
-// A" into the profile's dump commands and checks every line it gets back.
+// A" into the profile's dump commands and checks every line it gets back;
+// where the profile says how (ImageWrites: the Winbond loader's MX, FX and
+// BX), it also writes images into the bootloader's table and raw data from
+// its flash's start, each taken by XMODEM.
 package profile

@@ -78,7 +78,8 @@ type ImageWrites struct {
 	FlashSize        *regexp.Regexp
 }
 
-// winbondWrites are the Winbond loader's MX and FX (sh.c, image.c).
+// winbondWrites are the Winbond loader's MX, FX and BX (sh.c, command.c,
+// image.c).
 var winbondWrites = &ImageWrites{
 	Stage: "MX 0x{ram}", Write: "FX {num} {name} 0x{base} 0x{exec} -{flags}",
 	// FX takes the upload at the exec address, or at its download buffer
