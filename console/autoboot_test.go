@@ -156,3 +156,44 @@ func TestLinuxPromptsAndVendorPrompts(t *testing.T) {
 		}
 	}
 }
+
+// A host that died inside a block of the Winbond loader's XMODEM leaves
+// its receiver reading the rest of the block: Ctrl-C and the wake key are
+// taken as data, a few CANs too. Sync sends Cancels of them, and finds the
+// prompt the cancelled receiver comes back to.
+func TestSyncCancelsAReceiverInsideABlock(t *testing.T) {
+	p, err := sim.Pipe(sim.Config{Dialect: "winbond", Image: make([]byte, 1<<20), BootDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	traits := Traits{Prompts: []string{"bootloader > "}, Wake: []byte{'\r'}, Cancels: 134}
+	c := New(p, Options{Traits: traits})
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.Write(ctx, []byte("MX 0x100000\r"))
+	for { // the receiver asks for the first block
+		b, err := c.Next(ctx, 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b == 'C' {
+			break
+		}
+	}
+	c.Write(ctx, []byte{0x01, 1, 0xfe, 'd', 'a', 't', 'a'}) // a block begun, never ended
+	// A few pokes: Ctrl-C, five CANs and the wake key, then Cancels CANs
+	// (about 2.5 s of quiet waits); without them the pokes fill the block
+	// six bytes at a time, and take over 8 s.
+	sctx, scancel := context.WithTimeout(ctx, 6*time.Second)
+	defer scancel()
+	if err := c.Sync(sctx); err != nil {
+		t.Fatalf("no prompt after a block begun: %v", err)
+	}
+	if lines, err := c.Output(ctx, "LS"); err != nil || !strings.Contains(strings.Join(lines, "\n"), "No image found!") {
+		t.Fatalf("LS printed %q, %v", lines, err)
+	}
+}
