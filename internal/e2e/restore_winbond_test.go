@@ -14,6 +14,9 @@ import (
 	"github.com/bootdump/bootdump/sim"
 )
 
+// The tests here run side by side: they mostly wait (the loader's
+// receiver waits 4 s before each upload).
+
 // damagedCamera is the seed's camera with its romfs.img spoilt in flash:
 // the table still lists it, its blocks hold something else.
 func damagedCamera(t testing.TB) (*camera, []byte) {
@@ -44,6 +47,7 @@ type imageRestore struct {
 // those commands in that order; LS lists the image; a dump back is
 // identical; the same restore again writes nothing.
 func TestRestoreWinbondImage(t *testing.T) {
+	t.Parallel()
 	cam, flash := damagedCamera(t)
 	board := ptyBoard(t, sim.Config{Dialect: "winbond", Image: cam.flash, Images: cam.images, BootDelay: -1})
 	dir := t.TempDir()
@@ -90,6 +94,7 @@ func TestRestoreWinbondImage(t *testing.T) {
 // no image; the dump's record says where romfs.img goes, and FX writes it
 // once (nothing to keep safe, so no upload to RAM first).
 func TestRestoreWinbondImageNotListed(t *testing.T) {
+	t.Parallel()
 	cam := buildCamera(t)
 	board := ptyBoard(t, sim.Config{Dialect: "winbond", Image: cam.flash, Images: cam.images, BootDelay: -1})
 	dir := t.TempDir()
@@ -122,6 +127,7 @@ func TestRestoreWinbondImageNotListed(t *testing.T) {
 // and that the old image is still listed (it dialled once more and listed
 // the table, the board's receiver cancelled), and a dump shows it intact.
 func TestRestoreWinbondImageCut(t *testing.T) {
+	t.Parallel()
 	cam, flash := damagedCamera(t)
 	old := bytes.Clone(flash[0xe0000 : 0xe0000+0xc3c00])
 	dir := t.TempDir()
@@ -158,6 +164,7 @@ func TestRestoreWinbondImageCut(t *testing.T) {
 // command says so, with the entry to write it again by; with --entry, the
 // same restore writes it.
 func TestRestoreWinbondImageCutInFX(t *testing.T) {
+	t.Parallel()
 	cam, flash := damagedCamera(t)
 	dir := t.TempDir()
 	backup := writeFile(t, filepath.Join(dir, "romfs.img"), cam.romfs) // no dump record
@@ -237,6 +244,7 @@ func BenchmarkRestoreWinbondImage(b *testing.B) {
 // it, on a board whose banner bootdump did not see, is refused). Then the
 // table lists both images again and each dumps identical.
 func TestRestoreWinbondWholeFlash(t *testing.T) {
+	t.Parallel()
 	cam, flash := damagedCamera(t)
 	board := ptyBoard(t, sim.Config{Dialect: "winbond", Image: cam.flash, Images: cam.images, BootDelay: -1})
 	dir := t.TempDir()
