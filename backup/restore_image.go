@@ -43,8 +43,8 @@ func (e *NoImageError) Error() string {
 // ImageRestorePlan is an image written into the bootloader's table.
 type ImageRestorePlan struct {
 	*restore.ImagePlan
-	// Recorded: the entry came from ImageRestoreOptions.Entry, the table
-	// not listing it.
+	// Recorded: the entry came from ImageRestoreOptions.Entry (a record,
+	// or the caller), the table not listing it.
 	Recorded bool
 	dev      restore.ImageDevice
 	opt      ImageRestoreOptions

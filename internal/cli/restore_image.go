@@ -34,13 +34,15 @@ func (a *app) restoreImage(ctx context.Context, path string, f *restoreFlags) er
 	opt := backup.ImageRestoreOptions{Name: f.image, Logger: a.log}
 	// The dump that read the image kept its entry: it says where the image
 	// goes when the table no longer lists it; --entry says it otherwise.
+	entryFrom := ""
 	if rec, err := dump.ReadRecord(dump.RecordPath(path)); err == nil && rec != nil && rec.Image != nil {
-		opt.Entry = rec.Image
+		opt.Entry, entryFrom = rec.Image, dump.RecordPath(path)+" records it"
 	}
 	if f.entry != "" {
 		if opt.Entry, err = parseEntry(f.image, f.entry); err != nil {
 			return usageError{err}
 		}
+		entryFrom = "--entry says"
 	}
 	dev, done, err := f.conn.open(ctx, a, dialect.Options{})
 	if err != nil {
@@ -69,7 +71,7 @@ func (a *app) restoreImage(ctx context.Context, path string, f *restoreFlags) er
 	im := plan.Image
 	from := "as the table lists it"
 	if plan.Recorded {
-		from = "as " + dump.RecordPath(path) + " records it: the table does not list it"
+		from = "as " + entryFrom + ": the table does not list it"
 	}
 	fmt.Fprintf(results, "%s -> image %d %s: %s at %#x, exec %#x, -%s (%s)\n", path, im.Num, im.Name, words.Size(im.Size), im.Base, im.Exec, im.Flags, from)
 	took := plan.Estimate(dev.Baud)
