@@ -203,6 +203,18 @@ func (s *shell) delImage(num uint32) bool {
 	return true
 }
 
+// footerAt is where WriteImage puts the footer of an image of n bytes
+// (whole words) at base, a block's start: at the end of the block its
+// data ends in, or of the next where fewer than wbFooter bytes are left.
+func footerAt(base, n uint64) uint64 {
+	last := base + (n-1)&^(wbBlock-1) // the block the last byte is in
+	at := last + wbBlock - wbFooter
+	if base+n > at {
+		at += wbBlock
+	}
+	return at
+}
+
 // footprint is where an image with this footer reaches, its footer's
 // block included (CorruptCheck's bounds).
 func footprint(f footer, listed bool) (uint64, uint64) {
@@ -252,17 +264,14 @@ func (s *shell) writeImage(f footer, src uint64) bool {
 	s.mem.read(src, data)
 	f.imageSum, f.signature = imageSum(data, s.order), wbSignature
 	f = f.sealed(s.order)
-	dest, left := uint64(f.base), uint64(f.length)
-	var at uint64 // where the footer goes
-	for left > 0 {
+	at := footerAt(uint64(f.base), uint64(f.length))
+	for dest, left := uint64(f.base), uint64(f.length); left > 0; {
 		n := min(left, wbBlock)
 		s.eraseBlock(dest)
 		s.program(dest, data[:n])
 		if left <= wbBlock {
-			at = dest + wbBlock - wbFooter
-			if wbBlock-left < wbFooter {
-				s.eraseBlock(dest + wbBlock)
-				at += wbBlock
+			if at >= dest+wbBlock { // a block of its own for the footer
+				s.eraseBlock(at)
 			}
 			s.program(at, f.encode(s.order))
 		}
@@ -289,19 +298,15 @@ func (s *shell) winbondTable() error {
 		if !ok || off+im.Size > s.flashSize() {
 			return fmt.Errorf("image %s is not in the flash", im.Name)
 		}
-		// The image's data is in the flash already: the footer is written
-		// over what is there, as its block's end is erased.
-		// The entry keeps the size as given (what LS is to list); the sum
-		// is of its words.
+		// The image's data is in the flash already; the entry keeps the
+		// size as given (what LS is to list), the sum is of its words, and
+		// the footer goes where WriteImage would have put it.
+		words := (im.Size + 3) &^ 3
 		data := append([]byte(nil), s.mem.flash[off:off+im.Size]...)
-		data = append(data, make([]byte, int((f.length+3)&^3)-len(data))...)
+		data = append(data, make([]byte, int(words)-len(data))...)
 		f.imageSum, f.signature = imageSum(data, s.order), wbSignature
 		f = f.sealed(s.order)
-		at := (im.Base+uint64(f.length+3)&^3)&^(wbBlock-1) + wbBlock - wbFooter
-		if wbBlock-uint64(f.length)%wbBlock < wbFooter {
-			at += wbBlock
-		}
-		footOff, ok := s.flashOff(at)
+		footOff, ok := s.flashOff(footerAt(im.Base, words))
 		if !ok {
 			return fmt.Errorf("image %s has no room for its footer", im.Name)
 		}
