@@ -259,10 +259,8 @@ func (s *Session) otherLine(cmd string, line []byte, parseErr error) error {
 			return nil
 		}
 	}
-	for _, e := range s.p.Errors {
-		if strings.Contains(text, e) {
-			return fmt.Errorf("%w: %s printed %q", ErrCommand, cmd, text)
-		}
+	if s.isError(text) {
+		return fmt.Errorf("%w: %s printed %q", ErrCommand, cmd, text)
 	}
 	return parseErr
 }
