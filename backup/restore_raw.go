@@ -56,11 +56,19 @@ func PlanRawRestore(ctx context.Context, dev *Device, img []byte, opt RawRestore
 	return &RawRestorePlan{RawPlan: p, dev: rd, opt: opt}, nil
 }
 
-// Run burns the image and reads it back; without WriteBootloader it
-// refuses, the bootloader's own block being the first it writes.
+// Refused is why Run will not write: the bootloader's own block is the
+// first it writes, and WriteBootloader does not allow it (nil: it will).
+func (p *RawRestorePlan) Refused() error {
+	if p.Same || p.opt.WriteBootloader {
+		return nil
+	}
+	return &OwnBlockError{Command: p.Commands[0], Start: p.Area.Start, End: p.Area.Start + p.Area.Block}
+}
+
+// Run burns the image and reads it back, unless it is Refused.
 func (p *RawRestorePlan) Run(ctx context.Context) (*restore.RawResult, error) {
-	if !p.Same && !p.opt.WriteBootloader {
-		return nil, &OwnBlockError{Command: p.Commands[0], Start: p.Area.Start, End: p.Area.Start + p.Area.Block}
+	if err := p.Refused(); err != nil {
+		return nil, err
 	}
 	return p.RawPlan.Run(ctx, p.dev, restore.Options{Logger: p.opt.Logger, Progress: p.opt.Progress})
 }

@@ -66,8 +66,8 @@ func (a *app) restoreRaw(ctx context.Context, dev *backup.Device, path string, i
 		report(nil)
 		return nil
 	}
-	if !f.writeBootloader {
-		return &backup.OwnBlockError{Command: cmd, Start: plan.Area.Start, End: plan.Area.Start + plan.Area.Block}
+	if err := plan.Refused(); err != nil {
+		return err // before asking: the answer would change nothing
 	}
 	if !f.yes {
 		if err := a.confirm(fmt.Sprintf("Write %s of flash from %#x, the boot loader's block too (about %s)? Type yes: ", words.Size(uint64(len(img))), f.addr, took.Round(time.Second))); err != nil {
